@@ -1,0 +1,165 @@
+/**
+ * The single declaration of what each function reacts to and what it does.
+ *
+ * The function guards (shared/guards) and the generated Sensor filters
+ * (scripts/manifests) both read these objects, so the two cannot drift apart.
+ */
+
+/** Values of the `current-stage` label, in pipeline order. */
+export const STAGES = [
+  'waiting-pr-created',
+  'quality-in-progress',
+  'waiting-ready-for-qa',
+  'testing-in-progress',
+  'waiting-pr-approved',
+  'completed',
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Stages in which the QA cycle (Cleo, then Tess) has started. */
+export const QA_STAGES: readonly Stage[] = [
+  'quality-in-progress',
+  'waiting-ready-for-qa',
+  'testing-in-progress',
+  'waiting-pr-approved',
+];
+
+/** Labels every play workflow carries. */
+export const WORKFLOW_LABELS = {
+  type: 'workflow-type',
+  typeValue: 'play-orchestration',
+  taskId: 'task-id',
+  repository: 'repository',
+  stage: 'current-stage',
+} as const;
+
+/** The agents, by the role their bot login plays. */
+export const AGENT_ROLES = ['rex', 'cleo', 'tess'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+/** Default bot logins per role; overridden by REX_LOGINS, CLEO_LOGINS, TESS_LOGINS. */
+export const DEFAULT_LOGINS: Record<AgentRole, readonly string[]> = {
+  rex: ['5DLabs-Rex[bot]'],
+  cleo: ['5DLabs-Cleo[bot]'],
+  tess: ['5DLabs-Tess[bot]'],
+};
+
+/** The `github-app` label values of CodeRuns, per role. */
+export const CODERUN_APPS: Record<AgentRole, string> = {
+  rex: '5DLabs-Rex',
+  cleo: '5DLabs-Cleo',
+  tess: '5DLabs-Tess',
+};
+
+/** The PR label Cleo adds when quality review passes. */
+export const READY_FOR_QA_LABEL = 'ready-for-qa';
+
+/**
+ * A task branch: `task-<N>-…` or `…/task-<N>-…` (also the bare `task-<N>`).
+ * Written in the common subset of ECMAScript and Go RE2 syntax, because the
+ * Sensor filter uses it too.
+ */
+export const TASK_BRANCH_PATTERN = '(^|/)task-([0-9]+)(-|$)';
+
+/**
+ * One condition on the GitHub payload. `path` is a dotted path into the
+ * payload (`label.name`), the same path the Sensor filter uses under `body.`.
+ */
+export type Match =
+  /** The value is one of these strings (exactly, or ignoring case). */
+  | { readonly path: string; readonly anyOf: readonly string[]; readonly ignoreCase?: boolean }
+  /** The value is a login of this agent role (always ignoring case). */
+  | { readonly path: string; readonly role: AgentRole }
+  /** The string value matches this regular expression (ECMAScript/RE2 subset). */
+  | { readonly path: string; readonly pattern: string }
+  /** The value is this boolean; a missing value counts as false. */
+  | { readonly path: string; readonly is: boolean };
+
+export type FunctionName = 'pr-opened' | 'labeled-ready-for-qa' | 'approved' | 'rex-push';
+export type GitHubEventName = 'pull_request' | 'pull_request_review' | 'push';
+
+export interface FunctionDeclaration {
+  readonly name: FunctionName;
+  /** The `X-GitHub-Event` this function handles. */
+  readonly event: GitHubEventName;
+  /** Every condition must hold, or the event is ignored. */
+  readonly matches: readonly Match[];
+  /** Stages in which the workflow accepts this event. */
+  readonly fromStages: readonly Stage[];
+  /** Display names of the suspend nodes this function may resume. */
+  readonly suspendNodes: readonly string[];
+  /** The stage label written in the same update as the resume. */
+  readonly nextStage: Stage;
+  /** Supplied output parameters set on the resumed node (`argo node set -p`). */
+  readonly outputs?: Readonly<Record<string, string>>;
+  /** rex-push only: cancel QA CodeRuns and remove the ready-for-qa label first. */
+  readonly remediation?: boolean;
+}
+
+export const PR_OPENED: FunctionDeclaration = {
+  name: 'pr-opened',
+  event: 'pull_request',
+  matches: [{ path: 'action', anyOf: ['opened', 'reopened'] }],
+  fromStages: ['waiting-pr-created'],
+  suspendNodes: ['wait-pr-created'],
+  nextStage: 'quality-in-progress',
+};
+
+export const LABELED_READY_FOR_QA: FunctionDeclaration = {
+  name: 'labeled-ready-for-qa',
+  event: 'pull_request',
+  matches: [
+    { path: 'action', anyOf: ['labeled'] },
+    { path: 'label.name', anyOf: [READY_FOR_QA_LABEL] },
+    { path: 'sender.login', role: 'cleo' },
+  ],
+  fromStages: ['waiting-ready-for-qa'],
+  suspendNodes: ['wait-ready-for-qa'],
+  nextStage: 'testing-in-progress',
+};
+
+export const APPROVED: FunctionDeclaration = {
+  name: 'approved',
+  event: 'pull_request_review',
+  matches: [
+    { path: 'action', anyOf: ['submitted'] },
+    { path: 'review.state', anyOf: ['approved'], ignoreCase: true },
+    { path: 'review.user.login', role: 'tess' },
+  ],
+  fromStages: ['waiting-pr-approved'],
+  suspendNodes: ['wait-pr-approved'],
+  nextStage: 'completed',
+};
+
+export const REX_PUSH: FunctionDeclaration = {
+  name: 'rex-push',
+  event: 'push',
+  matches: [
+    { path: 'sender.login', role: 'rex' },
+    { path: 'deleted', is: false },
+    { path: 'ref', pattern: '^refs/heads/' },
+  ],
+  fromStages: QA_STAGES,
+  suspendNodes: ['wait-ready-for-qa', 'wait-pr-approved'],
+  nextStage: 'waiting-pr-created',
+  outputs: { decision: 'restart' },
+  remediation: true,
+};
+
+export const DECLARATIONS: readonly FunctionDeclaration[] = [
+  PR_OPENED,
+  LABELED_READY_FOR_QA,
+  APPROVED,
+  REX_PUSH,
+];
+
+export function declarationFor(name: string): FunctionDeclaration {
+  const found = DECLARATIONS.find((d) => d.name === name);
+  if (!found) throw new Error(`unknown function "${name}"; expected one of ${DECLARATIONS.map((d) => d.name).join(', ')}`);
+  return found;
+}
+
+/** Position of a stage in the pipeline; unknown stages sort first. */
+export function stageIndex(stage: string | undefined): number {
+  return STAGES.indexOf(stage as Stage);
+}
