@@ -1,0 +1,101 @@
+/**
+ * The narrow Kubernetes interfaces the handlers use (Prow style), so tests can
+ * swap in fakes. Implementations live beside this file.
+ */
+import type { Stage } from '../declarations';
+
+/** What a list of play workflows tells about one of them. */
+export interface WorkflowSummary {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface ResumeRequest {
+  /** Workflow name, in the configured namespace. */
+  readonly name: string;
+  /** The function making the change (recorded in the node message). */
+  readonly actor: string;
+  /** Display names of suspend nodes that may be resumed; at most one may be active. */
+  readonly suspendNodes: readonly string[];
+  /** Stages the workflow must be in for this transition. */
+  readonly fromStages: readonly Stage[];
+  /** Stage written in the same update. */
+  readonly nextStage: Stage;
+  /**
+   * Keys that identify this event (the X-GitHub-Delivery ID; for a push also
+   * `sha:<after>`). Recorded in an annotation by the same write; a workflow
+   * that already records any of them answers `duplicate`.
+   */
+  readonly dedupKeys: readonly string[];
+  /** Supplied output parameters to set on the resumed node (`argo node set -p`). */
+  readonly outputs?: Readonly<Record<string, string>>;
+  /** When no suspend node is active, move the stage label alone instead of answering not-ready. */
+  readonly nodeOptional?: boolean;
+  /** Read everything, write nothing, and report the planned write. */
+  readonly dryRun?: boolean;
+}
+
+export type ResumeOutcome =
+  | 'resumed' // the node was resumed (or, with nodeOptional, the stage moved) in one write
+  | 'duplicate' // a dedup key was already recorded on the workflow
+  | 'already-done' // the workflow is past fromStages
+  | 'not-ready' // the workflow is before fromStages, or the suspend node is not active yet
+  | 'no-workflow'; // the workflow is gone (404 on GET)
+
+export interface ResumeResult {
+  readonly outcome: ResumeOutcome;
+  readonly workflow: string;
+  readonly reason?: string;
+  /** Node ID and display name of the node resumed, if any. */
+  readonly node?: { readonly id: string; readonly displayName: string };
+  readonly fromStage?: string;
+  readonly toStage?: string;
+  /** GET+PUT attempts made (1 unless a 409 conflict was retried). */
+  readonly attempts: number;
+  /** With dryRun: the write that would have been sent, summarised. */
+  readonly planned?: Readonly<Record<string, unknown>>;
+}
+
+export interface PlayWorkflows {
+  /** Non-completed play workflows (`workflow-type=play-orchestration`) labelled `task-id=<taskId>`. */
+  listForTask(taskId: string): Promise<WorkflowSummary[]>;
+  /** Port of `argo resume --node-field-selector` + `argo node set` + the stage label, in one PUT. */
+  resume(request: ResumeRequest): Promise<ResumeResult>;
+}
+
+export interface CodeRunDeletion {
+  readonly name: string;
+  readonly githubApp: string;
+  /** `deleted`, or `already-gone` when the DELETE answered 404. */
+  readonly result: 'deleted' | 'already-gone' | 'planned';
+}
+
+export interface CodeRuns {
+  /**
+   * Delete the task's CodeRuns whose `github-app` label is one of `githubApps`.
+   * Where a CodeRun carries a `workflow-name` label it must equal `workflowName`.
+   */
+  deleteForTask(args: {
+    taskId: string;
+    workflowName: string;
+    githubApps: readonly string[];
+    dryRun?: boolean;
+  }): Promise<CodeRunDeletion[]>;
+}
+
+/** The Kubernetes API could not be reached or answered 5xx/429: a retry may help (503). */
+export class KubernetesUnavailableError extends Error {
+  override readonly name = 'KubernetesUnavailableError';
+}
+
+/** The workflow's node status is offloaded to a database, which only Argo Server can read. */
+export class OffloadedNodeStatusError extends Error {
+  override readonly name = 'OffloadedNodeStatusError';
+}
+
+/** More than one suspend node of this stage is active; the function never picks one. */
+export class AmbiguousNodeError extends Error {
+  override readonly name = 'AmbiguousNodeError';
+}
