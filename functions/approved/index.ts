@@ -1,0 +1,4 @@
+import { APPROVED } from '../../shared/declarations';
+import { serveFunction } from '../../shared/server/serve-function';
+
+serveFunction(APPROVED);

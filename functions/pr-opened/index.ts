@@ -1,0 +1,4 @@
+import { PR_OPENED } from '../../shared/declarations';
+import { serveFunction } from '../../shared/server/serve-function';
+
+serveFunction(PR_OPENED);

@@ -1,0 +1,117 @@
+/**
+ * The one core handler: guard → correlate → select the workflow → resume.
+ * The four functions differ only in their declaration; rex-push adds remediate().
+ */
+import type { CorrelationMode } from '../config';
+import { correlate } from '../correlation/correlate';
+import { parsePayload } from '../correlation/payloads';
+import { selectWorkflow } from '../correlation/select-workflow';
+import { QA_STAGES, WORKFLOW_LABELS, type FunctionDeclaration, type Stage } from '../declarations';
+import type { Logins } from '../guards/evaluate-match';
+import { guardEvent } from '../guards/guard-event';
+import { EventError } from '../http/event-error';
+import type { EventResponse } from '../http/outcomes';
+import type { IncomingEvent } from '../http/read-event';
+import type { CodeRuns, PlayWorkflows, ResumeResult, WorkflowSummary } from '../kubernetes/types';
+import type { PullRequests } from '../github/types';
+import { remediate } from './remediate';
+
+export interface HandlerOptions {
+  readonly declaration: FunctionDeclaration;
+  readonly logins: Logins;
+  readonly correlation: CorrelationMode;
+  readonly dryRun: boolean;
+  readonly workflows: PlayWorkflows;
+  /** The dedup keys a workflow has recorded (read from its annotation). */
+  readonly recordedKeys: (workflow: WorkflowSummary) => readonly string[];
+  /** rex-push only. */
+  readonly codeRuns?: CodeRuns;
+  readonly pullRequests?: PullRequests;
+  /** Called once per correlation failure, for metrics. */
+  readonly onCorrelationFailure?: (reason: string) => void;
+}
+
+export type HandleEvent = (event: IncomingEvent) => Promise<EventResponse>;
+
+export function createHandler(options: HandlerOptions): HandleEvent {
+  const { declaration } = options;
+  if (declaration.remediation && (!options.codeRuns || !options.pullRequests)) {
+    throw new Error(`${declaration.name} needs CodeRun and GitHub clients`);
+  }
+
+  return async (event) => {
+    const action = typeof event.payload.action === 'string' ? event.payload.action : undefined;
+    const base = { function: declaration.name, deliveryId: event.deliveryId, event: event.name, action, dryRun: options.dryRun || undefined };
+
+    if (event.name !== declaration.event) {
+      return { ...base, outcome: 'ignored', reason: `event ${event.name} is not ${declaration.event}` };
+    }
+    const parsed = parsePayload(declaration.event, event.payload);
+    if (!parsed.ok) throw new EventError('bad-request', parsed.reason);
+    const guard = guardEvent(declaration, event.name, event.payload, options.logins);
+    if (!guard.accepted) return { ...base, outcome: 'ignored', reason: guard.reason };
+
+    const correlated = correlate(parsed.value, options.correlation);
+    if (!correlated.ok) {
+      if (correlated.outcome === 'mismatch') options.onCorrelationFailure?.('mismatch');
+      return { ...base, outcome: correlated.outcome, reason: correlated.reason };
+    }
+    const { correlation } = correlated;
+    const task = correlation.taskId;
+    const dedupKeys = [event.deliveryId, ...(parsed.value.kind === 'push' ? [`sha:${parsed.value.payload.after}`] : [])];
+
+    const selection = selectWorkflow(await options.workflows.listForTask(task), {
+      owner: correlation.owner,
+      repo: correlation.repo,
+      fromStages: declaration.fromStages,
+      dedupKeys,
+      recordedKeys: options.recordedKeys,
+    });
+    if (!selection.ok) {
+      if (selection.outcome === 'no-workflow' || selection.outcome === 'ambiguous') options.onCorrelationFailure?.(selection.outcome);
+      return { ...base, task, outcome: selection.outcome, workflow: selection.workflow, reason: selection.reason };
+    }
+    const workflow = selection.workflow;
+
+    const resumeRequest = {
+      name: workflow.name,
+      actor: declaration.name,
+      suspendNodes: declaration.suspendNodes,
+      fromStages: declaration.fromStages,
+      nextStage: declaration.nextStage,
+      dedupKeys,
+      outputs: declaration.outputs,
+      dryRun: options.dryRun,
+    };
+
+    if (declaration.remediation) {
+      const stage = workflow.labels[WORKFLOW_LABELS.stage];
+      if (!QA_STAGES.includes(stage as Stage)) {
+        return { ...base, task, workflow: workflow.name, outcome: 'ignored', reason: `QA has not started (stage ${stage ?? 'unset'})` };
+      }
+      const result = await remediate({
+        correlation,
+        workflow: workflow.name,
+        dryRun: options.dryRun,
+        codeRuns: options.codeRuns as CodeRuns,
+        pullRequests: options.pullRequests as PullRequests,
+        resume: () => options.workflows.resume({ ...resumeRequest, nodeOptional: true }),
+      });
+      return { ...base, task, workflow: workflow.name, ...describe(result.resume, 'remediated'), steps: result.steps };
+    }
+
+    const result = await options.workflows.resume(resumeRequest);
+    return { ...base, task, workflow: workflow.name, ...describe(result, 'resumed') };
+  };
+}
+
+/** Maps the resume result onto the response's outcome, reason and planned write. */
+function describe(result: ResumeResult, done: 'resumed' | 'remediated'): Pick<EventResponse, 'outcome' | 'reason' | 'planned'> {
+  const outcome = result.outcome === 'resumed' ? done : result.outcome;
+  const reason =
+    result.reason ??
+    (result.outcome === 'resumed'
+      ? `${result.node ? `resumed ${result.node.displayName}; ` : ''}stage ${result.fromStage} → ${result.toStage}`
+      : undefined);
+  return { outcome, reason, planned: result.planned };
+}

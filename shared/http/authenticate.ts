@@ -1,0 +1,56 @@
+/** Authenticates POST /: a Sensor's bearer token, or GitHub's HMAC signature of the raw bytes. Fails closed. */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Webhooks } from '@octokit/webhooks';
+import { EventError } from './event-error';
+
+export interface AuthenticateOptions {
+  /** Bearer tokens accepted from the Sensor; several allow rotation. */
+  readonly triggerTokens: readonly string[];
+  /** Webhook secrets accepted for direct GitHub delivery; several allow rotation. */
+  readonly webhookSecrets: readonly string[];
+  /** Accept unauthenticated calls (local work only). */
+  readonly allowUnauthenticated: boolean;
+}
+
+/** How the call was authenticated, which also fixes the request shape. */
+export type Caller = 'sensor' | 'github' | 'unauthenticated';
+
+export type Authenticate = (headers: Headers, rawBody: string) => Promise<Caller>;
+
+export function createAuthenticate(options: AuthenticateOptions): Authenticate {
+  const tokenDigests = options.triggerTokens.map(digest);
+  const verifiers = options.webhookSecrets.map((secret) => new Webhooks({ secret }));
+
+  return async (headers, rawBody) => {
+    const authorization = headers.get('authorization');
+    const signature = headers.get('x-hub-signature-256');
+
+    if (authorization !== null) {
+      const token = /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1];
+      if (!token) throw new EventError('unauthorized', 'the Authorization header is not "Bearer <token>"');
+      if (tokenDigests.length === 0) throw new EventError('unauthorized', 'bearer tokens are not accepted: TRIGGER_TOKENS is not configured');
+      if (!matchesAny(digest(token), tokenDigests)) throw new EventError('unauthorized', 'the bearer token is not one of TRIGGER_TOKENS');
+      return 'sensor';
+    }
+    if (signature !== null) {
+      if (verifiers.length === 0) throw new EventError('unauthorized', 'signed deliveries are not accepted: GITHUB_WEBHOOK_SECRETS is not configured');
+      for (const verifier of verifiers) {
+        if (await verifier.verify(rawBody, signature).catch(() => false)) return 'github';
+      }
+      throw new EventError('unauthorized', 'X-Hub-Signature-256 does not match the body for any of GITHUB_WEBHOOK_SECRETS');
+    }
+    if (options.allowUnauthenticated) return 'unauthenticated';
+    throw new EventError('unauthorized', 'missing credentials: send "Authorization: Bearer <token>" (Sensor) or X-Hub-Signature-256 (GitHub)');
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant-time: compares against every token, whatever matches first. */
+function matchesAny(candidate: Buffer, digests: readonly Buffer[]): boolean {
+  let matched = false;
+  for (const known of digests) matched = timingSafeEqual(candidate, known) || matched;
+  return matched;
+}
