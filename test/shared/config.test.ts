@@ -1,0 +1,67 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../shared/config';
+
+describe('loadConfig', () => {
+  it('refuses to start with no token and no secret (fails closed)', () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({})).toThrow(/TRIGGER_TOKENS.*GITHUB_WEBHOOK_SECRETS.*ALLOW_UNAUTHENTICATED/);
+  });
+
+  it('starts unauthenticated only when asked to', () => {
+    const config = loadConfig({ ALLOW_UNAUTHENTICATED: 'true' });
+    expect(config.allowUnauthenticated).toBe(true);
+    expect(config.triggerTokens).toEqual([]);
+  });
+
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ TRIGGER_TOKENS: 'a' });
+    expect(config).toMatchObject({
+      port: 8080,
+      namespace: 'argo',
+      dryRun: false,
+      bodyLimitBytes: 5 * 1024 * 1024,
+      correlation: 'strict',
+      logins: { rex: ['5DLabs-Rex[bot]'], cleo: ['5DLabs-Cleo[bot]'], tess: ['5DLabs-Tess[bot]'] },
+    });
+  });
+
+  it('reads several tokens from the variable and the file, stripping a Bearer prefix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handoff-config-'));
+    const file = join(dir, 'tokens');
+    writeFileSync(file, 'Bearer from-file\nsecond-in-file\n');
+    const config = loadConfig({ TRIGGER_TOKENS: 'one, two', TRIGGER_TOKENS_FILE: file });
+    expect(config.triggerTokens).toEqual(['one', 'two', 'from-file', 'second-in-file']);
+  });
+
+  it('names the variable whose file cannot be read', () => {
+    expect(() => loadConfig({ TRIGGER_TOKENS_FILE: '/nonexistent/tokens' })).toThrow(/TRIGGER_TOKENS_FILE=\/nonexistent\/tokens/);
+  });
+
+  it('parses logins per role and the GitHub App key', () => {
+    const config = loadConfig({
+      GITHUB_WEBHOOK_SECRETS: 's1,s2',
+      CLEO_LOGINS: '5dlabs-cleo[bot], 5DLabs-Cleo',
+      GITHUB_APP_ID: '123',
+      GITHUB_APP_PRIVATE_KEY: '-----BEGIN KEY-----\\nabc\\n-----END KEY-----',
+      GITHUB_API_URL: 'https://ghe.example.com/api/v3',
+    });
+    expect(config.webhookSecrets).toEqual(['s1', 's2']);
+    expect(config.logins.cleo).toEqual(['5dlabs-cleo[bot]', '5DLabs-Cleo']);
+    expect(config.github.app).toEqual({ appId: '123', privateKey: '-----BEGIN KEY-----\nabc\n-----END KEY-----' });
+    expect(config.github.baseUrl).toBe('https://ghe.example.com/api/v3');
+  });
+
+  it.each([
+    [{ TRIGGER_TOKENS: 'a', PORT: 'eighty' }, /PORT/],
+    [{ TRIGGER_TOKENS: 'a', NAMESPACE: 'Not_A_Namespace' }, /NAMESPACE/],
+    [{ TRIGGER_TOKENS: 'a', CORRELATION_MODE: 'loose' }, /CORRELATION_MODE/],
+    [{ TRIGGER_TOKENS: 'a', GITHUB_APP_ID: '12' }, /GITHUB_APP_PRIVATE_KEY/],
+    [{ TRIGGER_TOKENS: 'a', GITHUB_APP_PRIVATE_KEY: 'k' }, /GITHUB_APP_ID/],
+    [{ TRIGGER_TOKENS: 'a', DRY_RUN: 'yes' }, /DRY_RUN/],
+  ])('rejects %o with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

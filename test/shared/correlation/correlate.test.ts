@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { correlate } from '../../../shared/correlation/correlate';
+import { parsePayload, type ParsedPayload } from '../../../shared/correlation/payloads';
+import { branchFromRef, taskIdFromBranch, taskIdsFromLabels } from '../../../shared/correlation/task-id';
+import { pullRequestEvent, pushEvent } from '../../fixtures/github-events';
+
+const parsed = (event: 'pull_request' | 'push', payload: unknown): ParsedPayload => {
+  const result = parsePayload(event, payload);
+  if (!result.ok) throw new Error(result.reason);
+  return result.value;
+};
+
+describe('task IDs', () => {
+  it.each([
+    ['task-12-login-form', '12'],
+    ['task-12', '12'],
+    ['feature/task-3-implementation', '3'],
+    ['users/rex/task-0042-x', '42'],
+    ['task-12x', undefined],
+    ['my-task-12-x', undefined],
+    ['feature/tasks-1-x', undefined],
+    ['main', undefined],
+  ])('branch %s names task %s', (branch, task) => {
+    expect(taskIdFromBranch(branch)).toBe(task);
+  });
+
+  it('collects distinct task labels and ignores others', () => {
+    expect(taskIdsFromLabels(['task-5', 'ready-for-qa', 'task-05', 'task-x', 'run-abc'])).toEqual(['5']);
+    expect(taskIdsFromLabels(['task-5', 'task-6'])).toEqual(['5', '6']);
+  });
+
+  it('reads branches from refs and refuses tags', () => {
+    expect(branchFromRef('refs/heads/task-1-x')).toBe('task-1-x');
+    expect(branchFromRef('refs/tags/task-1-x')).toBeUndefined();
+  });
+});
+
+describe('correlate', () => {
+  it('accepts a PR whose label and branch agree', () => {
+    const result = correlate(parsed('pull_request', pullRequestEvent('opened', { task: 9 })), 'strict');
+    expect(result).toMatchObject({ ok: true, correlation: { taskId: '9', branch: 'task-9-implementation' } });
+  });
+
+  it('answers mismatch when the label and the branch disagree', () => {
+    const result = correlate(parsed('pull_request', pullRequestEvent('opened', { task: 9, branch: 'task-10-x' })), 'strict');
+    expect(result).toMatchObject({ ok: false, outcome: 'mismatch', reason: expect.stringMatching(/task-9.*task 10/) });
+  });
+
+  it('answers mismatch for several distinct task labels', () => {
+    const result = correlate(parsed('pull_request', pullRequestEvent('opened', { task: 9, labels: ['task-9', 'task-10'] })), 'either');
+    expect(result).toMatchObject({ ok: false, outcome: 'mismatch', reason: expect.stringMatching(/several task labels/) });
+  });
+
+  it('answers mismatch for a PR from a fork, and from a deleted fork', () => {
+    const fork = pullRequestEvent('opened', { task: 9 });
+    fork.pull_request.head.repo.full_name = 'someone/fork';
+    expect(correlate(parsed('pull_request', fork), 'either')).toMatchObject({ ok: false, outcome: 'mismatch', reason: expect.stringMatching(/someone\/fork/) });
+    fork.pull_request.head.repo = null;
+    expect(correlate(parsed('pull_request', fork), 'either')).toMatchObject({ ok: false, outcome: 'mismatch', reason: expect.stringMatching(/deleted fork/) });
+  });
+
+  it('in strict mode needs both sources; in either mode one suffices', () => {
+    const labelOnly = parsed('pull_request', pullRequestEvent('opened', { task: 4, branch: 'fix-things' }));
+    const branchOnly = parsed('pull_request', pullRequestEvent('opened', { task: 4, labels: [] }));
+    expect(correlate(labelOnly, 'strict')).toMatchObject({ ok: false, outcome: 'mismatch' });
+    expect(correlate(branchOnly, 'strict')).toMatchObject({ ok: false, outcome: 'mismatch' });
+    expect(correlate(labelOnly, 'either')).toMatchObject({ ok: true, correlation: { taskId: '4' } });
+    expect(correlate(branchOnly, 'either')).toMatchObject({ ok: true, correlation: { taskId: '4' } });
+  });
+
+  it('ignores a PR with no task at all', () => {
+    const none = parsed('pull_request', pullRequestEvent('opened', { branch: 'docs', labels: ['documentation'] }));
+    expect(correlate(none, 'strict')).toMatchObject({ ok: false, outcome: 'ignored' });
+  });
+
+  it('takes a push task from its ref', () => {
+    const payload = pushEvent({ task: 33, branch: 'feature/task-33-api' });
+    expect(correlate(parsed('push', payload), 'strict')).toMatchObject({ ok: true, correlation: { taskId: '33', branch: 'feature/task-33-api' } });
+    expect(correlate(parsed('push', pushEvent({ ref: 'refs/heads/main' })), 'strict')).toMatchObject({ ok: false, outcome: 'ignored' });
+    expect(correlate(parsed('push', pushEvent({ ref: 'refs/tags/task-3-v1' })), 'strict')).toMatchObject({ ok: false, outcome: 'ignored' });
+  });
+});
+
+describe('parsePayload', () => {
+  it('rejects payloads that lack what correlation needs, naming the field', () => {
+    const payload = pullRequestEvent();
+    delete payload.pull_request.head;
+    expect(parsePayload('pull_request', payload)).toMatchObject({ ok: false, reason: expect.stringMatching(/pull_request\.head/) });
+    expect(parsePayload('push', { ref: 'refs/heads/x' })).toMatchObject({ ok: false, reason: expect.stringMatching(/after/) });
+  });
+});
