@@ -3,6 +3,11 @@
 export interface PullRequestRef {
   readonly number: number;
   readonly labels: readonly string[];
+  /**
+   * Every open PR number with this head, ascending, when GitHub reports more
+   * than one (same branch opened against several bases). `number` is the lowest.
+   */
+  readonly allOpen?: readonly number[];
 }
 
 export interface PullRequests {
@@ -16,6 +21,18 @@ export interface PullRequests {
 export class GitHubUnavailableError extends Error {
   override readonly name = 'GitHubUnavailableError';
   constructor(message: string, readonly retryAfterSeconds?: number) {
+    super(message);
+  }
+}
+
+/**
+ * GitHub answered with a definite refusal that retrying will not fix by itself:
+ * 401/403 (credentials, permissions), 404 (repository, issue or App installation
+ * missing), 422. Carries the HTTP status.
+ */
+export class GitHubRequestError extends Error {
+  override readonly name = 'GitHubRequestError';
+  constructor(message: string, readonly status: number) {
     super(message);
   }
 }
