@@ -1,0 +1,144 @@
+import nock from 'nock';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createGitHubClient } from '../../../shared/github/octokit';
+import { GitHubRequestError } from '../../../shared/github/types';
+import { API, guardNetwork, pull, testClient } from './helpers';
+
+guardNetwork();
+
+const PULLS_QUERY = { head: 'acme:task-7-rex', state: 'open', per_page: '100' };
+
+describe('createGitHubClient', () => {
+  it('refuses to build a client without credentials (never unauthenticated)', () => {
+    expect(() => createGitHubClient({})).toThrow(/needs a token .*GitHub App.*never calls GitHub unauthenticated/);
+    expect(() => createGitHubClient({ token: '' })).toThrow(/never calls GitHub unauthenticated/);
+    expect(() => createGitHubClient({ app: { appId: '1', privateKey: '' } })).toThrow(/appId and privateKey/);
+  });
+
+  it('accepts a pino logger', () => {
+    expect(() => createGitHubClient({ token: 't', log: pino({ level: 'silent' }) })).not.toThrow();
+  });
+});
+
+describe('findOpenByBranch', () => {
+  it('asks for open PRs with head owner:branch, authenticated with the token', async () => {
+    nock(API, { reqheaders: { authorization: 'token ghp_testtoken' } })
+      .get('/repos/acme/shop/pulls')
+      .query(PULLS_QUERY)
+      .reply(200, [pull(12, 'task-7-rex', ['ready-for-qa', 'task-7'])]);
+    const { client, calls } = testClient();
+
+    await expect(client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 12, labels: ['ready-for-qa', 'task-7'] });
+    expect(calls).toEqual([{ route: 'GET /repos/{owner}/{repo}/pulls', status: 200, durationMs: expect.any(Number) }]);
+  });
+
+  it('answers undefined when the branch has no open PR', async () => {
+    nock(API).get('/repos/acme/shop/pulls').query(PULLS_QUERY).reply(200, []);
+    await expect(testClient().client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toBeUndefined();
+  });
+
+  it('uses the lowest number when several open PRs share the head, and reports them all', async () => {
+    nock(API)
+      .get('/repos/acme/shop/pulls')
+      .query(PULLS_QUERY)
+      .reply(200, [pull(31, 'task-7-rex'), pull(12, 'task-7-rex', ['ready-for-qa']), pull(20, 'task-7-rex')]);
+    const { client, log } = testClient();
+
+    await expect(client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({
+      number: 12,
+      labels: ['ready-for-qa'],
+      allOpen: [12, 20, 31],
+    });
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ allOpen: [12, 20, 31], chosen: 12 }) }));
+  });
+
+  it('ignores PRs of another head, in case GitHub ignored the filter', async () => {
+    nock(API)
+      .get('/repos/acme/shop/pulls')
+      .query(PULLS_QUERY)
+      .reply(200, [pull(3, 'task-8-rex'), pull(4, 'task-7-rex', [], 'someone-else'), pull(9, 'task-7-rex', ['x'])]);
+    const { client, log } = testClient();
+
+    await expect(client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 9, labels: ['x'] });
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', obj: expect.objectContaining({ returned: [3, 4, 9], kept: [9] }) }));
+  });
+
+  it('matches the owner case-insensitively but the branch exactly', async () => {
+    nock(API)
+      .get('/repos/Acme/shop/pulls')
+      .query({ ...PULLS_QUERY, head: 'Acme:task-7-rex' })
+      .reply(200, [pull(5, 'Task-7-rex'), pull(6, 'task-7-rex', [], 'acme')]);
+    await expect(testClient().client.findOpenByBranch('Acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 6, labels: [] });
+  });
+
+  it('uses the GHES base URL (GITHUB_API_URL), trailing slash or not', async () => {
+    nock('https://ghe.example.com', { reqheaders: { authorization: 'token ghp_testtoken' } })
+      .get('/api/v3/repos/acme/shop/pulls')
+      .query(PULLS_QUERY)
+      .reply(200, [pull(2, 'task-7-rex')]);
+    const { client } = testClient({ baseUrl: 'https://ghe.example.com/api/v3/' });
+    await expect(client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 2, labels: [] });
+  });
+
+  it('turns a missing repository into GitHubRequestError 404', async () => {
+    nock(API).get('/repos/acme/gone/pulls').query(PULLS_QUERY).reply(404, { message: 'Not Found' });
+    const error = await testClient().client.findOpenByBranch('acme', 'gone', 'task-7-rex').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitHubRequestError);
+    expect(error).toMatchObject({ status: 404, message: expect.stringMatching(/acme\/gone.*404: Not Found/) });
+  });
+
+  it('rejects empty arguments before calling GitHub', async () => {
+    await expect(testClient().client.findOpenByBranch('acme', 'shop', '')).rejects.toThrow(/branch must be a non-empty string/);
+  });
+});
+
+describe('removeLabel', () => {
+  const labelPath = '/repos/acme/shop/issues/12/labels/ready-for-qa';
+
+  it('answers removed on 200', async () => {
+    nock(API, { reqheaders: { authorization: 'token ghp_testtoken' } })
+      .delete(labelPath)
+      .reply(200, [{ id: 1, name: 'task-7' }]);
+    const { client, calls } = testClient();
+
+    await expect(client.removeLabel('acme', 'shop', 12, 'ready-for-qa')).resolves.toBe('removed');
+    expect(calls).toEqual([{ route: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', status: 200, durationMs: expect.any(Number) }]);
+  });
+
+  it('answers absent on 404 "Label does not exist", and does not count it as an error', async () => {
+    nock(API)
+      .delete(labelPath)
+      .reply(404, { message: 'Label does not exist', documentation_url: 'https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue' });
+    const { client, calls } = testClient();
+
+    await expect(client.removeLabel('acme', 'shop', 12, 'ready-for-qa')).resolves.toBe('absent');
+    expect(calls).toEqual([{ route: 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', status: 404, durationMs: expect.any(Number) }]);
+  });
+
+  it('fails on a 404 for a missing issue or repository (not absent)', async () => {
+    nock(API).delete(labelPath).reply(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    const { client, calls } = testClient();
+
+    const error = await client.removeLabel('acme', 'shop', 12, 'ready-for-qa').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitHubRequestError);
+    expect(error).toMatchObject({ status: 404, message: expect.stringContaining('remove label "ready-for-qa" from acme/shop#12') });
+    expect(calls).toEqual([expect.objectContaining({ status: 404, error: expect.anything() })]);
+  });
+
+  it('URL-encodes the label name', async () => {
+    nock(API).delete('/repos/acme/shop/issues/12/labels/needs%20qa%2Frex%3F').reply(200, []);
+    await expect(testClient().client.removeLabel('acme', 'shop', 12, 'needs qa/rex?')).resolves.toBe('removed');
+  });
+
+  it('reports a permission refusal as GitHubRequestError 403, without retrying', async () => {
+    nock(API).delete(labelPath).once().reply(403, { message: 'Resource not accessible by integration' });
+    const error = await testClient().client.removeLabel('acme', 'shop', 12, 'ready-for-qa').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitHubRequestError);
+    expect(error).toMatchObject({ status: 403, message: expect.stringContaining('Resource not accessible by integration') });
+  });
+
+  it('rejects a bad issue number before calling GitHub', async () => {
+    await expect(testClient().client.removeLabel('acme', 'shop', 0, 'ready-for-qa')).rejects.toThrow(/positive integer/);
+  });
+});
