@@ -1,0 +1,62 @@
+/** Prow-style fakes of the narrow client interfaces: they record every call and answer what the test sets. */
+import type { PullRequestRef, PullRequests } from '../../shared/github/types';
+import type { CodeRunDeletion, CodeRuns, PlayWorkflows, ResumeRequest, ResumeResult, WorkflowSummary } from '../../shared/kubernetes/types';
+
+export class FakeWorkflows implements PlayWorkflows {
+  workflows: WorkflowSummary[] = [];
+  resumeResult: (request: ResumeRequest) => ResumeResult | Promise<ResumeResult> = (request) => ({
+    outcome: 'resumed',
+    workflow: request.name,
+    node: { id: `${request.name}-1`, displayName: request.suspendNodes[0] ?? '' },
+    fromStage: request.fromStages[0],
+    toStage: request.nextStage,
+    attempts: 1,
+  });
+  readonly lists: string[] = [];
+  readonly resumes: ResumeRequest[] = [];
+
+  async listForTask(taskId: string): Promise<WorkflowSummary[]> {
+    this.lists.push(taskId);
+    return this.workflows.filter((workflow) => workflow.labels['task-id'] === taskId);
+  }
+
+  async resume(request: ResumeRequest): Promise<ResumeResult> {
+    this.resumes.push(request);
+    return this.resumeResult(request);
+  }
+}
+
+export class FakeCodeRuns implements CodeRuns {
+  readonly calls: Parameters<CodeRuns['deleteForTask']>[0][] = [];
+  result: CodeRunDeletion[] = [{ name: 'cleo-run', githubApp: '5DLabs-Cleo', result: 'deleted' }];
+
+  async deleteForTask(args: Parameters<CodeRuns['deleteForTask']>[0]): Promise<CodeRunDeletion[]> {
+    this.calls.push(args);
+    return args.dryRun ? this.result.map((run) => ({ ...run, result: 'planned' })) : this.result;
+  }
+}
+
+export class FakePullRequests implements PullRequests {
+  pullRequest: PullRequestRef | undefined = { number: 1, labels: ['task-1', 'ready-for-qa'] };
+  readonly finds: string[] = [];
+  readonly removals: { issueNumber: number; label: string }[] = [];
+
+  async findOpenByBranch(owner: string, repo: string, branch: string): Promise<PullRequestRef | undefined> {
+    this.finds.push(`${owner}/${repo}:${branch}`);
+    return this.pullRequest;
+  }
+
+  async removeLabel(_owner: string, _repo: string, issueNumber: number, label: string): Promise<'removed' | 'absent'> {
+    this.removals.push({ issueNumber, label });
+    return 'removed';
+  }
+}
+
+export function summary(name: string, task: string, stage: string, extra: Record<string, string> = {}): WorkflowSummary {
+  return {
+    name,
+    namespace: 'argo',
+    labels: { 'workflow-type': 'play-orchestration', 'task-id': task, 'current-stage': stage, ...extra },
+    annotations: {},
+  };
+}
