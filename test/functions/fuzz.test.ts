@@ -1,0 +1,123 @@
+/**
+ * Property test: mutated real payloads and envelopes never get a 5xx, and any
+ * answer other than 200 comes with no write at all.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DECLARATIONS, DEFAULT_LOGINS } from '../../shared/declarations';
+import { createHandler } from '../../shared/handler/handle-event';
+import { createAuthenticate } from '../../shared/http/authenticate';
+import { createApp } from '../../shared/http/create-app';
+import { createLogger } from '../../shared/observability/logger';
+import { createMetrics } from '../../shared/observability/metrics';
+import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
+import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../support/fake-clients';
+
+const seeds = [
+  ['pull_request', pullRequestEvent('opened', { task: 7 })],
+  ['pull_request', labeledEvent('ready-for-qa', { task: 7 })],
+  ['pull_request_review', reviewEvent('approved', { task: 7 })],
+  ['push', pushEvent({ task: 7 })],
+] as const;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Every dotted path to a value in a payload (objects and arrays). */
+function paths(value: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
+  if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      out.push([...prefix, key]);
+      if (prefix.length < 4) paths(child, [...prefix, key], out);
+    }
+  }
+  return out;
+}
+
+function mutate(payload: Record<string, unknown>, path: string[], replacement: Json | undefined): Record<string, unknown> {
+  const copy = structuredClone(payload);
+  let parent: any = copy;
+  for (const key of path.slice(0, -1)) parent = parent?.[key];
+  if (parent === null || typeof parent !== 'object') return copy;
+  const last = path[path.length - 1] as string;
+  if (replacement === undefined) delete parent[last];
+  else parent[last] = replacement;
+  return copy;
+}
+
+const weirdValues = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  fc.string(),
+  fc.constantFrom('task-7', 'task-7-x', 'refs/heads/task-7-x', 'refs/tags/v1', '5DLabs-Rex[bot]', 'APPROVED', 'ready-for-qa', '../../etc', '\u0000', 'a'.repeat(5000)),
+  fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+);
+
+describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing', (_name, declaration) => {
+  function app() {
+    const workflows = new FakeWorkflows();
+    workflows.workflows = [summary('play-7', '7', declaration.fromStages[0] as string)];
+    const codeRuns = new FakeCodeRuns();
+    const pullRequests = new FakePullRequests();
+    const instance = createApp({
+      functionName: declaration.name,
+      authenticate: createAuthenticate({ triggerTokens: ['t'], webhookSecrets: [], allowUnauthenticated: false }),
+      handle: createHandler({
+        declaration,
+        logins: DEFAULT_LOGINS,
+        correlation: 'strict',
+        dryRun: false,
+        workflows,
+        codeRuns,
+        pullRequests,
+        recordedKeys: () => [],
+      }),
+      bodyLimitBytes: 64 * 1024,
+      retryAfterSeconds: 1,
+      logger: createLogger({ level: 'silent', function: declaration.name }),
+      metrics: createMetrics(),
+    });
+    const writes = () => workflows.resumes.length + codeRuns.calls.length + pullRequests.removals.length;
+    return { instance, writes };
+  }
+
+  it('mutated payloads: never 5xx; anything but 200 writes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), weirdValues), { minLength: 1, maxLength: 4 }), async ([event, seed], edits) => {
+        const all = paths(seed);
+        let payload = seed as Record<string, unknown>;
+        for (const [index, value] of edits) payload = mutate(payload, all[index % all.length] as string[], value);
+        const { instance, writes } = app();
+        const response = await instance.request('/', {
+          method: 'POST',
+          body: JSON.stringify(sensorEnvelope(event, payload as Record<string, any>, 'fuzz-1')),
+          headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
+        });
+        expect(response.status).toBeLessThan(500);
+        if (response.status !== 200) expect(writes()).toBe(0);
+        expect(await response.json()).toHaveProperty('outcome');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('mutated envelopes and raw bodies: only 4xx, and no write', async () => {
+    const rawBodies = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      fc.record({ headers: fc.jsonValue(), body: fc.jsonValue() }).map((value) => JSON.stringify(value)),
+      fc.uint8Array({ maxLength: 256 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
+    );
+    await fc.assert(
+      fc.asyncProperty(rawBodies, fc.constantFrom('application/json', 'text/plain', 'application/json; charset=utf-8'), async (raw, contentType) => {
+        const { instance, writes } = app();
+        const response = await instance.request('/', { method: 'POST', body: raw, headers: { 'content-type': contentType, authorization: 'Bearer t' } });
+        expect(response.status).toBeLessThan(500);
+        expect(writes()).toBe(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
