@@ -106,6 +106,16 @@ describe('GitHub App authentication', () => {
     await expect(client.removeLabel('acme', 'shop', 12, 'ready-for-qa')).resolves.toBe('absent');
   });
 
+  it('retries a 5xx while minting the installation token', async () => {
+    nock(API)
+      .get('/repos/acme/shop/installation').once().reply(200, { id: 5 })
+      .post('/app/installations/5/access_tokens').once().reply(502, { message: 'Bad Gateway' })
+      .post('/app/installations/5/access_tokens').once().reply(201, tokenBody('ghs_5'));
+    nock(API, { reqheaders: { authorization: 'token ghs_5' } })
+      .get('/repos/acme/shop/pulls').query(QUERY).reply(200, []);
+    await expect(appClient().client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toBeUndefined();
+  });
+
   it('uses the GHES base URL for the lookup, the token and the call', async () => {
     nock('https://ghe.example.com')
       .matchHeader('authorization', isAppJwt)
