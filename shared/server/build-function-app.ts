@@ -1,0 +1,62 @@
+/** Wires one function from its declaration and configuration: clients, handler, app. No I/O happens here. */
+import type { Hono } from 'hono';
+import type { Config } from '../config';
+import type { FunctionDeclaration } from '../declarations';
+import { createGitHubClient } from '../github/octokit';
+import { createHandler } from '../handler/handle-event';
+import { createAuthenticate } from '../http/authenticate';
+import { createApp } from '../http/create-app';
+import { createKubernetesClients, recordedDedupKeys } from '../kubernetes/client';
+import { createLogger, type Logger } from '../observability/logger';
+import { createMetrics } from '../observability/metrics';
+
+export interface FunctionApp {
+  readonly app: Hono;
+  readonly logger: Logger;
+  /** Marks the function as shutting down: /readyz answers 503 from then on. */
+  readonly drain: () => void;
+}
+
+export function buildFunctionApp(declaration: FunctionDeclaration, config: Config): FunctionApp {
+  const logger = createLogger({ level: config.logLevel, function: declaration.name });
+  const metrics = createMetrics({ defaultMetrics: true });
+  const kubernetes = createKubernetesClients({
+    namespace: config.namespace,
+    onCall: ({ verb, resource, durationMs, error }) =>
+      metrics.kubernetesRequests.observe({ verb, resource, result: error ? 'error' : 'ok' }, durationMs / 1000),
+    onConflict: () => metrics.resumeConflicts.inc({ function: declaration.name }),
+  });
+  const pullRequests = declaration.remediation
+    ? createGitHubClient({
+        ...config.github,
+        log: logger,
+        onCall: ({ route, durationMs, error }) =>
+          metrics.githubRequests.observe({ route, result: error ? 'error' : 'ok' }, durationMs / 1000),
+      })
+    : undefined;
+
+  const handle = createHandler({
+    declaration,
+    logins: config.logins,
+    correlation: config.correlation,
+    dryRun: config.dryRun,
+    workflows: kubernetes.workflows,
+    codeRuns: declaration.remediation ? kubernetes.codeRuns : undefined,
+    pullRequests,
+    recordedKeys: recordedDedupKeys,
+    onCorrelationFailure: (reason) => metrics.correlationFailures.inc({ function: declaration.name, reason }),
+  });
+
+  let draining = false;
+  const app = createApp({
+    functionName: declaration.name,
+    authenticate: createAuthenticate(config),
+    handle,
+    bodyLimitBytes: config.bodyLimitBytes,
+    retryAfterSeconds: config.retryAfterSeconds,
+    logger,
+    metrics,
+    ready: () => !draining,
+  });
+  return { app, logger, drain: () => (draining = true) };
+}
