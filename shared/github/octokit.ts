@@ -71,16 +71,23 @@ export function createGitHubClient(options: GitHubClientOptions): PullRequests {
     throw new Error('createGitHubClient: a GitHub App needs both appId and privateKey');
   }
   const settings = settingsFrom(options);
-  const onCall = options.onCall;
+  // A failing metrics hook must not fail the GitHub call.
+  const onCall = (info: GitHubCallInfo) => {
+    try {
+      options.onCall?.(info);
+    } catch (error) {
+      settings.log.warn({ err: error }, 'GitHub onCall hook threw');
+    }
+  };
 
   const timed: Timed = async (route, call, statusOf) => {
     const started = performance.now();
     try {
       const value = await call();
-      onCall?.({ route, status: statusOf?.(value), durationMs: performance.now() - started });
+      onCall({ route, status: statusOf?.(value), durationMs: performance.now() - started });
       return value;
     } catch (error) {
-      onCall?.({ route, status: isOctokitError(error) ? error.status : undefined, durationMs: performance.now() - started, error });
+      onCall({ route, status: isOctokitError(error) ? error.status : undefined, durationMs: performance.now() - started, error });
       throw error;
     }
   };

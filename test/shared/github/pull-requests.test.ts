@@ -126,6 +126,13 @@ describe('removeLabel', () => {
     expect(calls).toEqual([expect.objectContaining({ status: 404, error: expect.anything() })]);
   });
 
+  it('survives a metrics hook that throws', async () => {
+    nock(API).delete(labelPath).reply(200, []);
+    const { client, log } = testClient({ onCall: () => { throw new Error('metrics broke'); } });
+    await expect(client.removeLabel('acme', 'shop', 12, 'ready-for-qa')).resolves.toBe('removed');
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'GitHub onCall hook threw' }));
+  });
+
   it('URL-encodes the label name', async () => {
     nock(API).delete('/repos/acme/shop/issues/12/labels/needs%20qa%2Frex%3F').reply(200, []);
     await expect(testClient().client.removeLabel('acme', 'shop', 12, 'needs qa/rex?')).resolves.toBe('removed');
