@@ -1,5 +1,5 @@
 /** The one place that turns a thrown error into an outcome and an actionable reason. */
-import { GitHubUnavailableError } from '../github/types';
+import { GitHubRequestError, GitHubUnavailableError } from '../github/types';
 import { AmbiguousNodeError, KubernetesUnavailableError, OffloadedNodeStatusError } from '../kubernetes/types';
 import { EventError } from './event-error';
 import type { Outcome } from './outcomes';
@@ -18,6 +18,10 @@ export function errorOutcome(error: unknown): ErrorOutcome {
   }
   if (error instanceof GitHubUnavailableError) {
     return { outcome: 'not-ready', reason: `GitHub API unavailable: ${error.message}`, retryAfterSeconds: error.retryAfterSeconds };
+  }
+  if (error instanceof GitHubRequestError) {
+    // Credentials, permissions or the App installation: an operator can fix it, and the Sensor's retry or DLQ keeps the event.
+    return { outcome: 'not-ready', reason: `GitHub refused the call (${error.status}): ${error.message}; check the token or App installation and permissions` };
   }
   if (error instanceof OffloadedNodeStatusError) {
     return { outcome: 'unsupported', reason: `${error.message}; resume it with an Argo Server that has node-status offloading configured` };

@@ -369,3 +369,18 @@ describe('operations endpoints', () => {
     expect(await metrics.text()).toContain('handoff_events_total');
   });
 });
+
+describe('GitHub refusals', () => {
+  it('answers 503 with an actionable reason when GitHub refuses the credentials, so the event is retried or dead-lettered', async () => {
+    const { GitHubRequestError } = await import('../../shared/github/types');
+    const t = setup(REX_PUSH);
+    t.workflows.workflows = [summary('play-7', '7', 'waiting-ready-for-qa')];
+    t.pullRequests.findOpenByBranch = async () => {
+      throw new GitHubRequestError('Bad credentials', 401);
+    };
+    const response = await t.post(sensorEnvelope('push', pushEvent({ task: 7 })));
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ outcome: 'not-ready', reason: expect.stringMatching(/GitHub refused the call \(401\).*App installation/) });
+    expect(t.workflows.resumes).toEqual([]);
+  });
+});
