@@ -59,7 +59,7 @@ export interface ResumeResult {
 }
 
 export interface PlayWorkflows {
-  /** Non-completed play workflows (`workflow-type=play-orchestration`) labelled `task-id=<taskId>`. */
+  /** Play workflows (`workflow-type=play-orchestration`) labelled `task-id=<taskId>`, completed ones included. */
   listForTask(taskId: string): Promise<WorkflowSummary[]>;
   /** Port of `argo resume --node-field-selector` + `argo node set` + the stage label, in one PUT. */
   resume(request: ResumeRequest): Promise<ResumeResult>;
@@ -98,4 +98,9 @@ export class OffloadedNodeStatusError extends Error {
 /** More than one suspend node of this stage is active; the function never picks one. */
 export class AmbiguousNodeError extends Error {
   override readonly name = 'AmbiguousNodeError';
+}
+
+/** The workflow does not have the shape this resume needs (a template/deployment mismatch, not bad input). */
+export class WorkflowShapeError extends Error {
+  override readonly name = 'WorkflowShapeError';
 }

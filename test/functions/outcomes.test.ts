@@ -73,7 +73,7 @@ describe.each(DECLARATIONS.map((declaration) => [declaration.name, declaration] 
   it(`200 ${declaration.remediation ? 'remediated' : 'resumed'}: resumes exactly the task's workflow in one write`, async () => {
     const response = await t.post(envelope());
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as Record<string, any>;
     expect(body).toMatchObject({
       outcome: declaration.remediation ? 'remediated' : 'resumed',
       function: name,
@@ -238,7 +238,7 @@ describe.each(DECLARATIONS.map((declaration) => [declaration.name, declaration] 
     };
     const response = await t.post(envelope());
     expect(response.status).toBe(500);
-    const body = await response.json();
+    const body = (await response.json()) as Record<string, any>;
     expect(body).toMatchObject({ outcome: 'internal-error', deliveryId: 'delivery-1' });
     expect(JSON.stringify(body)).not.toContain('undefined');
   });
@@ -265,7 +265,7 @@ describe.each(DECLARATIONS.map((declaration) => [declaration.name, declaration] 
     dry.workflows.resumeResult = (request) => ({ outcome: 'resumed', workflow: request.name, attempts: 1, planned: { dryRun: request.dryRun, stage: request.nextStage } });
     const response = await dry.post(envelope());
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as Record<string, any>;
     expect(body).toMatchObject({ dryRun: true, planned: { dryRun: true, stage: declaration.nextStage } });
     expect(dry.workflows.resumes.every((request) => request.dryRun)).toBe(true);
     expect(dry.codeRuns.calls.every((call) => call.dryRun)).toBe(true);
@@ -298,7 +298,7 @@ describe('rex-push', () => {
     const payload = pushEvent({ task: 7, after: 'a'.repeat(40) });
     const response = await t.post(sensorEnvelope('push', payload, 'push-1'));
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as Record<string, any>;
     expect(body).toMatchObject({
       outcome: 'remediated',
       steps: {
@@ -340,9 +340,9 @@ describe('rex-push', () => {
     const t = setup(REX_PUSH);
     t.workflows.workflows = [summary('play-7', '7', 'testing-in-progress')];
     t.pullRequests.pullRequest = { number: 3, labels: ['task-7'] };
-    expect((await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 })))).json()).steps.label).toEqual({ pullRequest: 3, result: 'absent' });
+    expect(((await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 })))).json()) as any).steps.label).toEqual({ pullRequest: 3, result: 'absent' });
     t.pullRequests.pullRequest = undefined;
-    expect((await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 })))).json()).steps.label).toEqual({ result: 'no-open-pr' });
+    expect(((await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 })))).json()) as any).steps.label).toEqual({ result: 'no-open-pr' });
     expect(t.pullRequests.removals).toEqual([]);
   });
 

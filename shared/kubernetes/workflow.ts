@@ -1,0 +1,67 @@
+/** The parts of an Argo `Workflow` object the resume reads and writes (argoproj.io/v1alpha1). */
+
+export interface Parameter {
+  name: string;
+  value?: string;
+  valueFrom?: { supplied?: Record<string, never>; default?: string; [key: string]: unknown };
+  globalName?: string;
+  [key: string]: unknown;
+}
+
+export interface NodeStatus {
+  id: string;
+  name: string;
+  displayName: string;
+  type: string;
+  phase?: string;
+  templateName?: string;
+  templateRef?: { name?: string; template?: string };
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  inputs?: { parameters?: Parameter[] };
+  outputs?: { parameters?: Parameter[]; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+export interface Workflow {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  spec?: Record<string, unknown>;
+  status?: {
+    nodes?: Record<string, NodeStatus>;
+    compressedNodes?: string;
+    offloadNodeStatusVersion?: string;
+    outputs?: { parameters?: Parameter[]; [key: string]: unknown };
+    [key: string]: unknown;
+  };
+}
+
+export const WORKFLOWS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' } as const;
+export const CODERUNS = { group: 'agents.platform', version: 'v1', plural: 'coderuns' } as const;
+
+/** Holds the bounded JSON list of dedup keys (delivery IDs, push SHAs) this workflow has applied. */
+export const DEDUP_ANNOTATION = 'handoff.dev/applied-events';
+/** When Handoff last moved the stage label. */
+export const UPDATED_AT_ANNOTATION = 'updated-at';
+/** How many dedup keys a workflow keeps; GitHub redelivers within days, a task sees a few dozen events. */
+export const DEDUP_KEYS_KEPT = 100;
+
+export function recordedKeysOf(annotations: Readonly<Record<string, string>> | undefined): string[] {
+  const raw = annotations?.[DEDUP_ANNOTATION];
+  if (!raw) return [];
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return Array.isArray(parsed) ? parsed.filter((key): key is string => typeof key === 'string') : [];
+  } catch {
+    return [];
+  }
+}
