@@ -62,7 +62,7 @@ export function createApp(options: AppOptions): Hono {
   function reply(c: Context, body: EventResponse, started: number, retryAfterSeconds?: number) {
     const status = OUTCOME_STATUS[body.outcome];
     metrics.events.inc({ function: functionName, outcome: body.outcome });
-    const { steps, planned, ...summary } = body;
+    const { steps: _steps, planned: _planned, function: _function, ...summary } = body;
     logger.info({ ...summary, status, durationMs: Date.now() - started }, 'event');
     if (isRetryable(body.outcome)) c.header('Retry-After', String(retryAfterSeconds ?? options.retryAfterSeconds));
     return c.json(body, status);
