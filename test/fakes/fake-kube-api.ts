@@ -1,0 +1,177 @@
+/**
+ * A small in-process Kubernetes API for tests: namespaced custom objects with
+ * resourceVersion semantics (409 on a stale PUT), label selectors, 404s as real
+ * Status objects, and fault injection. The real @kubernetes/client-node talks to it.
+ *
+ *   const api = await FakeKubeApi.start();
+ *   api.put(workflow);                       // seed (argoproj.io/v1alpha1 workflows by default)
+ *   createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig() });
+ *   api.failNext(2, 503);                    // the next two requests answer 503
+ *   api.beforeUpdate = (obj) => { ... };     // runs between a PUT's arrival and its check (make it race)
+ *   await api.close();
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+
+type KubeObject = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; [key: string]: unknown }; [key: string]: unknown };
+
+const PATH = /^\/apis\/([^/]+)\/([^/]+)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/;
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly labelSelector?: string;
+}
+
+export class FakeKubeApi {
+  private readonly objects = new Map<string, KubeObject>();
+  private version = 1000;
+  private failures: number[] = [];
+  private drops = 0;
+  readonly requests: RecordedRequest[] = [];
+  /** Called with the stored object when a PUT arrives, before its resourceVersion is checked. */
+  beforeUpdate?: (stored: KubeObject, incoming: KubeObject) => void;
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<FakeKubeApi> {
+    let api: FakeKubeApi | undefined;
+    const server = createServer((req, res) => void api?.handle(req, res));
+    api = new FakeKubeApi(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return api;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  kubeConfig(): KubeConfig {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'fake', server: this.url, skipTLSVerify: true }],
+      users: [{ name: 'fake', token: 'fake' }],
+      contexts: [{ name: 'fake', cluster: 'fake', user: 'fake' }],
+      currentContext: 'fake',
+    });
+    return kubeConfig;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  /** Stores (creates or replaces) an object unconditionally and returns the stored copy. */
+  put(object: KubeObject, plural = 'workflows', group = 'argoproj.io'): KubeObject {
+    const namespace = object.metadata.namespace ?? 'argo';
+    const stored = structuredClone(object);
+    stored.metadata.namespace = namespace;
+    stored.metadata.resourceVersion = String(++this.version);
+    this.objects.set(this.key(group, namespace, plural, object.metadata.name), stored);
+    return structuredClone(stored);
+  }
+
+  get(name: string, plural = 'workflows', group = 'argoproj.io', namespace = 'argo'): KubeObject | undefined {
+    const found = this.objects.get(this.key(group, namespace, plural, name));
+    return found ? structuredClone(found) : undefined;
+  }
+
+  /** The next `count` requests answer `status` (e.g. 503), or have their connection dropped (status 0). */
+  failNext(count: number, status: number): void {
+    if (status === 0) this.drops += count;
+    else this.failures.push(...Array.from({ length: count }, () => status));
+  }
+
+  writes(): RecordedRequest[] {
+    return this.requests.filter((request) => request.method !== 'GET');
+  }
+
+  private key(group: string, namespace: string, plural: string, name: string): string {
+    return `${group}/${namespace}/${plural}/${name}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, labelSelector: url.searchParams.get('labelSelector') ?? undefined });
+
+    if (this.drops > 0) {
+      this.drops -= 1;
+      req.socket.destroy();
+      return;
+    }
+    const failure = this.failures.shift();
+    if (failure !== undefined) return this.status(res, failure, 'InternalError', 'injected failure');
+
+    const match = PATH.exec(url.pathname);
+    if (!match) return this.status(res, 404, 'NotFound', `no route for ${url.pathname}`);
+    const [, group, , namespace, plural, name] = match as unknown as [string, string, string, string, string, string | undefined];
+
+    if (!name && req.method === 'GET') {
+      const selector = parseSelector(url.searchParams.get('labelSelector') ?? '');
+      const prefix = `${group}/${namespace}/${plural}/`;
+      const items = [...this.objects.entries()]
+        .filter(([key, object]) => key.startsWith(prefix) && selector(object.metadata.labels ?? {}))
+        .map(([, object]) => structuredClone(object));
+      return this.json(res, 200, { apiVersion: `${group}/${match[2]}`, kind: 'List', metadata: { resourceVersion: String(this.version) }, items });
+    }
+    if (!name) return this.status(res, 405, 'MethodNotAllowed', `${req.method} on a collection`);
+
+    const key = this.key(group, namespace, plural, name);
+    const stored = this.objects.get(key);
+    switch (req.method) {
+      case 'GET':
+        return stored ? this.json(res, 200, stored) : this.status(res, 404, 'NotFound', `${plural}.${group} "${name}" not found`);
+      case 'DELETE':
+        if (!stored) return this.status(res, 404, 'NotFound', `${plural}.${group} "${name}" not found`);
+        this.objects.delete(key);
+        return this.json(res, 200, stored);
+      case 'PUT': {
+        if (!stored) return this.status(res, 404, 'NotFound', `${plural}.${group} "${name}" not found`);
+        const incoming = JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject;
+        this.beforeUpdate?.(stored, incoming);
+        const current = this.objects.get(key) as KubeObject;
+        if (incoming.metadata.resourceVersion && incoming.metadata.resourceVersion !== current.metadata.resourceVersion) {
+          return this.status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${plural}.${group} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+        }
+        incoming.metadata.resourceVersion = String(++this.version);
+        this.objects.set(key, incoming);
+        return this.json(res, 200, incoming);
+      }
+      default:
+        return this.status(res, 405, 'MethodNotAllowed', `${req.method} is not supported by the fake`);
+    }
+  }
+
+  private json(res: ServerResponse, code: number, body: unknown): void {
+    res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+
+  private status(res: ServerResponse, code: number, reason: string, message: string): void {
+    this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+  }
+}
+
+/** Kubernetes label selector: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`. */
+export function parseSelector(selector: string): (labels: Record<string, string>) => boolean {
+  const requirements = selector.match(/[^,(]+(\([^)]*\))?/g)?.map((part) => part.trim()).filter(Boolean) ?? [];
+  const tests = requirements.map((requirement) => {
+    let m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(requirement);
+    if (m) {
+      const [, key, op, values] = m as unknown as [string, string, string, string];
+      const set = values.split(',').map((value) => value.trim());
+      return (labels: Record<string, string>) => (op === 'in' ? key in labels && set.includes(labels[key] as string) : !(key in labels) || !set.includes(labels[key] as string));
+    }
+    m = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(requirement);
+    if (m) {
+      const [, key, op, value] = m as unknown as [string, string, string, string];
+      return (labels: Record<string, string>) => (op === '!=' ? labels[key] !== value : labels[key] === value);
+    }
+    if (requirement.startsWith('!')) return (labels: Record<string, string>) => !(requirement.slice(1) in labels);
+    return (labels: Record<string, string>) => requirement in labels;
+  });
+  return (labels) => tests.every((test) => test(labels));
+}

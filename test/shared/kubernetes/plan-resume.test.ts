@@ -1,0 +1,166 @@
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { APPROVED, LABELED_READY_FOR_QA, PR_OPENED, QA_STAGES, REX_PUSH } from '../../../shared/declarations';
+import { dehydrate } from '../../../shared/kubernetes/node-status-packing';
+import { planResume } from '../../../shared/kubernetes/plan-resume';
+import { AmbiguousNodeError, OffloadedNodeStatusError, WorkflowShapeError, type ResumeRequest } from '../../../shared/kubernetes/types';
+import { DEDUP_ANNOTATION, type NodeStatus, type Workflow } from '../../../shared/kubernetes/workflow';
+import { compressed, dagWorkflow, huge, offloaded, playWorkflow } from '../../fixtures/workflows';
+
+const NOW = new Date('2026-11-22T12:34:56.789Z');
+const request = (declaration: typeof PR_OPENED, extra: Partial<ResumeRequest> = {}): ResumeRequest => ({
+  name: 'play-orchestration-7xk2p',
+  actor: declaration.name,
+  suspendNodes: declaration.suspendNodes,
+  fromStages: declaration.fromStages,
+  nextStage: declaration.nextStage,
+  dedupKeys: ['delivery-1'],
+  outputs: declaration.outputs,
+  ...extra,
+});
+
+/** The plan's object must differ from the input only where a resume writes. */
+function changedNodes(before: Workflow, after: Workflow): string[] {
+  const a = before.status?.nodes ?? {};
+  const b = after.status?.nodes ?? {};
+  expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+  return Object.keys(a).filter((id) => JSON.stringify(a[id]) !== JSON.stringify(b[id]));
+}
+
+function resumed(plan: ReturnType<typeof planResume>) {
+  if (plan.outcome !== 'resumed') throw new Error(`expected resumed, got ${plan.outcome}: ${plan.reason}`);
+  return plan;
+}
+
+describe('planResume', () => {
+  it('resumes exactly the active suspend node of the stage and moves the label, changing nothing else', () => {
+    const before = playWorkflow({ position: 'wait-pr-created' });
+    const plan = resumed(planResume(before, request(PR_OPENED), NOW));
+    const node = Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-pr-created') as NodeStatus;
+    expect(changedNodes(before, plan.workflow)).toEqual([node.id]);
+    expect(node).toMatchObject({
+      phase: 'Succeeded',
+      finishedAt: '2026-11-22T12:34:56Z',
+      message: 'Resumed by: handoff/pr-opened (delivery-1)',
+      outputs: { parameters: [{ name: 'decision', value: 'continue' }] },
+    });
+    expect(node.outputs?.parameters?.[0]).not.toHaveProperty('valueFrom');
+    expect(plan.workflow.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+    expect(JSON.parse(plan.workflow.metadata.annotations?.[DEDUP_ANNOTATION] ?? '')).toEqual(['delivery-1']);
+    expect(plan.workflow.metadata.annotations?.['updated-at']).toBe('2026-11-22T12:34:56Z');
+    // Everything else is untouched: spec, other labels, other annotations, other status fields.
+    const strip = (w: Workflow) => ({ ...w, metadata: { ...w.metadata, labels: { ...w.metadata.labels, 'current-stage': '' }, annotations: {} }, status: { ...w.status, nodes: {} } });
+    expect(strip(plan.workflow)).toEqual(strip(before));
+    expect(before.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+  });
+
+  it('picks the active iteration after QA recursion, never a finished one with the same display name', () => {
+    const before = playWorkflow({ position: 'wait-pr-approved', restarts: 2 });
+    const all = Object.values(before.status?.nodes ?? {}).filter((n) => n.displayName === 'wait-pr-approved');
+    expect(all).toHaveLength(3);
+    const plan = resumed(planResume(before, request(APPROVED), NOW));
+    const [changed] = changedNodes(before, plan.workflow);
+    expect(changed).toBe(all.find((n) => n.phase === 'Running')?.id);
+    expect(plan.toStage).toBe('completed');
+  });
+
+  it('resumes inside a DAG with nested steps and leaves another active suspend node alone', () => {
+    const before = dagWorkflow();
+    const plan = resumed(planResume(before, request(LABELED_READY_FOR_QA, { name: before.metadata.name }), NOW));
+    const changed = changedNodes(before, plan.workflow);
+    expect(changed).toHaveLength(1);
+    expect(plan.workflow.status?.nodes?.[changed[0] as string]?.name).toBe('play-dag-q8r4t.qa[1].wait-ready-for-qa');
+    const gate = Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-security-review');
+    expect(gate?.phase).toBe('Running');
+  });
+
+  it('sets the supplied output decision=restart (argo node set) for rex-push', () => {
+    const before = playWorkflow({ position: 'wait-ready-for-qa' });
+    const plan = resumed(planResume(before, request(REX_PUSH, { nodeOptional: true }), NOW));
+    const node = Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-ready-for-qa');
+    expect(node?.outputs?.parameters).toEqual([{ name: 'decision', value: 'restart' }]);
+    expect(plan.workflow.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+  });
+
+  it('adds a globalName output to the workflow outputs (AddParamToGlobalScope)', () => {
+    const before = playWorkflow({ position: 'wait-pr-approved' });
+    const node = Object.values(before.status?.nodes ?? {}).find((n) => n.displayName === 'wait-pr-approved') as NodeStatus;
+    (node.outputs?.parameters?.[0] as { globalName?: string }).globalName = 'qa-decision';
+    const plan = resumed(planResume(before, request(REX_PUSH, { fromStages: QA_STAGES }), NOW));
+    expect(plan.workflow.status?.outputs?.parameters).toEqual([{ name: 'qa-decision', value: 'restart' }]);
+  });
+
+  it('with nodeOptional moves only the stage while an agent runs (rex-push during Cleo)', () => {
+    const before = playWorkflow({ position: 'cleo-running' });
+    const plan = resumed(planResume(before, request(REX_PUSH, { nodeOptional: true }), NOW));
+    expect(plan.node).toBeUndefined();
+    expect(changedNodes(before, plan.workflow)).toEqual([]);
+    expect(plan.workflow.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+  });
+
+  it('answers not-ready before the stage, and when the node is not active yet (argo-workflows #12863)', () => {
+    expect(planResume(playWorkflow({ position: 'cleo-running' }), request(LABELED_READY_FOR_QA), NOW)).toMatchObject({ outcome: 'not-ready', reason: expect.stringMatching(/quality-in-progress/) });
+    const early = playWorkflow({ position: 'cleo-running', stage: 'waiting-ready-for-qa' });
+    expect(planResume(early, request(LABELED_READY_FOR_QA), NOW)).toMatchObject({ outcome: 'not-ready', reason: expect.stringMatching(/not an active suspend node yet/) });
+  });
+
+  it('answers already-done past the stage, and duplicate for a recorded key', () => {
+    expect(planResume(playWorkflow({ position: 'tess-running' }), request(LABELED_READY_FOR_QA), NOW)).toMatchObject({ outcome: 'already-done' });
+    const done = resumed(planResume(playWorkflow(), request(PR_OPENED), NOW)).workflow;
+    expect(planResume(done, request(PR_OPENED), NOW)).toMatchObject({ outcome: 'duplicate', reason: expect.stringMatching(/delivery-1/) });
+    expect(planResume(done, request(PR_OPENED, { dedupKeys: ['delivery-2'] }), NOW)).toMatchObject({ outcome: 'already-done' });
+  });
+
+  it('bounds the dedup record', () => {
+    let workflow = playWorkflow({ position: 'wait-ready-for-qa' });
+    workflow.metadata.annotations = { [DEDUP_ANNOTATION]: JSON.stringify(Array.from({ length: 100 }, (_, i) => `old-${i}`)) };
+    workflow = resumed(planResume(workflow, request(LABELED_READY_FOR_QA, { dedupKeys: ['new-1'] }), NOW)).workflow;
+    const keys = JSON.parse(workflow.metadata.annotations?.[DEDUP_ANNOTATION] ?? '[]');
+    expect(keys).toHaveLength(100);
+    expect(keys.at(-1)).toBe('new-1');
+    expect(keys[0]).toBe('old-1');
+  });
+
+  it('refuses two active suspend nodes of the same stage', () => {
+    const workflow = playWorkflow({ position: 'wait-ready-for-qa' });
+    const node = Object.values(workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-ready-for-qa') as NodeStatus;
+    workflow.status!.nodes![`${node.id}-copy`] = { ...structuredClone(node), id: `${node.id}-copy` };
+    expect(() => planResume(workflow, request(LABELED_READY_FOR_QA), NOW)).toThrow(AmbiguousNodeError);
+  });
+
+  it('ports node set errors exactly', () => {
+    const noOutputs = playWorkflow({ position: 'wait-ready-for-qa' });
+    const node = Object.values(noOutputs.status?.nodes ?? {}).find((n) => n.displayName === 'wait-ready-for-qa') as NodeStatus;
+    delete node.outputs;
+    expect(() => planResume(noOutputs, request(REX_PUSH), NOW)).toThrow(new WorkflowShapeError('cannot set output parameters because node is not expecting any raw parameters'));
+    node.outputs = { parameters: [{ name: 'other', valueFrom: { supplied: {} } }] };
+    expect(() => planResume(noOutputs, request(REX_PUSH), NOW)).toThrow("node is not expecting output parameter 'decision'");
+    node.outputs = { parameters: [{ name: 'decision', value: 'continue' }] };
+    expect(() => planResume(noOutputs, request(REX_PUSH), NOW)).toThrow("cannot set output parameter 'decision' because it does not use valueFrom.raw or it was already set");
+    node.outputs = { parameters: [{ name: 'decision', valueFrom: { supplied: {} } }] };
+    expect(() => planResume(noOutputs, request(LABELED_READY_FOR_QA), NOW)).toThrow("raw output parameter 'decision' has not been set and does not have a default value");
+  });
+
+  it('reads compressed nodes and writes them back inline when the object fits (Hydrate/Dehydrate)', () => {
+    const before = compressed(playWorkflow({ position: 'wait-pr-created' }));
+    const plan = resumed(planResume(before, request(PR_OPENED), NOW));
+    expect(plan.workflow.status?.compressedNodes).toBeUndefined();
+    expect(Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-pr-created')?.phase).toBe('Succeeded');
+  });
+
+  it('compresses nodes when the object is over MAX_WORKFLOW_SIZE, and the result round-trips', () => {
+    const before = huge(playWorkflow({ position: 'wait-pr-created' }), 1_200_000);
+    const plan = resumed(planResume(before, request(PR_OPENED), NOW));
+    expect(plan.workflow.status?.nodes).toBeUndefined();
+    const nodes = JSON.parse(gunzipSync(Buffer.from(plan.workflow.status?.compressedNodes ?? '', 'base64')).toString()) as Record<string, NodeStatus>;
+    expect(Object.values(nodes).find((n) => n.displayName === 'wait-pr-created')?.phase).toBe('Succeeded');
+    expect(Buffer.byteLength(JSON.stringify(plan.workflow))).toBeLessThan(1024 * 1024);
+  });
+
+  it('refuses offloaded node status with a clear error, and a workflow too large even compressed', () => {
+    expect(() => planResume(offloaded(playWorkflow()), request(PR_OPENED), NOW)).toThrow(OffloadedNodeStatusError);
+    expect(() => planResume(offloaded(playWorkflow()), request(PR_OPENED), NOW)).toThrow(/Argo Server/);
+    const workflow = huge(playWorkflow(), 10_000);
+    expect(() => dehydrate(workflow, 1000)).toThrow(/even with compressed nodes/);
+  });
+});
