@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LABELED_READY_FOR_QA, PR_OPENED } from '../../../shared/declarations';
+import { createKubernetesClients, recordedDedupKeys } from '../../../shared/kubernetes/client';
+import { KubernetesUnavailableError, type ResumeRequest } from '../../../shared/kubernetes/types';
+import type { Workflow } from '../../../shared/kubernetes/workflow';
+import { FakeKubeApi } from '../../fakes/fake-kube-api';
+import { playWorkflow } from '../../fixtures/workflows';
+
+const NAME = 'play-orchestration-7xk2p';
+const resumeRequest = (extra: Partial<ResumeRequest> = {}): ResumeRequest => ({
+  name: NAME,
+  actor: PR_OPENED.name,
+  suspendNodes: PR_OPENED.suspendNodes,
+  fromStages: PR_OPENED.fromStages,
+  nextStage: PR_OPENED.nextStage,
+  dedupKeys: ['delivery-1'],
+  ...extra,
+});
+const nodeNamed = (workflow: unknown, displayName: string) =>
+  Object.values((workflow as Workflow).status?.nodes ?? {}).filter((node) => node.displayName === displayName);
+
+describe('createKubernetesClients against a fake API', () => {
+  let api: FakeKubeApi;
+  let conflicts: number;
+  let clients: ReturnType<typeof createKubernetesClients>;
+
+  beforeEach(async () => {
+    api = await FakeKubeApi.start();
+    conflicts = 0;
+    clients = createKubernetesClients({
+      namespace: 'argo',
+      kubeConfig: api.kubeConfig(),
+      onConflict: () => (conflicts += 1),
+      conflictBackoff: { steps: 5, initialMs: 1, factor: 2 },
+    });
+    api.put(playWorkflow({ name: NAME, position: 'wait-pr-created' }));
+  });
+  afterEach(() => api.close());
+
+  it('lists the task\'s play workflows by label, completed ones included', async () => {
+    api.put(playWorkflow({ name: 'done', position: 'completed' }));
+    api.put(playWorkflow({ name: 'other-task', task: '8' }));
+    const list = await clients.workflows.listForTask('7');
+    expect(list.map((w) => w.name).sort()).toEqual(['done', NAME]);
+    expect(api.requests.at(-1)?.labelSelector).toBe('workflow-type=play-orchestration,task-id=7');
+  });
+
+  it('resumes in one GET and one PUT carrying the resourceVersion read', async () => {
+    const result = await clients.workflows.resume(resumeRequest());
+    expect(result).toMatchObject({ outcome: 'resumed', attempts: 1, fromStage: 'waiting-pr-created', toStage: 'quality-in-progress' });
+    expect(api.requests.map((r) => r.method)).toEqual(['GET', 'PUT']);
+    const stored = api.get(NAME);
+    expect(stored?.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+    expect(nodeNamed(stored, 'wait-pr-created')[0]?.phase).toBe('Succeeded');
+    expect(recordedDedupKeys({ name: NAME, namespace: 'argo', labels: {}, annotations: stored?.metadata.annotations as Record<string, string> })).toEqual(['delivery-1']);
+  });
+
+  it('retries a 409 from the GET and lands on the newest object', async () => {
+    let raced = 0;
+    api.beforeUpdate = (stored) => {
+      if (raced++ > 0) return;
+      // The controller writes between our GET and PUT.
+      api.put({ ...stored, metadata: { ...stored.metadata, annotations: { ...(stored.metadata.annotations as object), controller: 'was-here' } } });
+    };
+    const result = await clients.workflows.resume(resumeRequest());
+    expect(result).toMatchObject({ outcome: 'resumed', attempts: 2 });
+    expect(conflicts).toBe(1);
+    const stored = api.get(NAME);
+    expect((stored?.metadata.annotations as Record<string, string>).controller).toBe('was-here');
+    expect(stored?.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+  });
+
+  it('gives up after bounded conflicts with a retryable error', async () => {
+    api.beforeUpdate = (stored) => void api.put(stored);
+    await expect(clients.workflows.resume(resumeRequest())).rejects.toBeInstanceOf(KubernetesUnavailableError);
+    expect(conflicts).toBe(5);
+  });
+
+  it('applies concurrent duplicate deliveries exactly once', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => clients.workflows.resume(resumeRequest())));
+    const outcomes = results.map((r) => r.outcome).sort();
+    expect(outcomes.filter((o) => o === 'resumed')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(9);
+    expect(api.writes().length - conflicts).toBe(1);
+  });
+
+  it('answers no-workflow for a workflow that is gone', async () => {
+    expect(await clients.workflows.resume(resumeRequest({ name: 'gone' }))).toMatchObject({ outcome: 'no-workflow' });
+  });
+
+  it('turns 5xx, 429 and dropped connections into KubernetesUnavailableError, and writes nothing', async () => {
+    for (const status of [503, 500, 429, 0]) {
+      api.failNext(1, status);
+      await expect(clients.workflows.resume(resumeRequest())).rejects.toBeInstanceOf(KubernetesUnavailableError);
+    }
+    api.failNext(1, 503);
+    await expect(clients.workflows.listForTask('7')).rejects.toBeInstanceOf(KubernetesUnavailableError);
+    expect(api.writes()).toEqual([]);
+  });
+
+  it('dry run reads and plans but never writes', async () => {
+    const result = await clients.workflows.resume(resumeRequest({ dryRun: true }));
+    expect(result).toMatchObject({ outcome: 'resumed', planned: { put: NAME, stage: 'waiting-pr-created → quality-in-progress' } });
+    expect(api.writes()).toEqual([]);
+    expect(api.get(NAME)?.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+  });
+
+  it('answers not-ready for an event that arrives before its stage', async () => {
+    const result = await clients.workflows.resume(
+      resumeRequest({ suspendNodes: LABELED_READY_FOR_QA.suspendNodes, fromStages: LABELED_READY_FOR_QA.fromStages, nextStage: LABELED_READY_FOR_QA.nextStage }),
+    );
+    expect(result).toMatchObject({ outcome: 'not-ready' });
+    expect(api.writes()).toEqual([]);
+  });
+});
+
+describe('CodeRun deletion', () => {
+  let api: FakeKubeApi;
+  beforeEach(async () => {
+    api = await FakeKubeApi.start();
+  });
+  afterEach(() => api.close());
+
+  const codeRun = (name: string, labels: Record<string, string>) => ({ apiVersion: 'agents.platform/v1', kind: 'CodeRun', metadata: { name, namespace: 'argo', labels } });
+
+  it('deletes only the task\'s Cleo and Tess CodeRuns of this workflow (or of no workflow)', async () => {
+    const put = (name: string, labels: Record<string, string>) => api.put(codeRun(name, labels), 'coderuns', 'agents.platform');
+    put('cleo-mine', { 'task-id': '7', 'github-app': '5DLabs-Cleo', 'workflow-name': 'wf' });
+    put('tess-unowned', { 'task-id': '7', 'github-app': '5DLabs-Tess' });
+    put('cleo-other-wf', { 'task-id': '7', 'github-app': '5DLabs-Cleo', 'workflow-name': 'other' });
+    put('rex-mine', { 'task-id': '7', 'github-app': '5DLabs-Rex', 'workflow-name': 'wf' });
+    put('cleo-other-task', { 'task-id': '8', 'github-app': '5DLabs-Cleo', 'workflow-name': 'wf' });
+    const { codeRuns } = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig() });
+
+    const result = await codeRuns.deleteForTask({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo', '5DLabs-Tess'] });
+    expect(api.requests[0]?.labelSelector).toBe('task-id=7,github-app in (5DLabs-Cleo,5DLabs-Tess)');
+    expect(result.map((r) => [r.name, r.result]).sort()).toEqual([
+      ['cleo-mine', 'deleted'],
+      ['tess-unowned', 'deleted'],
+    ]);
+    expect(api.get('cleo-other-wf', 'coderuns', 'agents.platform')).toBeDefined();
+    expect(api.get('rex-mine', 'coderuns', 'agents.platform')).toBeDefined();
+    expect(api.get('cleo-other-task', 'coderuns', 'agents.platform')).toBeDefined();
+  });
+
+  it('counts a CodeRun deleted concurrently as already gone, and plans without deleting in dry run', async () => {
+    api.put(codeRun('cleo-1', { 'task-id': '7', 'github-app': '5DLabs-Cleo' }), 'coderuns', 'agents.platform');
+    const { codeRuns } = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig() });
+    expect(await codeRuns.deleteForTask({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo'], dryRun: true })).toEqual([
+      { name: 'cleo-1', githubApp: '5DLabs-Cleo', result: 'planned' },
+    ]);
+    expect(api.writes()).toEqual([]);
+
+    const [a, b] = await Promise.all([
+      codeRuns.deleteForTask({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo'] }),
+      codeRuns.deleteForTask({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo'] }),
+    ]);
+    expect([...(a ?? []), ...(b ?? [])].map((r) => r.result).sort()).toEqual(['already-gone', 'deleted']);
+  });
+});
