@@ -1,0 +1,115 @@
+/**
+ * The whole function — app, handler, real Kubernetes client — against the fake
+ * Kubernetes API: concurrent and redelivered duplicates cause exactly one transition.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LOGINS, PR_OPENED, REX_PUSH, type FunctionDeclaration } from '../../shared/declarations';
+import { createHandler } from '../../shared/handler/handle-event';
+import { createAuthenticate } from '../../shared/http/authenticate';
+import { createApp } from '../../shared/http/create-app';
+import { createKubernetesClients, recordedDedupKeys } from '../../shared/kubernetes/client';
+import type { Workflow } from '../../shared/kubernetes/workflow';
+import { createLogger } from '../../shared/observability/logger';
+import { createMetrics } from '../../shared/observability/metrics';
+import { FakeKubeApi } from '../fakes/fake-kube-api';
+import { pullRequestEvent, pushEvent, sensorEnvelope } from '../fixtures/github-events';
+import { playWorkflow } from '../fixtures/workflows';
+import { FakePullRequests } from '../support/fake-clients';
+
+let api: FakeKubeApi;
+beforeEach(async () => {
+  api = await FakeKubeApi.start();
+});
+afterEach(() => api.close());
+
+function functionApp(declaration: FunctionDeclaration) {
+  const kubernetes = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig(), conflictBackoff: { steps: 8, initialMs: 1, factor: 2 } });
+  const pullRequests = new FakePullRequests();
+  const app = createApp({
+    functionName: declaration.name,
+    authenticate: createAuthenticate({ triggerTokens: ['t'], webhookSecrets: [], allowUnauthenticated: false }),
+    handle: createHandler({
+      declaration,
+      logins: DEFAULT_LOGINS,
+      correlation: 'strict',
+      dryRun: false,
+      workflows: kubernetes.workflows,
+      codeRuns: kubernetes.codeRuns,
+      pullRequests,
+      recordedKeys: recordedDedupKeys,
+    }),
+    bodyLimitBytes: 1 << 20,
+    retryAfterSeconds: 1,
+    logger: createLogger({ level: 'silent', function: declaration.name }),
+    metrics: createMetrics(),
+  });
+  const post = async (body: unknown) => {
+    const response = await app.request('/', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: 'Bearer t' } });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+  return { post, pullRequests };
+}
+
+const suspend = (name: string, displayName: string) =>
+  Object.values((api.get(name) as unknown as Workflow).status?.nodes ?? {}).filter((node) => node.displayName === displayName);
+
+describe('pr-opened end to end against the fake API', () => {
+  it('ten concurrent copies of one delivery: exactly one transition, nine duplicates', async () => {
+    api.put(playWorkflow({ name: 'play-7', task: '7' }));
+    const otherVersion = api.put(playWorkflow({ name: 'play-8', task: '8' })).metadata.resourceVersion;
+    const { post } = functionApp(PR_OPENED);
+    const event = sensorEnvelope('pull_request', pullRequestEvent('opened', { task: 7 }), 'delivery-7');
+    const results = await Promise.all(Array.from({ length: 10 }, () => post(event)));
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(results.filter((r) => r.body.outcome === 'resumed')).toHaveLength(1);
+    expect(results.filter((r) => r.body.outcome === 'duplicate')).toHaveLength(9);
+    expect(suspend('play-7', 'wait-pr-created')[0]?.phase).toBe('Succeeded');
+    expect(api.get('play-7')?.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+    // The other task is untouched.
+    expect(api.get('play-8')?.metadata.resourceVersion).toBe(otherVersion);
+    expect(suspend('play-8', 'wait-pr-created')[0]?.phase).toBe('Running');
+  });
+
+  it('a GitHub redelivery with the same delivery ID, later, is a duplicate; a new delivery is already-done', async () => {
+    api.put(playWorkflow({ name: 'play-7', task: '7' }));
+    const { post } = functionApp(PR_OPENED);
+    const payload = pullRequestEvent('opened', { task: 7 });
+    expect((await post(sensorEnvelope('pull_request', payload, 'd-1'))).body.outcome).toBe('resumed');
+    const version = api.get('play-7')?.metadata.resourceVersion;
+    expect((await post(sensorEnvelope('pull_request', payload, 'd-1'))).body.outcome).toBe('duplicate');
+    expect((await post(sensorEnvelope('pull_request', payload, 'd-2'))).body).toMatchObject({ outcome: 'already-done' });
+    expect(api.get('play-7')?.metadata.resourceVersion).toBe(version);
+  });
+
+  it('an event before its suspend node is 503, and succeeds once the node is active', async () => {
+    api.put(playWorkflow({ name: 'play-9', task: '9', position: 'wait-pr-created', stage: 'waiting-pr-created' }));
+    const workflow = api.get('play-9') as unknown as Workflow;
+    for (const node of Object.values(workflow.status?.nodes ?? {})) if (node.displayName === 'wait-pr-created') node.phase = 'Pending';
+    api.put(workflow as never);
+    const { post } = functionApp(PR_OPENED);
+    const event = sensorEnvelope('pull_request', pullRequestEvent('opened', { task: 9 }), 'd-9');
+    expect(await post(event)).toMatchObject({ status: 503, body: { outcome: 'not-ready' } });
+    for (const node of Object.values(workflow.status?.nodes ?? {})) if (node.displayName === 'wait-pr-created') node.phase = 'Running';
+    api.put(workflow as never);
+    expect(await post(event)).toMatchObject({ status: 200, body: { outcome: 'resumed' } });
+  });
+});
+
+describe('rex-push end to end against the fake API', () => {
+  it('deletes Cleo\'s CodeRun, removes the label, resets the stage and restarts QA; a second copy is a duplicate', async () => {
+    api.put(playWorkflow({ name: 'play-7', task: '7', position: 'wait-ready-for-qa' }));
+    api.put({ apiVersion: 'agents.platform/v1', kind: 'CodeRun', metadata: { name: 'cleo-7', labels: { 'task-id': '7', 'github-app': '5DLabs-Cleo', 'workflow-name': 'play-7' } } }, 'coderuns', 'agents.platform');
+    const { post, pullRequests } = functionApp(REX_PUSH);
+    const event = sensorEnvelope('push', pushEvent({ task: 7, after: 'c'.repeat(40) }), 'push-1');
+    const first = await post(event);
+    expect(first).toMatchObject({ status: 200, body: { outcome: 'remediated', steps: { codeRuns: [{ name: 'cleo-7', result: 'deleted' }], label: { result: 'removed' } } } });
+    expect(api.get('cleo-7', 'coderuns', 'agents.platform')).toBeUndefined();
+    expect(api.get('play-7')?.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+    expect(suspend('play-7', 'wait-ready-for-qa')[0]?.outputs?.parameters).toEqual([{ name: 'decision', value: 'restart' }]);
+    expect(pullRequests.removals).toHaveLength(1);
+
+    const again = await post(sensorEnvelope('push', pushEvent({ task: 7, after: 'c'.repeat(40) }), 'push-1-redelivered-as-new'));
+    expect(again.body.outcome).toBe('duplicate');
+    expect(pullRequests.removals).toHaveLength(1);
+  });
+});
