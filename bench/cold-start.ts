@@ -1,0 +1,116 @@
+/**
+ * Cold start: time from process spawn to the first answered event, for each
+ * function, side by side with the same logic hosted by faas-js-runtime 3.x
+ * (Knative Functions' Node runtime). Also idle RSS and bundle size.
+ *
+ *   npm run build && npm run bench:cold-start [-- --runs 7]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { DECLARATIONS, type FunctionDeclaration } from '../shared/declarations';
+import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
+import { median, printTable } from './report';
+
+const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+const work = mkdtempSync(join(tmpdir(), 'handoff-cold-'));
+
+// A kubeconfig for a cluster that is never called: the benchmark event is ignored before any Kubernetes call.
+const kubeconfig = join(work, 'kubeconfig');
+writeFileSync(
+  kubeconfig,
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'none', cluster: { server: 'https://127.0.0.1:1' } }],
+    users: [{ name: 'none', user: { token: 'none' } }],
+    contexts: [{ name: 'none', context: { cluster: 'none', user: 'none' } }],
+    'current-context': 'none',
+  }),
+);
+
+const peerBundle = join(work, 'faas-handle.cjs');
+await build({ entryPoints: ['bench/peer/faas-handle.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' });
+
+const event = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'cold-start'));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function rssKiB(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+/** Spawns, POSTs until the first answer, then measures idle RSS; returns [ms, KiB]. */
+async function coldStart(command: string[], env: Record<string, string>, port: number): Promise<[number, number]> {
+  const started = performance.now();
+  const child = spawn(command[0] as string, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    for (;;) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/`, {
+          method: 'POST',
+          body: event,
+          headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
+        });
+        if (response.status !== 200) throw new Error(`unexpected status ${response.status}: ${await response.text()}`);
+        await response.arrayBuffer();
+        break;
+      } catch (error) {
+        if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') throw error;
+        if (performance.now() - started > 30_000) throw new Error(`${command.join(' ')} did not answer within 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    }
+    const elapsed = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return [elapsed, rssKiB(child)];
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+const rows: string[][] = [];
+for (const declaration of DECLARATIONS as FunctionDeclaration[]) {
+  const env = { KUBECONFIG: kubeconfig, TRIGGER_TOKENS: 'bench', GITHUB_TOKEN: 'bench', LOG_LEVEL: 'silent', FUNCTION: declaration.name };
+  const ours: [number, number][] = [];
+  const peer: [number, number][] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const port = await freePort();
+    ours.push(await coldStart(['node', `dist/functions/${declaration.name}/index.js`], { ...env, PORT: String(port) }, port));
+    const peerPort = await freePort();
+    peer.push(
+      await coldStart(
+        ['node', 'node_modules/faas-js-runtime/bin/cli.js', peerBundle, '--include-raw', '--port', String(peerPort), '--log-level', 'error'],
+        env,
+        peerPort,
+      ),
+    );
+  }
+  const oursMs = median(ours.map(([ms]) => ms));
+  const peerMs = median(peer.map(([ms]) => ms));
+  rows.push([
+    declaration.name,
+    oursMs.toFixed(0),
+    peerMs.toFixed(0),
+    (oursMs / peerMs).toFixed(2),
+    (median(ours.map(([, kib]) => kib)) / 1024).toFixed(0),
+    (median(peer.map(([, kib]) => kib)) / 1024).toFixed(0),
+    (statSync(`dist/functions/${declaration.name}/index.js`).size / 1024).toFixed(0),
+  ]);
+}
+
+console.log(`Cold start, spawn → first answered event, median of ${runs} runs (node ${process.version})`);
+printTable(['function', 'handoff ms', 'faas-js-runtime ms', 'ratio', 'handoff idle RSS MiB', 'peer idle RSS MiB', 'bundle KiB'], rows);
+console.log(`peer bundle (same app for faas-js-runtime, runtime itself unbundled): ${(statSync(peerBundle).size / 1024).toFixed(0)} KiB`);
