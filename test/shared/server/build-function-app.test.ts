@@ -1,0 +1,53 @@
+/** The production wiring: configuration → clients → app, with metrics observed on real calls. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../shared/config';
+import { PR_OPENED } from '../../../shared/declarations';
+import { buildFunctionApp } from '../../../shared/server/build-function-app';
+import { FakeKubeApi } from '../../fakes/fake-kube-api';
+import { pullRequestEvent, sensorEnvelope } from '../../fixtures/github-events';
+import { playWorkflow } from '../../fixtures/workflows';
+
+describe('buildFunctionApp', () => {
+  let api: FakeKubeApi;
+  const previous = process.env.KUBECONFIG;
+  beforeEach(async () => {
+    api = await FakeKubeApi.start();
+    const file = join(mkdtempSync(join(tmpdir(), 'handoff-wiring-')), 'kubeconfig');
+    writeFileSync(file, api.kubeConfig().exportConfig());
+    process.env.KUBECONFIG = file;
+  });
+  afterEach(async () => {
+    process.env.KUBECONFIG = previous;
+    await api.close();
+  });
+
+  it('resumes through the real clients and exports event, Kubernetes and conflict metrics', async () => {
+    api.put(playWorkflow({ name: 'play-7', task: '7' }));
+    let raced = false;
+    api.beforeUpdate = (stored) => {
+      if (raced) return;
+      raced = true;
+      api.put(stored);
+    };
+    const { app, drain } = buildFunctionApp(PR_OPENED, loadConfig({ TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent' }));
+    const response = await app.request('/', {
+      method: 'POST',
+      body: JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('opened', { task: 7 }), 'wired-1')),
+      headers: { 'content-type': 'application/json', authorization: 'Bearer t' },
+    });
+    expect(await response.json()).toMatchObject({ outcome: 'resumed', workflow: 'play-7' });
+
+    const metrics = await (await app.request('/metrics')).text();
+    expect(metrics).toContain('handoff_events_total{function="pr-opened",outcome="resumed"} 1');
+    expect(metrics).toMatch(/handoff_kubernetes_request_duration_seconds_count\{verb="list",resource="workflows",result="ok"\} 1/);
+    expect(metrics).toMatch(/handoff_kubernetes_request_duration_seconds_count\{verb="update",resource="workflows",result="error"\} 1/);
+    expect(metrics).toContain('handoff_resume_conflicts_total{function="pr-opened"} 1');
+    expect(metrics).toContain('process_resident_memory_bytes');
+
+    drain();
+    expect((await app.request('/readyz')).status).toBe(503);
+  });
+});
