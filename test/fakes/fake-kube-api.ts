@@ -64,9 +64,9 @@ export class FakeKubeApi {
   }
 
   /** Stores (creates or replaces) an object unconditionally and returns the stored copy. */
-  put(object: KubeObject, plural = 'workflows', group = 'argoproj.io'): KubeObject {
+  put(object: { metadata: { name: string; namespace?: string; [key: string]: unknown } }, plural = 'workflows', group = 'argoproj.io'): KubeObject {
     const namespace = object.metadata.namespace ?? 'argo';
-    const stored = structuredClone(object);
+    const stored = structuredClone(object) as KubeObject;
     stored.metadata.namespace = namespace;
     stored.metadata.resourceVersion = String(++this.version);
     this.objects.set(this.key(group, namespace, plural, object.metadata.name), stored);

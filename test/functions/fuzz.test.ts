@@ -4,14 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DECLARATIONS, DEFAULT_LOGINS } from '../../shared/declarations';
-import { createHandler } from '../../shared/handler/handle-event';
-import { createAuthenticate } from '../../shared/http/authenticate';
-import { createApp } from '../../shared/http/create-app';
-import { createLogger } from '../../shared/observability/logger';
-import { createMetrics } from '../../shared/observability/metrics';
+import { DECLARATIONS } from '../../shared/declarations';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
 import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../support/fake-clients';
+import { testApp } from '../support/test-app';
 
 const seeds = [
   ['pull_request', pullRequestEvent('opened', { task: 7 })],
@@ -61,24 +57,7 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing',
     workflows.workflows = [summary('play-7', '7', declaration.fromStages[0] as string)];
     const codeRuns = new FakeCodeRuns();
     const pullRequests = new FakePullRequests();
-    const instance = createApp({
-      functionName: declaration.name,
-      authenticate: createAuthenticate({ triggerTokens: ['t'], webhookSecrets: [], allowUnauthenticated: false }),
-      handle: createHandler({
-        declaration,
-        logins: DEFAULT_LOGINS,
-        correlation: 'strict',
-        dryRun: false,
-        workflows,
-        codeRuns,
-        pullRequests,
-        recordedKeys: () => [],
-      }),
-      bodyLimitBytes: 64 * 1024,
-      retryAfterSeconds: 1,
-      logger: createLogger({ level: 'silent', function: declaration.name }),
-      metrics: createMetrics(),
-    });
+    const { app: instance } = testApp({ declaration, workflows, codeRuns, pullRequests, recordedKeys: () => [], bodyLimitBytes: 64 * 1024 });
     const writes = () => workflows.resumes.length + codeRuns.calls.length + pullRequests.removals.length;
     return { instance, writes };
   }

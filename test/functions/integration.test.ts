@@ -3,18 +3,14 @@
  * Kubernetes API: concurrent and redelivered duplicates cause exactly one transition.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_LOGINS, PR_OPENED, REX_PUSH, type FunctionDeclaration } from '../../shared/declarations';
-import { createHandler } from '../../shared/handler/handle-event';
-import { createAuthenticate } from '../../shared/http/authenticate';
-import { createApp } from '../../shared/http/create-app';
+import { PR_OPENED, REX_PUSH, type FunctionDeclaration } from '../../shared/declarations';
 import { createKubernetesClients, recordedDedupKeys } from '../../shared/kubernetes/client';
 import type { Workflow } from '../../shared/kubernetes/workflow';
-import { createLogger } from '../../shared/observability/logger';
-import { createMetrics } from '../../shared/observability/metrics';
 import { FakeKubeApi } from '../fakes/fake-kube-api';
 import { pullRequestEvent, pushEvent, sensorEnvelope } from '../fixtures/github-events';
 import { playWorkflow } from '../fixtures/workflows';
 import { FakePullRequests } from '../support/fake-clients';
+import { testApp } from '../support/test-app';
 
 let api: FakeKubeApi;
 beforeEach(async () => {
@@ -25,26 +21,9 @@ afterEach(() => api.close());
 function functionApp(declaration: FunctionDeclaration) {
   const kubernetes = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig(), conflictBackoff: { steps: 8, initialMs: 1, factor: 2 } });
   const pullRequests = new FakePullRequests();
-  const app = createApp({
-    functionName: declaration.name,
-    authenticate: createAuthenticate({ triggerTokens: ['t'], webhookSecrets: [], allowUnauthenticated: false }),
-    handle: createHandler({
-      declaration,
-      logins: DEFAULT_LOGINS,
-      correlation: 'strict',
-      dryRun: false,
-      workflows: kubernetes.workflows,
-      codeRuns: kubernetes.codeRuns,
-      pullRequests,
-      recordedKeys: recordedDedupKeys,
-    }),
-    bodyLimitBytes: 1 << 20,
-    retryAfterSeconds: 1,
-    logger: createLogger({ level: 'silent', function: declaration.name }),
-    metrics: createMetrics(),
-  });
+  const { post: send } = testApp({ declaration, workflows: kubernetes.workflows, codeRuns: kubernetes.codeRuns, pullRequests, recordedKeys: recordedDedupKeys, bodyLimitBytes: 1 << 20 });
   const post = async (body: unknown) => {
-    const response = await app.request('/', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', authorization: 'Bearer t' } });
+    const response = await send(body);
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   };
   return { post, pullRequests };

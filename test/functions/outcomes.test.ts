@@ -4,16 +4,12 @@
  */
 import { Webhooks } from '@octokit/webhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { APPROVED, DECLARATIONS, DEFAULT_LOGINS, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH, type FunctionDeclaration } from '../../shared/declarations';
+import { APPROVED, DECLARATIONS, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH, type FunctionDeclaration } from '../../shared/declarations';
 import { GitHubUnavailableError } from '../../shared/github/types';
-import { createHandler } from '../../shared/handler/handle-event';
-import { createAuthenticate } from '../../shared/http/authenticate';
-import { createApp } from '../../shared/http/create-app';
 import { KubernetesUnavailableError, OffloadedNodeStatusError, type WorkflowSummary } from '../../shared/kubernetes/types';
-import { createLogger } from '../../shared/observability/logger';
-import { createMetrics } from '../../shared/observability/metrics';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
 import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../support/fake-clients';
+import { testApp } from '../support/test-app';
 
 const TOKEN = 'trigger-token';
 const SECRET = 'webhook-secret';
@@ -30,31 +26,17 @@ function setup(declaration: FunctionDeclaration, options: { dryRun?: boolean; bo
   const workflows = new FakeWorkflows();
   const codeRuns = new FakeCodeRuns();
   const pullRequests = new FakePullRequests();
-  const metrics = createMetrics();
-  const app = createApp({
-    functionName: declaration.name,
-    authenticate: createAuthenticate({ triggerTokens: [TOKEN], webhookSecrets: [SECRET], allowUnauthenticated: false }),
-    handle: createHandler({
-      declaration,
-      logins: DEFAULT_LOGINS,
-      correlation: 'strict',
-      dryRun: options.dryRun ?? false,
-      workflows,
-      codeRuns,
-      pullRequests,
-      recordedKeys: (workflow: WorkflowSummary) => JSON.parse(workflow.annotations['test/keys'] ?? '[]') as string[],
-    }),
-    bodyLimitBytes: options.bodyLimitBytes ?? 5 * 1024 * 1024,
+  const { app, metrics, post } = testApp({
+    declaration,
+    workflows,
+    codeRuns,
+    pullRequests,
+    recordedKeys: (workflow: WorkflowSummary) => JSON.parse(workflow.annotations['test/keys'] ?? '[]') as string[],
+    triggerTokens: [TOKEN],
+    webhookSecrets: [SECRET],
     retryAfterSeconds: 7,
-    logger: createLogger({ level: 'silent', function: declaration.name }),
-    metrics,
+    ...options,
   });
-  const post = (body: unknown, headers: Record<string, string> = {}) =>
-    app.request('/', {
-      method: 'POST',
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, ...headers },
-    });
   /** Writes or GitHub calls the function made. */
   const sideEffects = () => workflows.resumes.length + codeRuns.calls.length + pullRequests.removals.length;
   return { app, post, workflows, codeRuns, pullRequests, metrics, sideEffects };
