@@ -64,7 +64,7 @@ export class FakeKubeApi {
   }
 
   /** Stores (creates or replaces) an object unconditionally and returns the stored copy. */
-  put(object: { metadata: { name: string; namespace?: string; [key: string]: unknown } }, plural = 'workflows', group = 'argoproj.io'): KubeObject {
+  put(object: { metadata: { name: string; namespace?: string; [key: string]: unknown }; apiVersion?: string; kind?: string; spec?: unknown; status?: unknown }, plural = 'workflows', group = 'argoproj.io'): KubeObject {
     const namespace = object.metadata.namespace ?? 'argo';
     const stored = structuredClone(object) as KubeObject;
     stored.metadata.namespace = namespace;
