@@ -65,6 +65,8 @@ export function planResume(workflow: Workflow, request: ResumeRequest, now: Date
     node.message = `Resumed by: handoff/${request.actor} (${request.dedupKeys[0] ?? 'no delivery'})`;
   }
 
+  // Argo v3.7's creator.LabelActor would also set or clear workflows.argoproj.io/actor* and action
+  // from the caller's user claims; a function has none, so those labels are left as they are.
   const labels = (updated.metadata.labels ??= {});
   labels[WORKFLOW_LABELS.stage] = request.nextStage;
   const annotations = (updated.metadata.annotations ??= {});
