@@ -1,0 +1,175 @@
+// Finds the pinned upstream binaries (envtest-style first) or builds them with Go into
+// .cache/bin/<component>-<version>/, reusing Go's module and build caches.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { componentOfBinary, readComponents, repoRoot, toolsDir, type Component, type ComponentName } from './versions';
+
+export const binCacheDir = process.env.HANDOFF_BIN_CACHE ?? join(repoRoot, '.cache', 'bin');
+
+export type BinaryName = 'kube-apiserver' | 'etcd' | 'workflow-controller' | 'argo' | 'argo-events' | 'nats-server';
+export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo'];
+
+/** Arguments that print each binary's version, and how to read the version from the output. */
+// workflow-controller and argo-events have no version command: they are only taken from our cache.
+const versionProbe: Partial<Record<BinaryName, string[]>> = {
+  'kube-apiserver': ['--version'],
+  etcd: ['--version'],
+  'nats-server': ['--version'],
+  argo: ['version', '--short'],
+};
+
+export function cachedBinaryPath(binary: BinaryName): string {
+  const [name, component] = componentOfBinary(binary);
+  return join(binCacheDir, `${name}-${component.version}`, binary);
+}
+
+/** True when `<path> <version args>` mentions the pinned version (with or without the leading v). */
+export function hasVersion(path: string, binary: BinaryName, version: string): boolean {
+  const probe = versionProbe[binary];
+  if (!probe) return false;
+  const out = spawnSync(path, probe, { encoding: 'utf8', timeout: 20_000 });
+  const text = `${out.stdout ?? ''}${out.stderr ?? ''}`;
+  return text.includes(version) || text.includes(version.replace(/^v/, ''));
+}
+
+/**
+ * Where to run a binary from, in envtest's order: $KUBEBUILDER_ASSETS/<name>, then $PATH,
+ * both only when they report the pinned version; then our build cache. undefined when none.
+ */
+export function findBinary(binary: BinaryName): string | undefined {
+  const [, component] = componentOfBinary(binary);
+  const candidates: string[] = [];
+  if (process.env.KUBEBUILDER_ASSETS) candidates.push(join(process.env.KUBEBUILDER_ASSETS, binary));
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, binary));
+  for (const candidate of candidates) {
+    if (existsSync(candidate) && hasVersion(candidate, binary, component.version)) return candidate;
+  }
+  const cached = cachedBinaryPath(binary);
+  return existsSync(cached) ? cached : undefined;
+}
+
+function ldflags(component: Component): string {
+  const [major, minor] = component.version.replace(/^v/, '').split('.');
+  const vars = (component as Component & { ldflags?: string[] }).ldflags ?? [];
+  const expanded = vars.map((flag) => flag.replaceAll('{version}', component.version).replaceAll('{major}', major).replaceAll('{minor}', minor));
+  return ['-s', '-w', ...expanded].join(' ');
+}
+
+function goEnv(): NodeJS.ProcessEnv {
+  // GOTOOLCHAIN=auto lets Go fetch a newer toolchain through the module proxy if a module needs it.
+  return { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod', GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'auto' };
+}
+
+/** Directory of a module in the module cache (downloads it if needed). */
+export function moduleDir(module: string, version: string): string {
+  const out = spawnSync('go', ['mod', 'download', '-json', `${module}@${version}`], { encoding: 'utf8', cwd: toolsDir, env: goEnv() });
+  if (out.status !== 0) throw new Error(`go mod download ${module}@${version} failed: ${out.stderr}${out.stdout}`);
+  return (JSON.parse(out.stdout) as { Dir: string }).Dir;
+}
+
+/**
+ * The argo CLI embeds the UI (`//go:embed dist/app` in ui/embed.go) and the module zip has no
+ * ui/dist. Files under GOMODCACHE cannot be overlaid, so, like upstream's Makefile with
+ * STATIC_FILES=false (`mkdir -p ui/dist/app; touch ui/dist/app/index.html`), we copy the module
+ * source to a git-ignored folder, create the placeholder there, and build with a generated
+ * -modfile that replaces the module with that copy. Returns the extra go build arguments.
+ */
+function placeholderArgs(name: ComponentName, component: Component, binary: BinaryName, outDir: string): string[] {
+  const placeholders = (component as Component & { placeholders?: Record<string, string[]> }).placeholders?.[binary] ?? [];
+  if (placeholders.length === 0) return [];
+  const source = join(repoRoot, '.cache', 'src', `${name}-${component.version}`);
+  if (!existsSync(join(source, 'go.mod'))) {
+    rmSync(source, { recursive: true, force: true });
+    mkdirSync(dirname(source), { recursive: true });
+    cpSync(moduleDir(component.module, component.version), source, { recursive: true });
+    spawnSync('chmod', ['-R', 'u+w', source]);
+  }
+  for (const file of placeholders) {
+    mkdirSync(dirname(join(source, file)), { recursive: true });
+    if (!existsSync(join(source, file))) writeFileSync(join(source, file), '');
+  }
+  const wrapper = join(toolsDir, component.dir);
+  const modfile = join(outDir, `${binary}.go.mod`);
+  writeFileSync(modfile, readFileSync(join(wrapper, 'go.mod'), 'utf8') + `
+replace ${component.module} => ${source}
+`);
+  copyFileSync(join(wrapper, 'go.sum'), join(outDir, `${binary}.go.sum`));
+  return [`-modfile=${modfile}`];
+}
+
+export interface BuildRecord {
+  binary: BinaryName;
+  version: string;
+  seconds: number;
+  builtAt: string;
+}
+
+export interface BuildOptions {
+  /** Called with a line of progress for humans. */
+  onProgress?: (line: string) => void;
+  /** Build log file (go's output is appended). */
+  logFile?: string;
+  /** Rebuild even when the cached binary exists. */
+  force?: boolean;
+}
+
+/** Builds one binary into the cache; resolves with the path and the build record. */
+export async function buildBinary(binary: BinaryName, options: BuildOptions = {}): Promise<{ path: string; record?: BuildRecord }> {
+  const [name, component] = componentOfBinary(binary);
+  const target = cachedBinaryPath(binary);
+  if (existsSync(target) && !options.force) return { path: target };
+  const outDir = join(binCacheDir, `${name}-${component.version}`);
+  mkdirSync(outDir, { recursive: true });
+  const args = ['build', '-trimpath', '-ldflags', ldflags(component), '-o', `${target}.tmp`];
+  args.push(...placeholderArgs(name, component, binary, outDir));
+  args.push(component.binaries[binary]);
+  options.onProgress?.(`building ${binary} ${component.version} (go ${args.join(' ')})`);
+  const started = Date.now();
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  log?.write(`\n== ${new Date().toISOString()} go ${args.join(' ')}\n`);
+  const code = await new Promise<number>((resolveCode, reject) => {
+    const child = spawn('go', args, { cwd: join(toolsDir, component.dir), env: goEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const collect = (chunk: Buffer) => {
+      log?.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4000);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('error', reject);
+    child.on('close', (c) => (c === 0 ? resolveCode(0) : reject(new Error(`go build ${binary} exited ${c}:\n${tail}`))));
+  });
+  log?.end();
+  if (code !== 0) throw new Error(`go build ${binary} failed`);
+  renameSync(`${target}.tmp`, target);
+  const record: BuildRecord = { binary, version: component.version, seconds: Math.round((Date.now() - started) / 1000), builtAt: new Date().toISOString() };
+  writeFileSync(join(outDir, `${binary}.build.json`), JSON.stringify(record, null, 2) + '\n');
+  options.onProgress?.(`built ${binary} in ${record.seconds}s → ${target}`);
+  return { path: target, record };
+}
+
+/** Resolves every binary: found (envtest-style or cache) or built now, one at a time (2-core friendly). */
+export async function ensureBinaries(binaries: BinaryName[] = allBinaries, options: BuildOptions = {}): Promise<Record<BinaryName, string>> {
+  const paths = {} as Record<BinaryName, string>;
+  const missing = binaries.filter((binary) => !findBinary(binary));
+  if (missing.length > 0) options.onProgress?.(`first start: building ${missing.join(', ')} with Go (cold builds take minutes; see docs/local-control-plane.md)`);
+  for (const [index, binary] of binaries.entries()) {
+    const found = options.force ? undefined : findBinary(binary);
+    if (found) {
+      paths[binary] = found;
+      continue;
+    }
+    options.onProgress?.(`[${index + 1}/${binaries.length}] ${binary}`);
+    paths[binary] = (await buildBinary(binary, options)).path;
+  }
+  return paths;
+}
+
+/** Build records written next to cached binaries (for docs and CI timing). */
+export function readBuildRecord(binary: BinaryName): BuildRecord | undefined {
+  const file = `${cachedBinaryPath(binary)}.build.json`;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BuildRecord) : undefined;
+}
+
+export { readComponents };
