@@ -1,0 +1,65 @@
+// CustomResourceDefinitions read from the pinned Go modules in the module cache (nothing copied
+// into the repo), plus our own CodeRun CRD, applied server-side and awaited until Established.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { moduleDir } from './binaries';
+import type { KubeObject, KubeRest } from './kube-rest';
+import { waitFor } from './processes';
+import { readComponents, repoRoot } from './versions';
+
+/** Files matching `dir/prefix*suffix` patterns (a single `*` in the file name). */
+function glob(root: string, pattern: string): string[] {
+  const dir = join(root, dirname(pattern));
+  const [prefix, suffix] = basename(pattern).split('*');
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith(suffix ?? ''))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export function readYamlObjects(file: string): KubeObject[] {
+  return parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((doc) => doc.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => !!o && typeof o === 'object' && 'kind' in o);
+}
+
+export interface CrdSource {
+  source: string;
+  files: string[];
+}
+
+/** CRD files: Argo Workflows (minimal), Argo Events, Knative Serving core, and argo/crds/coderun.yaml when present. */
+export function crdSources(): CrdSource[] {
+  const sources: CrdSource[] = [];
+  for (const [name, component] of Object.entries(readComponents())) {
+    const patterns = (component as { crds?: string[] }).crds ?? [];
+    if (patterns.length === 0) continue;
+    const root = moduleDir(component.module, component.version);
+    sources.push({ source: `${name} ${component.version}`, files: patterns.flatMap((p) => glob(root, p)) });
+  }
+  const coderun = join(repoRoot, 'argo', 'crds', 'coderun.yaml');
+  if (existsSync(coderun)) sources.push({ source: 'argo/crds/coderun.yaml', files: [coderun] });
+  return sources;
+}
+
+export async function applyCrds(rest: KubeRest, timeoutMs: number, log: (line: string) => void = () => {}): Promise<string[]> {
+  const names: string[] = [];
+  for (const { source, files } of crdSources()) {
+    for (const file of files) {
+      for (const crd of readYamlObjects(file).filter((o) => o.kind === 'CustomResourceDefinition')) {
+        const res = await rest.apply(crd);
+        if (res.status >= 300) throw new Error(`apply CRD ${crd.metadata.name} from ${file}: ${res.status} ${res.text}`);
+        names.push(crd.metadata.name);
+      }
+    }
+    log(`CRDs applied from ${source}`);
+  }
+  for (const name of names) {
+    await waitFor(`CRD ${name} Established`, async () => {
+      const res = await rest.call<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
+      return !!res.body.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    }, timeoutMs);
+  }
+  return names;
+}

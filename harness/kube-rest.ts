@@ -1,0 +1,84 @@
+// A minimal Kubernetes REST client for the harness (bearer token, the apiserver's own CA).
+import { request } from 'node:https';
+
+export interface KubeRestOptions {
+  server: string;
+  token: string;
+  ca: string | Buffer;
+}
+
+export interface KubeResponse<T = unknown> {
+  status: number;
+  body: T;
+  text: string;
+}
+
+export interface KubeRest {
+  call<T = any>(method: string, path: string, body?: unknown, contentType?: string): Promise<KubeResponse<T>>;
+  /** Server-side apply (`application/apply-patch+yaml`, JSON is valid YAML). */
+  apply<T = any>(object: KubeObject, options?: { dryRun?: boolean }): Promise<KubeResponse<T>>;
+  pathOf(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, plural: string): string;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** Resource plural for the kinds the harness applies (Kubernetes does not derive it). */
+export function pluralOf(kind: string): string {
+  const lower = kind.toLowerCase();
+  if (lower.endsWith('y') && !lower.endsWith('ey')) return lower.slice(0, -1) + 'ies';
+  if (lower.endsWith('s')) return lower + 'es';
+  return lower + 's';
+}
+
+const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ClusterWorkflowTemplate']);
+
+export function createKubeRest(options: KubeRestOptions): KubeRest {
+  const call = <T>(method: string, path: string, body?: unknown, contentType = 'application/json') =>
+    new Promise<KubeResponse<T>>((resolveCall, reject) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const req = request(
+        new URL(path, options.server),
+        {
+          method,
+          ca: options.ca,
+          headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/json', ...(payload ? { 'Content-Type': contentType } : {}) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown = text;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              /* plain text (e.g. /readyz) */
+            }
+            resolveCall({ status: res.statusCode ?? 0, body: parsed as T, text });
+          });
+        },
+      );
+      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on('error', reject);
+      if (payload) req.write(payload);
+      req.end();
+    });
+  const pathOf = (object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>, plural: string) => {
+    const base = object.apiVersion.includes('/') ? `/apis/${object.apiVersion}` : `/api/${object.apiVersion}`;
+    const ns = clusterScoped.has(object.kind) ? '' : `/namespaces/${object.metadata.namespace ?? 'default'}`;
+    return `${base}${ns}/${plural}/${object.metadata.name}`;
+  };
+  return {
+    call,
+    pathOf,
+    apply(object, applyOptions = {}) {
+      const query = `?fieldManager=handoff-harness&force=true${applyOptions.dryRun ? '&dryRun=All' : ''}`;
+      return call('PATCH', pathOf(object, pluralOf(object.kind)) + query, object, 'application/apply-patch+yaml');
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// The real Argo workflow-controller as a local process: namespaced, its (empty) ConfigMap, a
+// leader-election identity and a short requeue time, as upstream's dev runner does (tasks.yaml "controller").
+import type { KubeRest } from './kube-rest';
+import { freePort } from './ports';
+import { spawnManaged, waitFor, type ManagedProcess } from './processes';
+
+export interface WorkflowControllerOptions {
+  binary: string;
+  kubeconfig: string;
+  namespace: string;
+  logDir: string;
+  rest: KubeRest;
+  startTimeoutMs: number;
+}
+
+export const controllerConfigMapName = 'workflow-controller-configmap';
+
+export async function startWorkflowController(options: WorkflowControllerOptions): Promise<ManagedProcess> {
+  const metricsPort = await freePort();
+  const configMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: controllerConfigMapName, namespace: options.namespace },
+    // The metrics port moves off the default :9090; health stays on upstream's hard-coded :6060.
+    data: { metricsConfig: `enabled: true\nport: ${metricsPort}\n`, telemetryConfig: 'enabled: false\n' },
+  };
+  const res = await options.rest.apply(configMap);
+  if (res.status >= 300) throw new Error(`apply ${controllerConfigMapName}: ${res.status} ${res.text}`);
+  const process = spawnManaged({
+    name: 'workflow-controller',
+    command: options.binary,
+    args: ['--kubeconfig', options.kubeconfig, '--namespace', options.namespace, '--namespaced', '--managed-namespace', options.namespace, '--configmap', controllerConfigMapName, '--loglevel', 'info'],
+    env: { ...globalThis.process.env, LEADER_ELECTION_IDENTITY: `handoff-local-${globalThis.process.pid}`, DEFAULT_REQUEUE_TIME: '1s', KUBECONFIG: options.kubeconfig },
+    logDir: options.logDir,
+  });
+  // Ready once it holds the leader Lease (it only reconciles as leader).
+  await waitFor('workflow-controller leader lease', async () => {
+    const lease = await options.rest.call<{ spec?: { holderIdentity?: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${options.namespace}/leases/workflow-controller`);
+    return lease.status === 200 && !!lease.body.spec?.holderIdentity?.startsWith('handoff-local-');
+  }, options.startTimeoutMs, process);
+  return process;
+}
