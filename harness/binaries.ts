@@ -50,7 +50,7 @@ export function findBinary(binary: BinaryName): string | undefined {
 }
 
 function ldflags(component: Component): string {
-  const [major, minor] = component.version.replace(/^v/, '').split('.');
+  const [major = '', minor = ''] = component.version.replace(/^v/, '').split('.');
   const vars = (component as Component & { ldflags?: string[] }).ldflags ?? [];
   const expanded = vars.map((flag) => flag.replaceAll('{version}', component.version).replaceAll('{major}', major).replaceAll('{minor}', minor));
   return ['-s', '-w', ...expanded].join(' ');
@@ -123,7 +123,7 @@ export async function buildBinary(binary: BinaryName, options: BuildOptions = {}
   mkdirSync(outDir, { recursive: true });
   const args = ['build', '-trimpath', '-ldflags', ldflags(component), '-o', `${target}.tmp`];
   args.push(...placeholderArgs(name, component, binary, outDir));
-  args.push(component.binaries[binary]);
+  args.push(component.binaries[binary] ?? binary);
   options.onProgress?.(`building ${binary} ${component.version} (go ${args.join(' ')})`);
   const started = Date.now();
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;

@@ -11,9 +11,9 @@ import { readComponents, repoRoot } from './versions';
 /** Files matching `dir/prefix*suffix` patterns (a single `*` in the file name). */
 function glob(root: string, pattern: string): string[] {
   const dir = join(root, dirname(pattern));
-  const [prefix, suffix] = basename(pattern).split('*');
+  const [prefix = '', suffix = ''] = basename(pattern).split('*');
   return readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && f.endsWith(suffix ?? ''))
+    .filter((f) => f.startsWith(prefix) && f.endsWith(suffix))
     .sort()
     .map((f) => join(dir, f));
 }

@@ -1,0 +1,68 @@
+// Argo Events EventSource and Sensors as local processes, configured the way the controller
+// configures their pods (argo-events pkg/reconciler/{eventsource,sensor}/resource.go): the object
+// as base64 JSON in EVENTSOURCE_OBJECT / SENSOR_OBJECT, the bus in EVENTBUS_CONFIG, POD_NAME.
+// Secrets are read from the hard-coded /argo-events/secrets/<name>/<key> (argo-events
+// pkg/shared/util/util.go GetSecretVolumePath), so each process gets a private mount namespace
+// in which the stack's own secrets folder is bind-mounted on /argo-events; the host's
+// /argo-events stays an empty mount point.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeObject } from './kube-rest';
+import type { Nats } from './nats';
+import type { Netns } from './netns';
+import { spawnManaged, waitFor, type ManagedProcess } from './processes';
+
+export const argoEventsMountPoint = '/argo-events';
+
+/** Writes secrets as <root>/secrets/<name>/<key> files (what a Secret volume mount would look like). */
+export function writeSecretFiles(root: string, secrets: Record<string, Record<string, string>>): void {
+  for (const [name, keys] of Object.entries(secrets)) {
+    mkdirSync(join(root, 'secrets', name), { recursive: true });
+    for (const [key, value] of Object.entries(keys)) writeFileSync(join(root, 'secrets', name, key), value, { mode: 0o600 });
+  }
+}
+
+export interface ArgoEventsProcessOptions {
+  binary: string;
+  kind: 'EventSource' | 'Sensor';
+  object: KubeObject;
+  netns: Netns;
+  nats: Nats;
+  /** Folder holding secrets/<name>/<key>, mounted on /argo-events for this process only. */
+  filesRoot: string;
+  /** Must be a valid kubeconfig file (the sensor exits otherwise); its clients are built lazily. */
+  kubeconfig: string;
+  logDir: string;
+  startTimeoutMs: number;
+}
+
+export async function startArgoEventsProcess(options: ArgoEventsProcessOptions): Promise<ManagedProcess> {
+  mkdirSync(argoEventsMountPoint, { recursive: true });
+  const isSensor = options.kind === 'Sensor';
+  const name = `${isSensor ? 'sensor' : 'eventsource'}-${options.object.metadata.name}`;
+  const encoded = Buffer.from(JSON.stringify(options.object)).toString('base64');
+  const namespace = options.object.metadata.namespace ?? 'argo';
+  const process = spawnManaged({
+    name,
+    command: 'ip',
+    args: [
+      'netns', 'exec', options.netns.name,
+      'unshare', '--mount', '--propagation', 'private',
+      'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', options.filesRoot, argoEventsMountPoint,
+      options.binary, isSensor ? 'sensor-service' : 'eventsource-service',
+    ],
+    env: {
+      PATH: globalThis.process.env.PATH,
+      [isSensor ? 'SENSOR_OBJECT' : 'EVENTSOURCE_OBJECT']: encoded,
+      EVENTBUS_CONFIG: options.nats.busConfig(options.netns.hostIp),
+      EVENTBUS_SUBJECT: `eventbus-${namespace}`,
+      POD_NAME: `${name}-local`,
+      KUBECONFIG: options.kubeconfig,
+      LOG_LEVEL: 'info',
+    },
+    logDir: options.logDir,
+  });
+  const readyLine = isSensor ? 'started subscribing to events for trigger' : 'Eventing server started.';
+  await waitFor(`${name} (${readyLine})`, async () => existsSync(process.logFile) && readFileSync(process.logFile, 'utf8').includes(readyLine), options.startTimeoutMs, process);
+  return process;
+}
