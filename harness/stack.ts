@@ -1,0 +1,175 @@
+// The whole local stack: etcd, kube-apiserver, CRDs, namespace/RBAC, workflow-controller, NATS
+// JetStream, the four functions, the GitHub EventSource and the four function Sensors. One
+// folder of logs; stop() ends every process group and deletes every network namespace.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FunctionName } from '../shared/declarations';
+import { startArgoEventsProcess, writeSecretFiles } from './argo-events';
+import { ensureBinaries, type BinaryName } from './binaries';
+import { startControlPlane } from './control-plane';
+import { startFakeGitHub, type FakeGitHub } from './fake-github';
+import { functionNames, startFunctions, type RunningFunction } from './functions';
+import type { KubeObject, KubeRest } from './kube-rest';
+import { loadBuildManifests, objectsOf, type ManifestOptions } from './manifests';
+import { startNats } from './nats';
+import { createNetns, deleteNetns, deleteStaleNetns, type Netns } from './netns';
+import type { ManagedProcess } from './processes';
+import { repoRoot } from './versions';
+import { startWorkflowController } from './workflow-controller';
+
+export interface StackOptions {
+  namespace?: string;
+  /** Runtime files (certs, etcd data, kubeconfig). Default .handoff/run */
+  workDir?: string;
+  /** Every process log. Default .handoff/logs */
+  logDir?: string;
+  /** Per-component readiness timeout; generous for 2-core machines. Default 180 s. */
+  startTimeoutMs?: number;
+  /** Start NATS, the functions and Argo Events (needs manifests/ and dist/). Default true. */
+  events?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface StackInfo {
+  namespace: string;
+  kubeconfig: string;
+  server: string;
+  logDir: string;
+  webhookSecret: string;
+  triggerToken: string;
+  /** GitHub EventSource webhook URL (reachable from the host). */
+  eventSourceUrl?: string;
+  functionUrls: Partial<Record<FunctionName, string>>;
+  githubApiUrl?: string;
+}
+
+export interface Stack extends StackInfo {
+  rest: KubeRest;
+  fakeGitHub?: FakeGitHub;
+  stop(): Promise<void>;
+}
+
+export const secretRefs = {
+  webhookSecret: { name: 'github-webhook-secret', key: 'secret' },
+  triggerTokenSecret: { name: 'handoff-trigger-token', key: 'token' },
+};
+
+/** Irregular plurals of kinds the generator may emit (Kubernetes does not derive plurals). */
+const appliedKinds = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'EventSource', 'Sensor', 'Service', 'Namespace']);
+
+export async function applyObjects(rest: KubeRest, objects: KubeObject[], namespace: string): Promise<void> {
+  for (const object of objects) {
+    if (!appliedKinds.has(object.kind)) continue; // e.g. ExternalSecret: no operator locally; CRDs: applied earlier
+    const withNs = object.kind === 'Namespace' || object.kind.startsWith('Cluster') ? object : { ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? namespace } };
+    const res = await rest.apply(withNs);
+    if (res.status >= 300) throw new Error(`apply ${object.kind}/${object.metadata.name}: ${res.status} ${res.text}`);
+  }
+}
+
+/** The generated EventSource's first GitHub webhook (port, endpoint). */
+function githubWebhook(eventSource: KubeObject): { port: string; endpoint: string } {
+  const github = (eventSource.spec as { github?: Record<string, { webhook?: { port?: string; endpoint?: string } }> }).github ?? {};
+  const first = Object.values(github)[0]?.webhook;
+  if (!first?.port || !first.endpoint) throw new Error(`EventSource ${eventSource.metadata.name} has no github webhook port/endpoint`);
+  return { port: String(first.port), endpoint: first.endpoint };
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const namespace = options.namespace ?? 'argo';
+  const workDir = options.workDir ?? join(repoRoot, '.handoff', 'run');
+  const logDir = options.logDir ?? join(repoRoot, '.handoff', 'logs');
+  const startTimeoutMs = options.startTimeoutMs ?? 180_000;
+  const log = options.log ?? (() => {});
+  const events = options.events ?? true;
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true, mode: 0o700 });
+  mkdirSync(logDir, { recursive: true });
+  for (const stale of deleteStaleNetns()) log(`removed stale network namespace ${stale}`);
+
+  const processes: ManagedProcess[] = [];
+  const namespaces: Netns[] = [];
+  let fakeGitHub: FakeGitHub | undefined;
+  const stop = async () => {
+    // Reverse start order: consumers first, the apiserver and etcd last.
+    for (const p of [...processes].reverse()) await p.stop();
+    for (const ns of namespaces) deleteNetns(ns);
+    await fakeGitHub?.close();
+  };
+  try {
+    const needed: BinaryName[] = events ? ['etcd', 'kube-apiserver', 'workflow-controller', 'nats-server', 'argo-events'] : ['etcd', 'kube-apiserver', 'workflow-controller'];
+    const binaries = await ensureBinaries(needed, { onProgress: log, logFile: join(logDir, 'build-binaries.log') });
+    const controlPlane = await startControlPlane({ binaries, workDir, logDir, namespace, startTimeoutMs, log });
+    processes.push(...[...controlPlane.processes].reverse()); // etcd first, apiserver second
+    const rest = controlPlane.apiServer.rest;
+    const webhookSecret = randomBytes(20).toString('hex');
+    const triggerToken = randomBytes(20).toString('hex');
+    const secretValues = { [secretRefs.webhookSecret.name]: { [secretRefs.webhookSecret.key]: webhookSecret }, [secretRefs.triggerTokenSecret.name]: { [secretRefs.triggerTokenSecret.key]: triggerToken } };
+    await applyObjects(rest, Object.entries(secretValues).map(([name, data]) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: data })), namespace);
+
+    const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs });
+    processes.push(controller);
+    log('workflow-controller is leader');
+
+    const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, functionUrls: {}, rest, stop };
+    if (!events) return info;
+
+    fakeGitHub = await startFakeGitHub();
+    info.fakeGitHub = fakeGitHub;
+    info.githubApiUrl = fakeGitHub.url;
+    const functions: RunningFunction[] = await startFunctions({ namespace, kubeconfig: controlPlane.kubeconfig, triggerToken, webhookSecret, githubApiUrl: fakeGitHub.url, logDir, startTimeoutMs });
+    processes.push(...functions.map((f) => f.process));
+    for (const f of functions) info.functionUrls[f.name] = f.url;
+    log(`functions ready: ${functions.map((f) => `${f.name} ${f.url}`).join(', ')}`);
+
+    // One network namespace for the EventSource and one per Sensor (each binds :7777).
+    const eventSourceNs = createNetns(0);
+    namespaces.push(eventSourceNs);
+    const sensorNs = {} as Record<FunctionName, Netns>;
+    functionNames.forEach((name, i) => {
+      sensorNs[name] = createNetns(i + 1);
+      namespaces.push(sensorNs[name]);
+    });
+    const port = Object.fromEntries(functions.map((f) => [f.name, f.port])) as Record<FunctionName, number>;
+    const buildManifests = await loadBuildManifests();
+    const manifestOptions: Partial<ManifestOptions> = {
+      namespace,
+      playVariant: 'podless',
+      webhookSecret: secretRefs.webhookSecret,
+      triggerTokenSecret: secretRefs.triggerTokenSecret,
+      functionUrl: (name) => `http://${sensorNs[name].hostIp}:${port[name]}/`,
+    };
+    const files = buildManifests(manifestOptions);
+    await applyObjects(rest, objectsOf(files), namespace);
+    log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
+
+    const nats = await startNats({ binary: binaries['nats-server'], workDir, logDir, clientIps: namespaces.map((n) => n.hostIp), startTimeoutMs });
+    processes.push(nats.process);
+    const filesRoot = join(workDir, 'argo-events');
+    writeSecretFiles(filesRoot, secretValues);
+
+    const eventSource = objectsOf(files, (f) => f.path === 'argo/events/eventsource-github.yaml').find((o) => o.kind === 'EventSource');
+    if (!eventSource) throw new Error('the generator emitted no EventSource in argo/events/eventsource-github.yaml');
+    const common = { binary: binaries['argo-events'], nats, filesRoot, kubeconfig: controlPlane.kubeconfig, logDir, startTimeoutMs };
+    processes.push(await startArgoEventsProcess({ ...common, kind: 'EventSource', object: eventSource, netns: eventSourceNs }));
+    const webhook = githubWebhook(eventSource);
+    info.eventSourceUrl = `http://${eventSourceNs.nsIp}:${webhook.port}${webhook.endpoint}`;
+    log(`EventSource listening at ${info.eventSourceUrl}`);
+    for (const name of functionNames) {
+      const sensor = objectsOf(files, (f) => f.path === `argo/events/sensors/${name}.yaml`).find((o) => o.kind === 'Sensor');
+      if (!sensor) throw new Error(`the generator emitted no Sensor in argo/events/sensors/${name}.yaml`);
+      processes.push(await startArgoEventsProcess({ ...common, kind: 'Sensor', object: sensor, netns: sensorNs[name] }));
+    }
+    log('Sensors subscribed');
+    return info;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Connection details for other commands (npm run send); local secrets, so mode 0600. */
+export function writeStackInfo(file: string, stack: StackInfo): void {
+  const { namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, eventSourceUrl, functionUrls, githubApiUrl } = stack;
+  writeFileSync(file, JSON.stringify({ namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, eventSourceUrl, functionUrls, githubApiUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
+}

@@ -1,0 +1,90 @@
+// npm start: with a reachable cluster (KUBECONFIG, ~/.kube/config or in-cluster) serve the four
+// functions against it; with none, start the whole local stack (building the pinned binaries on
+// the first run) and print where to send events. Ctrl-C stops everything.
+import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { startFunctions } from '../harness/functions';
+import { startStack, writeStackInfo, type Stack } from '../harness/stack';
+import { repoRoot } from '../harness/versions';
+import { startFakeGitHub } from '../harness/fake-github';
+
+const log = (line: string) => console.log(`[start] ${line}`);
+
+async function reachableCluster(): Promise<string | undefined> {
+  const inCluster = !!process.env.KUBERNETES_SERVICE_HOST;
+  const file = process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config');
+  if (!inCluster && !existsSync(file)) return undefined;
+  const config = new KubeConfig();
+  if (inCluster && !process.env.KUBECONFIG) config.loadFromCluster();
+  else config.loadFromDefault();
+  try {
+    const version = await Promise.race([config.makeApiClient(VersionApi).getCode(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 5_000))]);
+    return `${config.getCurrentCluster()?.server} (Kubernetes ${version.gitVersion})`;
+  } catch (error) {
+    log(`cluster from ${inCluster ? 'in-cluster config' : file} is not reachable (${String(error)}); starting the local stack instead`);
+    return undefined;
+  }
+}
+
+function waitForSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log('stopping…');
+      void stop().then(() => process.exit(0));
+    });
+  }
+}
+
+const cluster = await reachableCluster();
+const logDir = join(repoRoot, '.handoff', 'logs');
+if (cluster) {
+  // Serve against the existing cluster: the functions use the same KUBECONFIG / in-cluster config.
+  const triggerToken = process.env.TRIGGER_TOKENS ?? 'local-dev-token';
+  const fakeGitHub = process.env.GITHUB_API_URL ? undefined : await startFakeGitHub();
+  const functions = await startFunctions({
+    namespace: process.env.NAMESPACE ?? 'argo',
+    kubeconfig: process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'),
+    triggerToken,
+    webhookSecret: process.env.GITHUB_WEBHOOK_SECRETS ?? 'local-dev-secret',
+    githubApiUrl: process.env.GITHUB_API_URL ?? fakeGitHub!.url,
+    logDir,
+    startTimeoutMs: 60_000,
+  });
+  log(`serving the functions against ${cluster}`);
+  for (const f of functions) log(`  ${f.name}: ${f.url}  (log ${f.process.logFile})`);
+  waitForSignal(async () => {
+    for (const f of functions) await f.process.stop();
+    await fakeGitHub?.close();
+  });
+} else {
+  log('no reachable cluster: starting the local control plane (etcd, kube-apiserver, workflow-controller, NATS, Argo Events, functions)');
+  const started = Date.now();
+  let stack: Stack;
+  try {
+    stack = await startStack({ log });
+  } catch (error) {
+    console.error(`[start] failed: ${error instanceof Error ? error.message : String(error)}\n[start] logs: ${logDir}`);
+    process.exit(1);
+  }
+  const infoFile = join(repoRoot, '.handoff', 'stack.json');
+  writeStackInfo(infoFile, stack);
+  log(`ready in ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(`
+  KUBECONFIG=${stack.kubeconfig}
+  API server:    ${stack.server}
+  EventSource:   ${stack.eventSourceUrl}   (GitHub webhooks, signed with the secret in ${infoFile})
+  Functions:     ${Object.entries(stack.functionUrls).map(([n, u]) => `${n} ${u}`).join(', ')}
+  Logs:          ${stack.logDir}
+
+  Send an event:  npm run send -- pr-opened --task 42          (through the EventSource)
+                  npm run send -- approved --task 42 --to function
+  Scenarios: pr-opened, ready-for-qa, approved, rex-push, or a payload.json file.
+  Ctrl-C stops everything.
+`);
+  waitForSignal(() => stack.stop());
+}
