@@ -26,7 +26,9 @@ export interface StackOptions {
   logDir?: string;
   /** Per-component readiness timeout; generous for 2-core machines. Default 180 s. */
   startTimeoutMs?: number;
-  /** Start NATS, the functions and Argo Events (needs manifests/ and dist/). Default true. */
+  /** Start the four functions (needs dist/ from npm run build). Default true. */
+  functions?: boolean;
+  /** Start NATS, the EventSource and the Sensors (needs manifests/). Default true. */
   events?: boolean;
   log?: (line: string) => void;
 }
@@ -82,6 +84,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const startTimeoutMs = options.startTimeoutMs ?? 180_000;
   const log = options.log ?? (() => {});
   const events = options.events ?? true;
+  const withFunctions = events || (options.functions ?? true);
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true, mode: 0o700 });
   mkdirSync(logDir, { recursive: true });
@@ -112,7 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log('workflow-controller is leader');
 
     const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, functionUrls: {}, rest, stop };
-    if (!events) return info;
+    if (!withFunctions) return info;
 
     fakeGitHub = await startFakeGitHub();
     info.fakeGitHub = fakeGitHub;
@@ -121,6 +124,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     processes.push(...functions.map((f) => f.process));
     for (const f of functions) info.functionUrls[f.name] = f.url;
     log(`functions ready: ${functions.map((f) => `${f.name} ${f.url}`).join(', ')}`);
+    if (!events) return info;
 
     // One network namespace for the EventSource and one per Sensor (each binds :7777).
     const eventSourceNs = createNetns(0);

@@ -1,0 +1,40 @@
+// Starts the local stack once for the whole e2e run and shares its connection details.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { ensureBinaries } from '../../harness/binaries';
+import { functionBundle, functionNames } from '../../harness/functions';
+import { manifestsAvailable } from '../../harness/manifests';
+import { startStack, type Stack, type StackInfo } from '../../harness/stack';
+import { repoRoot } from '../../harness/versions';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stack: StackInfo & { events: boolean; argo: string; argoEvents: string };
+  }
+}
+
+let stack: Stack | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const log = (line: string) => console.log(`[e2e stack] ${line}`);
+  // Builds missing binaries first (slow only on the very first run; it says so).
+  const binaries = await ensureBinaries(undefined, { onProgress: log });
+  const bundles = functionNames.every((name) => existsSync(functionBundle(name)));
+  if (!bundles) throw new Error('dist/functions/*/index.js missing: run npm run build before npm run test:e2e');
+  const events = manifestsAvailable();
+  if (!events) log('manifests/index.ts is missing: starting without NATS and Argo Events; tests that need them are skipped');
+  stack = await startStack({
+    workDir: join(repoRoot, '.handoff', 'e2e', 'run'),
+    logDir: join(repoRoot, '.handoff', 'logs', 'e2e'),
+    startTimeoutMs: 300_000,
+    events,
+    log,
+  });
+  const { rest: _rest, fakeGitHub: _fake, stop: _stop, ...info } = stack;
+  project.provide('stack', { ...info, events, argo: binaries.argo, argoEvents: binaries['argo-events'] });
+}
+
+export async function teardown(): Promise<void> {
+  await stack?.stop();
+}

@@ -1,0 +1,56 @@
+// Our manifests against the real tools: argo lint, argo-events lint, server-side dry-run of the
+// Knative Services against the real Knative CRDs, and the deploy command against the real apiserver.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readYamlObjects } from '../../harness/crds';
+import { functionNames } from '../../harness/functions';
+import { repoRoot } from '../../harness/versions';
+import { kube, stack } from './support';
+
+const yamlFiles = (dir: string): string[] =>
+  existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml')).map((f) => join(dir, f)) : [];
+
+const workflowFiles = yamlFiles(join(repoRoot, 'argo', 'workflows'));
+const eventFiles = yamlFiles(join(repoRoot, 'argo', 'events')).filter((f) => readYamlObjects(f).some((o) => o.kind === 'Sensor' || o.kind === 'EventSource'));
+const knativeServices = yamlFiles(join(repoRoot, 'knative')).flatMap(readYamlObjects).filter((o) => o.kind === 'Service' && o.apiVersion.startsWith('serving.knative.dev/'));
+
+describe('upstream linters on the committed manifests', () => {
+  it.skipIf(workflowFiles.length === 0)('argo lint --offline is clean', () => {
+    const out = spawnSync(stack().argo, ['lint', '--offline', ...workflowFiles], { encoding: 'utf8' });
+    expect(out.status, `${out.stdout}${out.stderr}`).toBe(0);
+  });
+
+  it.skipIf(eventFiles.length === 0)('argo-events lint is clean', () => {
+    const out = spawnSync(stack().argoEvents, ['lint', ...eventFiles], { encoding: 'utf8' });
+    expect(out.status, `${out.stdout}${out.stderr}`).toBe(0);
+  });
+});
+
+describe('Knative Services against the real Knative Serving CRDs', () => {
+  it.skipIf(knativeServices.length === 0)('every Service passes a server-side dry-run apply', async () => {
+    const rest = kube();
+    for (const service of knativeServices) {
+      const res = await rest.apply({ ...service, metadata: { ...service.metadata, namespace: service.metadata.namespace ?? stack().namespace } }, { dryRun: true });
+      expect(res.status, `${service.metadata.name}: ${res.text}`).toBeLessThan(300);
+    }
+  });
+
+  const deployScript = ['ts', 'mjs', 'js'].some((ext) => existsSync(join(repoRoot, 'scripts', `deploy.${ext}`)));
+  it.skipIf(!deployScript || knativeServices.length === 0)('npm run deploy -- <function> changes only that function\'s Service', async () => {
+    const rest = kube();
+    const { namespace, kubeconfig } = stack();
+    const servicePath = (name: string) => `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/${name}`;
+    const deploy = (fn: string) => execFileSync('npm', ['run', '--silent', 'deploy', '--', fn], { cwd: repoRoot, env: { ...process.env, KUBECONFIG: kubeconfig }, encoding: 'utf8', stdio: 'pipe' });
+    // Every function deployed once, then one redeployed.
+    for (const fn of functionNames) deploy(fn);
+    const versions = async () => Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, (await rest.call<{ metadata: { resourceVersion: string } }>('GET', servicePath(fn))).body.metadata?.resourceVersion] as const)));
+    const before = await versions();
+    for (const fn of functionNames) expect(before[fn], `Service ${fn} exists after deploy`).toBeDefined();
+    const [target, ...others] = functionNames;
+    deploy(target!);
+    const after = await versions();
+    for (const fn of others) expect(after[fn]).toBe(before[fn]);
+  });
+});

@@ -1,0 +1,76 @@
+// Helpers for e2e tests: a REST client from the stack's kubeconfig, polling, play workflows.
+import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
+import { createKubeRest, type KubeRest } from '../../harness/kube-rest';
+
+export const stack = () => inject('stack');
+
+export function kube(): KubeRest {
+  const config = JSON.parse(readFileSync(stack().kubeconfig, 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority': string } }[];
+    users: { user: { token: string } }[];
+  };
+  const cluster = config.clusters[0]!.cluster;
+  return createKubeRest({ server: cluster.server, token: config.users[0]!.user.token, ca: readFileSync(cluster['certificate-authority']) });
+}
+
+/** Polls until `probe` returns a value (not undefined); fails with the last seen state. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export interface WorkflowNode {
+  id: string;
+  name: string;
+  displayName: string;
+  type: string;
+  phase?: string;
+  templateName?: string;
+}
+
+export interface Workflow {
+  metadata: { name: string; labels?: Record<string, string>; resourceVersion: string };
+  status?: { phase?: string; nodes?: Record<string, WorkflowNode> };
+}
+
+export async function getWorkflow(rest: KubeRest, namespace: string, name: string): Promise<Workflow> {
+  const res = await rest.call<Workflow>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`);
+  if (res.status !== 200) throw new Error(`GET workflow ${name}: ${res.status} ${res.text}`);
+  return res.body;
+}
+
+export function nodeNamed(workflow: Workflow, displayName: string): WorkflowNode | undefined {
+  return Object.values(workflow.status?.nodes ?? {}).find((n) => n.displayName === displayName);
+}
+
+/** Waits until the controller has the suspend node `displayName` Running. */
+export function untilSuspendedAt(rest: KubeRest, namespace: string, name: string, displayName: string): Promise<Workflow> {
+  return eventually(`${name} suspended at ${displayName}`, async () => {
+    const wf = await getWorkflow(rest, namespace, name);
+    return nodeNamed(wf, displayName)?.phase === 'Running' ? wf : undefined;
+  });
+}
+
+export async function createWorkflow(rest: KubeRest, namespace: string, workflow: object): Promise<string> {
+  const res = await rest.call<{ metadata: { name: string } }>('POST', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`, workflow);
+  if (res.status !== 201) throw new Error(`create workflow: ${res.status} ${res.text}`);
+  return res.body.metadata.name;
+}
+
+let taskCounter = 0;
+/** A task id unique to this run, so tests never correlate to each other's workflows. */
+export function uniqueTask(): number {
+  taskCounter += 1;
+  return (Date.now() % 100_000) * 10 + taskCounter;
+}
