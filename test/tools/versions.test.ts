@@ -1,0 +1,47 @@
+// tools/versions.json is the one place that pins the upstream Go components: every wrapper
+// go.mod must require exactly that version, and the Kubernetes staging replaces must match it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stagingReplaces } from '../../harness/sync-go-mods';
+import { readComponents, toolsDir } from '../../harness/versions';
+
+const components = Object.entries(readComponents());
+const goMod = (dir: string) => readFileSync(join(toolsDir, dir, 'go.mod'), 'utf8');
+
+/** `require` lines of a go.mod, both single-line and block form. */
+function requires(text: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const m of text.matchAll(/^require\s+(\S+)\s+(\S+)/gm)) found.set(m[1]!, m[2]!);
+  for (const block of text.matchAll(/^require \(\n([\s\S]*?)^\)/gm)) {
+    for (const m of block[1]!.matchAll(/^\s+(\S+)\s+(\S+)/gm)) found.set(m[1]!, m[2]!);
+  }
+  return found;
+}
+
+describe('tools/versions.json', () => {
+  it.each(components)('tools/<dir>/go.mod requires %s at the pinned version', (_name, component) => {
+    expect(requires(goMod(component.dir)).get(component.module)).toBe(component.version);
+  });
+
+  it.each(components)('%s builds only packages of its own module', (_name, component) => {
+    for (const pkg of Object.values(component.binaries)) expect(pkg.startsWith(component.module)).toBe(true);
+    for (const pkg of Object.values(component.binaries)) expect(goMod(component.dir)).toContain(`tool ${pkg}`);
+  });
+
+  it('pins every Kubernetes staging module to the v0 tag of the pinned k8s.io/kubernetes', () => {
+    const kube = readComponents().kubernetes;
+    const staging = kube.version.replace(/^v1\./, 'v0.');
+    const replaces = [...goMod(kube.dir).matchAll(/^\s+(k8s\.io\/\S+) => (k8s\.io\/\S+) (\S+)$/gm)];
+    expect(replaces.length).toBeGreaterThan(20);
+    for (const [, from, to, version] of replaces) {
+      expect(to).toBe(from);
+      expect(version).toBe(staging);
+    }
+  });
+
+  it('generates one replace per staging module required at v0.0.0', () => {
+    const upstream = 'require (\n\tk8s.io/api v0.0.0\n\tk8s.io/client-go v0.0.0\n\tgithub.com/x/y v1.2.3\n)\n';
+    expect(stagingReplaces(upstream, 'v0.34.4')).toEqual(['\tk8s.io/api => k8s.io/api v0.34.4', '\tk8s.io/client-go => k8s.io/client-go v0.34.4']);
+  });
+});
