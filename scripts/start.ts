@@ -3,12 +3,13 @@
 // the first run) and print where to send events. Ctrl-C stops everything.
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { startFunctions } from '../harness/functions';
 import { startStack, writeStackInfo, type Stack } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
 import { startFakeGitHub } from '../harness/fake-github';
+import { manifestsAvailable } from '../harness/manifests';
 
 const log = (line: string) => console.log(`[start] ${line}`);
 
@@ -66,7 +67,9 @@ if (cluster) {
   const started = Date.now();
   let stack: Stack;
   try {
-    stack = await startStack({ log });
+    const events = manifestsAvailable();
+    if (!events) log('manifests/index.ts (the manifest generator) is missing: starting without NATS, the EventSource and the Sensors');
+    stack = await startStack({ log, events });
   } catch (error) {
     console.error(`[start] failed: ${error instanceof Error ? error.message : String(error)}\n[start] logs: ${logDir}`);
     process.exit(1);
@@ -77,7 +80,7 @@ if (cluster) {
   console.log(`
   KUBECONFIG=${stack.kubeconfig}
   API server:    ${stack.server}
-  EventSource:   ${stack.eventSourceUrl}   (GitHub webhooks, signed with the secret in ${infoFile})
+  EventSource:   ${stack.eventSourceUrl ?? '(not started)'}   (GitHub webhooks, signed with the secret in ${infoFile})
   Functions:     ${Object.entries(stack.functionUrls).map(([n, u]) => `${n} ${u}`).join(', ')}
   Logs:          ${stack.logDir}
 
@@ -86,5 +89,8 @@ if (cluster) {
   Scenarios: pr-opened, ready-for-qa, approved, rex-push, or a payload.json file.
   Ctrl-C stops everything.
 `);
-  waitForSignal(() => stack.stop());
+  waitForSignal(async () => {
+    await stack.stop();
+    rmSync(infoFile, { force: true });
+  });
 }
