@@ -1,0 +1,31 @@
+/**
+ * Every manifest Handoff ships, generated from shared/declarations.ts and the
+ * options. `npm run manifests` writes them; the harness and tests call buildManifests.
+ */
+import { DECLARATIONS } from '../shared/declarations';
+import { codeRunCrd } from './coderun-crd';
+import { githubEventSource, webhookExternalSecret } from './eventsource';
+import { functionSensor } from './function-sensor';
+import { functionRbac, knativeService } from './knative';
+import { withDefaults, type ManifestOptions } from './options';
+import { playRbac } from './play-rbac';
+import { playWorkflowTemplate } from './play-template';
+
+export type { ManifestOptions } from './options';
+
+export interface GeneratedFile {
+  /** Repository-relative path of the committed YAML. */
+  readonly path: string;
+  readonly objects: object[];
+}
+
+export function buildManifests(partial: Partial<ManifestOptions> = {}): GeneratedFile[] {
+  const options = withDefaults(partial);
+  return [
+    ...DECLARATIONS.map((declaration) => ({ path: `knative/${declaration.name}.yaml`, objects: [...functionRbac(declaration, options), knativeService(declaration, options)] })),
+    { path: 'argo/events/eventsource-github.yaml', objects: [webhookExternalSecret(options), githubEventSource(options)] },
+    ...DECLARATIONS.map((declaration) => ({ path: `argo/events/sensors/${declaration.name}.yaml`, objects: [functionSensor(declaration, options)] })),
+    { path: 'argo/crds/coderun.yaml', objects: [codeRunCrd()] },
+    { path: 'argo/workflows/play-orchestration.yaml', objects: [...playRbac(options), playWorkflowTemplate(options)] },
+  ];
+}

@@ -1,0 +1,93 @@
+/** Per function: a ServiceAccount with least-privilege RBAC and a scale-to-zero, cluster-local Knative Service. */
+import type { FunctionDeclaration } from '../shared/declarations';
+import type { ManifestOptions } from './options';
+
+const partOf = { 'app.kubernetes.io/part-of': 'handoff' };
+
+/** Exactly the verbs shared/kubernetes/client.ts uses. */
+export function functionRules(declaration: FunctionDeclaration) {
+  return [
+    { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['get', 'list', 'update'] },
+    ...(declaration.remediation ? [{ apiGroups: ['agents.platform'], resources: ['coderuns'], verbs: ['list', 'delete'] }] : []),
+  ];
+}
+
+export function functionRbac(declaration: FunctionDeclaration, options: ManifestOptions) {
+  const name = `handoff-${declaration.name}`;
+  const metadata = { name, namespace: options.namespace, labels: partOf };
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: functionRules(declaration) },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata,
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: options.namespace }],
+    },
+  ];
+}
+
+export function knativeService(declaration: FunctionDeclaration, options: ManifestOptions) {
+  const login = (role: 'rex' | 'cleo' | 'tess') => ({ name: `${role.toUpperCase()}_LOGINS`, value: options.logins[role].join(',') });
+  const probe = (path: string) => ({ httpGet: { path, port: 8080 }, periodSeconds: 5, timeoutSeconds: 2 });
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: {
+      name: declaration.name,
+      namespace: options.namespace,
+      labels: { ...partOf, 'networking.knative.dev/visibility': 'cluster-local' },
+    },
+    spec: {
+      template: {
+        metadata: {
+          labels: { ...partOf, 'handoff.dev/function': declaration.name },
+          annotations: {
+            'autoscaling.knative.dev/min-scale': '0',
+            'autoscaling.knative.dev/max-scale': '5',
+            'autoscaling.knative.dev/target': '20',
+          },
+        },
+        spec: {
+          serviceAccountName: `handoff-${declaration.name}`,
+          containerConcurrency: 50,
+          timeoutSeconds: 90,
+          containers: [
+            {
+              name: 'function',
+              image: options.image,
+              args: [`dist/functions/${declaration.name}/index.js`],
+              ports: [{ containerPort: 8080 }],
+              env: [
+                { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'TRIGGER_TOKENS_FILE', value: '/var/run/handoff/trigger/authorization' },
+                login('rex'),
+                login('cleo'),
+                login('tess'),
+                ...(declaration.remediation
+                  ? [
+                      { name: 'GITHUB_APP_ID', valueFrom: { secretKeyRef: { name: 'handoff-github', key: 'app-id' } } },
+                      { name: 'GITHUB_APP_PRIVATE_KEY_FILE', value: '/var/run/handoff/github/private-key' },
+                    ]
+                  : []),
+              ],
+              readinessProbe: probe('/readyz'),
+              livenessProbe: probe('/healthz'),
+              resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { memory: '256Mi' } },
+              securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [
+                { name: 'trigger-token', mountPath: '/var/run/handoff/trigger', readOnly: true },
+                ...(declaration.remediation ? [{ name: 'github', mountPath: '/var/run/handoff/github', readOnly: true }] : []),
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'trigger-token', secret: { secretName: options.triggerTokenSecret.name, items: [{ key: options.triggerTokenSecret.key, path: 'authorization' }] } },
+            ...(declaration.remediation ? [{ name: 'github', secret: { secretName: 'handoff-github', items: [{ key: 'private-key', path: 'private-key' }] } }] : []),
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The play WorkflowTemplate: Rex, then a QA cycle (Cleo, Tess) between three
+ * suspend gates that Handoff resumes. The QA cycle runs again when a gate is
+ * resumed with decision=restart, or when rex-push deletes a running Cleo/Tess
+ * CodeRun (that agent step fails, `continueOn` keeps the workflow going, and the
+ * cycle recurses).
+ */
+import { CODERUN_APPS, WORKFLOW_LABELS, type AgentRole, type Stage } from '../shared/declarations';
+import type { ManifestOptions } from './options';
+
+export const PLAY_TEMPLATE = 'play-orchestration';
+export const PLAY_SERVICE_ACCOUNT = 'play-orchestration';
+/** Before Rex opens the PR: not a stage any function acts on, so early events answer not-ready. */
+export const INITIAL_STAGE = 'implementation-in-progress';
+
+type Step = Record<string, unknown>;
+const step = (name: string, template: string, extra: Step = {}): Step => ({ name, template, ...extra });
+const stage = (value: Stage): Step => step(`stage-${value}`, 'update-workflow-stage', { arguments: { parameters: [{ name: 'stage', value }] } });
+const agent = (role: AgentRole, extra: Step = {}): Step =>
+  step(`agent-${role}`, 'run-agent', {
+    arguments: { parameters: [{ name: 'agent', value: role }, { name: 'github-app', value: CODERUN_APPS[role] }] },
+    ...extra,
+  });
+/** A cancelled (deleted) CodeRun fails its step; the cycle goes on to restart instead of failing the workflow. */
+const cancellable = { continueOn: { failed: true, error: true } };
+const decision = (gate: string) => `{{steps.${gate}.outputs.parameters.decision}}`;
+const restartQa = (when: string): Step => step('restart-qa', 'qa-cycle', { when });
+
+/** Each template's steps, as groups; the podless variant drops the stage updates (they need pods). */
+function templates(podless: boolean) {
+  const groups = (...candidates: Step[][]) => candidates.map((group) => group.filter((s) => !(podless && s.template === 'update-workflow-stage'))).filter((group) => group.length > 0);
+  return [
+    { name: 'main', steps: groups([agent('rex')], [stage('waiting-pr-created')], [step('wait-pr-created', 'wait-for-event')], [step('qa', 'qa-cycle')], [stage('completed')]) },
+    {
+      name: 'qa-cycle',
+      steps: groups(
+        [agent('cleo', cancellable)],
+        [
+          step('after-cleo', 'qa-after-cleo', { when: '{{steps.agent-cleo.status}} == Succeeded' }),
+          restartQa('{{steps.agent-cleo.status}} != Succeeded'),
+        ],
+      ),
+    },
+    {
+      name: 'qa-after-cleo',
+      steps: groups(
+        [stage('waiting-ready-for-qa')],
+        [step('wait-ready-for-qa', 'wait-for-event')],
+        [step('testing', 'qa-testing', { when: `${decision('wait-ready-for-qa')} != restart` }), restartQa(`${decision('wait-ready-for-qa')} == restart`)],
+      ),
+    },
+    {
+      name: 'qa-testing',
+      steps: groups(
+        [agent('tess', cancellable)],
+        [
+          step('after-tess', 'qa-after-tess', { when: '{{steps.agent-tess.status}} == Succeeded' }),
+          restartQa('{{steps.agent-tess.status}} != Succeeded'),
+        ],
+      ),
+    },
+    {
+      name: 'qa-after-tess',
+      steps: groups([stage('waiting-pr-approved')], [step('wait-pr-approved', 'wait-for-event')], [restartQa(`${decision('wait-pr-approved')} == restart`)]),
+    },
+  ];
+}
+
+/** A gate Handoff resumes. `decision` may be supplied (`restart`); only valueFrom.supplied + default: a literal value crashes the controller (argo-workflows #13929). */
+const waitForEvent = {
+  name: 'wait-for-event',
+  suspend: {},
+  outputs: { parameters: [{ name: 'decision', valueFrom: { supplied: {}, default: 'continue' } }] },
+};
+
+const runAgentAsCodeRun = {
+  name: 'run-agent',
+  inputs: { parameters: [{ name: 'agent' }, { name: 'github-app' }] },
+  synchronization: { semaphores: [{ configMapKeyRef: { name: 'workflow-semaphores', key: 'agents' } }] },
+  resource: {
+    action: 'create',
+    setOwnerReference: true,
+    successCondition: 'status.phase == Succeeded',
+    failureCondition: 'status.phase in (Failed)',
+    manifest: [
+      'apiVersion: agents.platform/v1',
+      'kind: CodeRun',
+      'metadata:',
+      '  generateName: "{{workflow.name}}-{{inputs.parameters.agent}}-"',
+      '  labels:',
+      '    task-id: "{{workflow.parameters.task-id}}"',
+      '    github-app: "{{inputs.parameters.github-app}}"',
+      '    workflow-name: "{{workflow.name}}"',
+      'spec:',
+      '  taskId: {{workflow.parameters.task-id}}',
+      '  service: "{{workflow.parameters.service}}"',
+      '  repositoryUrl: "{{workflow.parameters.repository-url}}"',
+      '  docsRepositoryUrl: "{{workflow.parameters.docs-repository-url}}"',
+      '  workingDirectory: "{{workflow.parameters.working-directory}}"',
+      '  model: "{{workflow.parameters.model}}"',
+      '  githubApp: "{{inputs.parameters.github-app}}"',
+      '',
+    ].join('\n'),
+  },
+};
+
+/** Podless variant: the agent is a suspend node the test resumes (or fails), so the real controller runs it without kubelets. */
+const runAgentAsSuspend = { name: 'run-agent', inputs: { parameters: [{ name: 'agent' }, { name: 'github-app' }] }, suspend: {} };
+
+/** The seed design's stage update: a merge patch of the workflow's own label, after an agent completes. */
+const updateWorkflowStage = {
+  name: 'update-workflow-stage',
+  inputs: { parameters: [{ name: 'stage' }] },
+  resource: {
+    action: 'patch',
+    mergeStrategy: 'merge',
+    flags: ['workflow', '{{workflow.name}}'],
+    manifest: `metadata:\n  labels:\n    ${WORKFLOW_LABELS.stage}: "{{inputs.parameters.stage}}"\n`,
+  },
+};
+
+export function playWorkflowTemplate(options: ManifestOptions) {
+  const podless = options.playVariant === 'podless';
+  const parameters = ['task-id', 'repository', 'service', 'repository-url', 'docs-repository-url', 'working-directory', 'model'];
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'WorkflowTemplate',
+    metadata: { name: PLAY_TEMPLATE, namespace: options.namespace, labels: { 'app.kubernetes.io/part-of': 'handoff' } },
+    spec: {
+      entrypoint: 'main',
+      serviceAccountName: PLAY_SERVICE_ACCOUNT,
+      activeDeadlineSeconds: 14 * 24 * 3600,
+      arguments: {
+        parameters: parameters.map((name) => ({
+          name,
+          ...(name === 'model' ? { value: 'claude-sonnet' } : name === 'working-directory' ? { value: '.' } : name === 'docs-repository-url' ? { value: '' } : {}),
+        })),
+      },
+      workflowMetadata: {
+        labels: { [WORKFLOW_LABELS.type]: WORKFLOW_LABELS.typeValue, [WORKFLOW_LABELS.stage]: INITIAL_STAGE },
+        labelsFrom: {
+          [WORKFLOW_LABELS.taskId]: { expression: "workflow.parameters['task-id']" },
+          [WORKFLOW_LABELS.repository]: { expression: 'workflow.parameters.repository' },
+        },
+        annotations: { 'updated-at': '{{workflow.creationTimestamp}}' },
+      },
+      templates: [
+        ...templates(podless),
+        waitForEvent,
+        podless ? runAgentAsSuspend : runAgentAsCodeRun,
+        ...(podless ? [] : [updateWorkflowStage]),
+      ],
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The generated Sensor filters accept exactly what the function guards accept,
+ * judged by a small evaluator of Argo Events data filters (gjson dotted paths,
+ * Go regular expressions for the subset we generate, booleans).
+ */
+import { describe, expect, it } from 'vitest';
+import { buildManifests } from '../../manifests/index';
+import { escapeRegex, type DataFilter } from '../../manifests/sensor-filters';
+import { DECLARATIONS, DEFAULT_LOGINS, type FunctionDeclaration } from '../../shared/declarations';
+import { guardEvent } from '../../shared/guards/guard-event';
+import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
+
+const sensors = buildManifests().flatMap((file) => file.objects as any[]).filter((object) => object.kind === 'Sensor');
+const sensorOf = (declaration: FunctionDeclaration) => sensors.find((sensor) => sensor.metadata.name === `handoff-${declaration.name}`);
+
+function lookup(data: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), data);
+}
+
+/** Go RE2 → JS for what we generate: a leading (?i) becomes the i flag. Unanchored, as Argo's Match is. */
+function goRegex(source: string): RegExp {
+  return source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
+}
+
+/** argo-events filter.go filterData, AND of all filters; a missing path fails the filter. */
+function passes(filters: readonly DataFilter[], data: unknown): boolean {
+  return filters.every((filter) => {
+    const value = lookup(data, filter.path);
+    if (value === undefined || value === null) return false;
+    if (filter.type === 'bool') return filter.value.some((v) => String(value) === v);
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    return filter.value.some((pattern) => goRegex(pattern).test(text));
+  });
+}
+
+const cases: [string, string, Record<string, any>][] = [
+  ['pr opened', 'pull_request', pullRequestEvent('opened')],
+  ['pr reopened', 'pull_request', pullRequestEvent('reopened')],
+  ['pr closed', 'pull_request', pullRequestEvent('closed')],
+  ['pr synchronize', 'pull_request', pullRequestEvent('synchronize')],
+  ['ready-for-qa by Cleo', 'pull_request', labeledEvent('ready-for-qa')],
+  ['ready-for-qa by lower-case Cleo', 'pull_request', labeledEvent('ready-for-qa', { sender: '5dlabs-cleo[bot]' })],
+  ['ready-for-qa by someone else', 'pull_request', labeledEvent('ready-for-qa', { sender: 'octocat' })],
+  ['ready-for-qa by a regex look-alike', 'pull_request', labeledEvent('ready-for-qa', { sender: '5DLabs-Cleob' })],
+  ['ready-for-qa-2 label', 'pull_request', labeledEvent('ready-for-qa-2')],
+  ['bug label by Cleo', 'pull_request', labeledEvent('bug')],
+  ['approved by Tess', 'pull_request_review', reviewEvent('approved')],
+  ['APPROVED by Tess', 'pull_request_review', reviewEvent('APPROVED')],
+  ['commented by Tess', 'pull_request_review', reviewEvent('commented')],
+  ['approved by octocat', 'pull_request_review', reviewEvent('approved', { reviewer: 'octocat' })],
+  ['push by Rex', 'push', pushEvent()],
+  ['push by octocat', 'push', pushEvent({ sender: 'octocat' })],
+  ['branch deleted by Rex', 'push', pushEvent({ deleted: true })],
+  ['tag by Rex', 'push', pushEvent({ ref: 'refs/tags/task-1-v1' })],
+];
+
+describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s Sensor', (_name, declaration) => {
+  const sensor = sensorOf(declaration);
+  const filters: DataFilter[] = sensor.spec.dependencies[0].filters.data;
+
+  it.each(cases)('agrees with the guard on %s', (_what, event, payload) => {
+    const data = sensorEnvelope(event, payload);
+    expect(passes(filters, data)).toBe(guardEvent(declaration, event, payload, DEFAULT_LOGINS).accepted);
+  });
+
+  it('has every HTTP-trigger setting that makes delivery reliable and authenticated', () => {
+    const [trigger] = sensor.spec.triggers;
+    const http = trigger.template.http;
+    expect(http.url).toBe(`http://${declaration.name}.argo.svc.cluster.local`);
+    expect(http.method).toBe('POST');
+    expect(http.payload).toEqual([
+      { src: { dependencyName: declaration.name, dataKey: 'headers', useRawData: true }, dest: 'headers' },
+      { src: { dependencyName: declaration.name, dataKey: 'body', useRawData: true }, dest: 'body' },
+    ]);
+    expect(http.secureHeaders).toEqual([{ name: 'Authorization', valueFrom: { secretKeyRef: { name: 'handoff-trigger-token', key: 'authorization' } } }]);
+    expect(http.timeout).toBeGreaterThan(40);
+    expect(trigger.atLeastOnce).toBe(true);
+    expect(trigger.policy).toEqual({ status: { allow: [200] } });
+    expect(trigger.retryStrategy).toMatchObject({ steps: expect.any(Number), factor: expect.any(Number), duration: expect.any(String) });
+    expect(trigger.retryStrategy.factor).toBeGreaterThan(1);
+    expect(trigger.rateLimit).toMatchObject({ unit: 'Second', requestsPerUnit: expect.any(Number) });
+    expect(trigger.dlqTrigger).toMatchObject({ atLeastOnce: true, template: { log: {} } });
+  });
+});
+
+describe('escapeRegex', () => {
+  it('makes bot logins literal for Go regular expressions', () => {
+    expect(escapeRegex('5DLabs-Rex[bot]')).toBe('5DLabs-Rex\\[bot\\]');
+    expect(new RegExp(`^${escapeRegex('a.b*c')}$`).test('aXbbc')).toBe(false);
+  });
+});
