@@ -1,0 +1,111 @@
+/**
+ * Resume latency against a real kube-apiserver + etcd, and how it scales with the
+ * number of workflows in the namespace (10 vs 5,000). The peer, measured side by
+ * side on the same workflows: `argo resume --node-field-selector`, the command Argo
+ * Events' native argoWorkflow trigger execs per event.
+ *
+ *   npm run build && npm run bench:apiserver [-- --events 60 --large 5000]
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ensureBinaries } from '../harness/binaries';
+import { startControlPlane } from '../harness/control-plane';
+import { freePort } from '../harness/ports';
+import { spawnManaged, waitFor } from '../harness/processes';
+import { repoRoot } from '../harness/versions';
+import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
+import { playWorkflow } from '../test/fixtures/workflows';
+import { percentile, printTable } from './report';
+
+const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
+const events = arg('events', 60);
+const small = 10;
+const large = arg('large', 5000);
+if (large < 4 * events) throw new Error('--large must be at least 4 × --events');
+const exec = promisify(execFile);
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+const workDir = join(repoRoot, '.handoff', 'bench', 'run');
+const logDir = join(repoRoot, '.handoff', 'logs', 'bench');
+mkdirSync(logDir, { recursive: true });
+const binaries = await ensureBinaries(['etcd', 'kube-apiserver', 'argo'], { onProgress: log });
+const plane = await startControlPlane({ binaries, workDir, logDir, namespace: 'argo', startTimeoutMs: 300_000, log });
+const { rest } = plane.apiServer;
+const port = await freePort();
+const fn = spawnManaged({
+  name: 'bench-pr-opened',
+  command: process.execPath,
+  args: [join(repoRoot, 'dist/functions/pr-opened/index.js')],
+  env: { ...process.env, KUBECONFIG: plane.kubeconfig, NAMESPACE: 'argo', TRIGGER_TOKENS: 'bench', PORT: String(port), LOG_LEVEL: 'warn' },
+  logDir,
+});
+
+let created = 0;
+/** Creates waiting play workflows for tasks from..to (the API server takes status on create: the CRD has no status subresource). */
+async function seed(from: number, to: number): Promise<void> {
+  const tasks = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let task = tasks.shift(); task !== undefined; task = tasks.shift()) {
+        const res = await rest.call('POST', '/apis/argoproj.io/v1alpha1/namespaces/argo/workflows', playWorkflow({ name: `play-${task}`, task: String(task) }));
+        if (res.status !== 201) throw new Error(`seed play-${task}: ${res.status} ${res.text}`);
+        created += 1;
+      }
+    }),
+  );
+}
+
+async function viaFunction(task: number): Promise<number> {
+  const body = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('opened', { task }), `bench-${task}`));
+  const started = performance.now();
+  const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer bench' } });
+  const answer = (await response.json()) as { outcome: string };
+  const elapsed = performance.now() - started;
+  if (answer.outcome !== 'resumed') throw new Error(`task ${task}: ${JSON.stringify(answer)}`);
+  return elapsed;
+}
+
+async function viaArgoCli(task: number): Promise<number> {
+  const started = performance.now();
+  await exec(binaries.argo, ['resume', `play-${task}`, '-n', 'argo', '--kubeconfig', plane.kubeconfig, '--node-field-selector', 'displayName=wait-pr-created']);
+  return performance.now() - started;
+}
+
+/** Alternates the two, `events` each, on tasks first..; returns latencies in ms. */
+async function measure(first: number): Promise<{ ours: number[]; peer: number[] }> {
+  const ours: number[] = [];
+  const peer: number[] = [];
+  for (let i = 0; i < events; i += 1) {
+    ours.push(await viaFunction(first + 2 * i));
+    peer.push(await viaArgoCli(first + 2 * i + 1));
+  }
+  return { ours, peer };
+}
+
+try {
+  await waitFor('pr-opened function', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, 30_000, fn);
+  // Small namespace: 2 × events tasks to resume, padded to at least `small` workflows.
+  await seed(1, Math.max(small, 2 * events));
+  await viaFunction(100_000).catch(() => undefined); // warm the function's clients (answers no-workflow)
+  const atSmall = await measure(1);
+  const smallCount = created;
+  await seed(2 * events + 1, large);
+  const atLarge = await measure(large - 2 * events + 1);
+  const fmt = (values: number[]) => `${percentile(values, 50).toFixed(1)} / ${percentile(values, 99).toFixed(1)}`;
+  const p50 = (values: number[]) => percentile(values, 50);
+
+  console.log(`One resume against a real kube-apiserver (${events} events per cell, sequential; node ${process.version})`);
+  printTable(
+    ['workflows in namespace', 'handoff p50 / p99 ms', 'argo resume p50 / p99 ms', 'ratio (p50)'],
+    [
+      [String(smallCount), fmt(atSmall.ours), fmt(atSmall.peer), (p50(atSmall.ours) / p50(atSmall.peer)).toFixed(2)],
+      [String(created), fmt(atLarge.ours), fmt(atLarge.peer), (p50(atLarge.ours) / p50(atLarge.peer)).toFixed(2)],
+    ],
+  );
+  console.log(`scale ratio (p50 at ${created} / at ${smallCount}): handoff ${(p50(atLarge.ours) / p50(atSmall.ours)).toFixed(2)}, argo resume ${(p50(atLarge.peer) / p50(atSmall.peer)).toFixed(2)}`);
+} finally {
+  await fn.stop();
+  for (const process of plane.processes) await process.stop();
+}
