@@ -26,21 +26,21 @@ const cancellable = { continueOn: { failed: true, error: true } };
 const decision = (gate: string) => `{{steps.${gate}.outputs.parameters.decision}}`;
 const restartQa = (when: string): Step => step('restart-qa', 'qa-cycle', { when });
 
+/** Runs an agent; if it did not succeed (rex-push deleted its CodeRun), the QA cycle restarts, else `next` runs. */
+function agentThenRestartOnFailure(name: string, role: 'cleo' | 'tess', next: string) {
+  const status = `{{steps.agent-${role}.status}}`;
+  return {
+    name,
+    steps: [[agent(role, cancellable)], [step(`after-${role}`, next, { when: `${status} == Succeeded` }), restartQa(`${status} != Succeeded`)]],
+  };
+}
+
 /** Each template's steps, as groups; the podless variant drops the stage updates (they need pods). */
 function templates(podless: boolean) {
   const groups = (...candidates: Step[][]) => candidates.map((group) => group.filter((s) => !(podless && s.template === 'update-workflow-stage'))).filter((group) => group.length > 0);
   return [
     { name: 'main', steps: groups([agent('rex')], [stage('waiting-pr-created')], [step('wait-pr-created', 'wait-for-event')], [step('qa', 'qa-cycle')], [stage('completed')]) },
-    {
-      name: 'qa-cycle',
-      steps: groups(
-        [agent('cleo', cancellable)],
-        [
-          step('after-cleo', 'qa-after-cleo', { when: '{{steps.agent-cleo.status}} == Succeeded' }),
-          restartQa('{{steps.agent-cleo.status}} != Succeeded'),
-        ],
-      ),
-    },
+    agentThenRestartOnFailure('qa-cycle', 'cleo', 'qa-after-cleo'),
     {
       name: 'qa-after-cleo',
       steps: groups(
@@ -49,16 +49,7 @@ function templates(podless: boolean) {
         [step('testing', 'qa-testing', { when: `${decision('wait-ready-for-qa')} != restart` }), restartQa(`${decision('wait-ready-for-qa')} == restart`)],
       ),
     },
-    {
-      name: 'qa-testing',
-      steps: groups(
-        [agent('tess', cancellable)],
-        [
-          step('after-tess', 'qa-after-tess', { when: '{{steps.agent-tess.status}} == Succeeded' }),
-          restartQa('{{steps.agent-tess.status}} != Succeeded'),
-        ],
-      ),
-    },
+    agentThenRestartOnFailure('qa-testing', 'tess', 'qa-after-tess'),
     {
       name: 'qa-after-tess',
       steps: groups([stage('waiting-pr-approved')], [step('wait-pr-approved', 'wait-for-event')], [restartQa(`${decision('wait-pr-approved')} == restart`)]),
