@@ -7,7 +7,7 @@
  *   npm run build && npm run bench:apiserver [-- --events 60 --large 5000]
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureBinaries } from '../harness/binaries';
@@ -29,6 +29,7 @@ const log = (line: string) => console.error(`[bench] ${line}`);
 
 const workDir = join(repoRoot, '.handoff', 'bench', 'run');
 const logDir = join(repoRoot, '.handoff', 'logs', 'bench');
+rmSync(workDir, { recursive: true, force: true }); // a fresh etcd every run
 mkdirSync(logDir, { recursive: true });
 const binaries = await ensureBinaries(['etcd', 'kube-apiserver', 'argo'], { onProgress: log });
 const plane = await startControlPlane({ binaries, workDir, logDir, namespace: 'argo', startTimeoutMs: 300_000, log });
