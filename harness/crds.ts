@@ -44,16 +44,21 @@ export function crdSources(): CrdSource[] {
 }
 
 export async function applyCrds(rest: KubeRest, timeoutMs: number, log: (line: string) => void = () => {}): Promise<string[]> {
-  const names: string[] = [];
+  const crds: KubeObject[] = [];
   for (const { source, files } of crdSources()) {
-    for (const file of files) {
-      for (const crd of readYamlObjects(file).filter((o) => o.kind === 'CustomResourceDefinition')) {
-        const res = await rest.apply(crd);
-        if (res.status >= 300) throw new Error(`apply CRD ${crd.metadata.name} from ${file}: ${res.status} ${res.text}`);
-        names.push(crd.metadata.name);
-      }
-    }
-    log(`CRDs applied from ${source}`);
+    for (const file of files) crds.push(...readYamlObjects(file).filter((o) => o.kind === 'CustomResourceDefinition'));
+    log(`CRDs read from ${source}`);
+  }
+  return applyCrdObjects(rest, crds, timeoutMs);
+}
+
+/** Server-side applies CRD objects and waits until each is Established. */
+export async function applyCrdObjects(rest: KubeRest, crds: KubeObject[], timeoutMs: number): Promise<string[]> {
+  const names: string[] = [];
+  for (const crd of crds) {
+    const res = await rest.apply(crd);
+    if (res.status >= 300) throw new Error(`apply CRD ${crd.metadata.name}: ${res.status} ${res.text}`);
+    names.push(crd.metadata.name);
   }
   for (const name of names) {
     await waitFor(`CRD ${name} Established`, async () => {

@@ -8,6 +8,7 @@ import type { FunctionName } from '../shared/declarations';
 import { startArgoEventsProcess, writeSecretFiles } from './argo-events';
 import { ensureBinaries, type BinaryName } from './binaries';
 import { startControlPlane } from './control-plane';
+import { applyCrdObjects } from './crds';
 import { startFakeGitHub, type FakeGitHub } from './fake-github';
 import { functionNames, startFunctions, type RunningFunction } from './functions';
 import type { KubeObject, KubeRest } from './kube-rest';
@@ -54,7 +55,7 @@ export interface Stack extends StackInfo {
 
 export const secretRefs = {
   webhookSecret: { name: 'github-webhook-secret', key: 'secret' },
-  triggerTokenSecret: { name: 'handoff-trigger-token', key: 'token' },
+  triggerTokenSecret: { name: 'handoff-trigger-token', key: 'authorization' },
 };
 
 /** Irregular plurals of kinds the generator may emit (Kubernetes does not derive plurals). */
@@ -107,7 +108,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const rest = controlPlane.apiServer.rest;
     const webhookSecret = randomBytes(20).toString('hex');
     const triggerToken = randomBytes(20).toString('hex');
-    const secretValues = { [secretRefs.webhookSecret.name]: { [secretRefs.webhookSecret.key]: webhookSecret }, [secretRefs.triggerTokenSecret.name]: { [secretRefs.triggerTokenSecret.key]: triggerToken } };
+    const secretValues = { [secretRefs.webhookSecret.name]: { [secretRefs.webhookSecret.key]: webhookSecret }, [secretRefs.triggerTokenSecret.name]: { [secretRefs.triggerTokenSecret.key]: `Bearer ${triggerToken}` } };
     await applyObjects(rest, Object.entries(secretValues).map(([name, data]) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: data })), namespace);
 
     const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs });
@@ -144,6 +145,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       functionUrl: (name) => `http://${sensorNs[name].hostIp}:${port[name]}/`,
     };
     const files = buildManifests(manifestOptions);
+    // Our own CRDs (CodeRun) come from the generator too.
+    await applyCrdObjects(rest, objectsOf(files).filter((o) => o.kind === 'CustomResourceDefinition'), startTimeoutMs);
     await applyObjects(rest, objectsOf(files), namespace);
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
 

@@ -35,11 +35,8 @@ async function submitPodlessPlay(task: number): Promise<string> {
   const { namespace } = stack();
   const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/play-orchestration`);
   expect(template.status).toBe(200);
-  const parameters = (template.body.spec.arguments?.parameters ?? []).map((p) => {
-    if (/task/i.test(p.name)) return { name: p.name, value: String(task) };
-    if (/repo/i.test(p.name)) return { name: p.name, value: p.value ?? repository };
-    return { name: p.name, value: p.value ?? 'e2e' };
-  });
+  const known: Record<string, string> = { 'task-id': String(task), repository: playLabels(task).repository, 'repository-url': `https://github.com/${repository}`, service: 'e2e' };
+  const parameters = (template.body.spec.arguments?.parameters ?? []).map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'e2e' }));
   return createWorkflow(rest, namespace, {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
@@ -52,6 +49,13 @@ async function submitPodlessPlay(task: number): Promise<string> {
 function argoResume(name: string, displayName: string): void {
   const { argo, kubeconfig, namespace } = stack();
   execFileSync(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: 'pipe' });
+}
+
+/** What the template's update-workflow-stage step does: a merge patch of the stage label. */
+async function setStage(name: string, stage: string): Promise<void> {
+  const { namespace } = stack();
+  const res = await kube().call('PATCH', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`, { metadata: { labels: { 'current-stage': stage } } }, 'application/merge-patch+json');
+  expect(res.status, res.text).toBe(200);
 }
 
 describe('function against the real workflow-controller (direct GitHub delivery)', () => {
@@ -99,6 +103,9 @@ describe('GitHub → real EventSource → real Sensor → function → real cont
     await untilSuspendedAt(rest, namespace, name, 'agent-rex');
     argoResume(name, 'agent-rex');
     await untilSuspendedAt(rest, namespace, name, 'wait-pr-created');
+    // The podless variant omits the update-workflow-stage resource steps (they need pods); make
+    // the same merge patch they would make.
+    await setStage(name, 'waiting-pr-created');
     const { event, payload } = scenarioPayload('pr-opened', { task, repository });
     const result = await deliverWebhook({ url: eventSourceUrl!, event, payload, secret: webhookSecret });
     expect(result.status, result.body).toBe(200);
