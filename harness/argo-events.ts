@@ -5,7 +5,8 @@
 // pkg/shared/util/util.go GetSecretVolumePath), so each process gets a private mount namespace
 // in which the stack's own secrets folder is bind-mounted on /argo-events; the host's
 // /argo-events stays an empty mount point.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from './kube-rest';
 import type { Nats } from './nats';
@@ -13,6 +14,16 @@ import type { Netns } from './netns';
 import { spawnManaged, waitFor, type ManagedProcess } from './processes';
 
 export const argoEventsMountPoint = '/argo-events';
+
+/** Removes the empty /argo-events mount point once no harness network namespace (so no other stack) is left. */
+export function removeMountPointIfUnused(): void {
+  try {
+    if (execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').some((line) => line.startsWith('hnd-'))) return;
+    rmdirSync(argoEventsMountPoint);
+  } catch {
+    /* not empty, absent, or in use: leave it */
+  }
+}
 
 /** Writes secrets as <root>/secrets/<name>/<key> files (what a Secret volume mount would look like). */
 export function writeSecretFiles(root: string, secrets: Record<string, Record<string, string>>): void {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionName } from '../shared/declarations';
-import { startArgoEventsProcess, writeSecretFiles } from './argo-events';
+import { removeMountPointIfUnused, startArgoEventsProcess, writeSecretFiles } from './argo-events';
 import { ensureBinaries, type BinaryName } from './binaries';
 import { startControlPlane } from './control-plane';
 import { applyCrdObjects } from './crds';
@@ -98,6 +98,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // Reverse start order: consumers first, the apiserver and etcd last.
     for (const p of [...processes].reverse()) await p.stop();
     for (const ns of namespaces) deleteNetns(ns);
+    if (namespaces.length > 0) removeMountPointIfUnused();
     await fakeGitHub?.close();
   };
   try {
