@@ -128,6 +128,8 @@ export async function buildBinary(binary: BinaryName, options: BuildOptions = {}
   const started = Date.now();
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   log?.write(`\n== ${new Date().toISOString()} go ${args.join(' ')}\n`);
+  // Cold builds take minutes: say it is still going every 30 s.
+  const heartbeat = setInterval(() => options.onProgress?.(`still building ${binary} (${Math.round((Date.now() - started) / 1000)} s)…`), 30_000);
   const code = await new Promise<number>((resolveCode, reject) => {
     const child = spawn('go', args, { cwd: join(toolsDir, component.dir), env: goEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
@@ -139,7 +141,7 @@ export async function buildBinary(binary: BinaryName, options: BuildOptions = {}
     child.stderr.on('data', collect);
     child.on('error', reject);
     child.on('close', (c) => (c === 0 ? resolveCode(0) : reject(new Error(`go build ${binary} exited ${c}:\n${tail}`))));
-  });
+  }).finally(() => clearInterval(heartbeat));
   log?.end();
   if (code !== 0) throw new Error(`go build ${binary} failed`);
   renameSync(`${target}.tmp`, target);
