@@ -3,7 +3,7 @@
 // the first run) and print where to send events. Ctrl-C stops everything.
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { join } from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { startFunctions } from '../harness/functions';
 import { startStack, writeStackInfo, type Stack } from '../harness/stack';
@@ -44,16 +44,21 @@ function waitForSignal(stop: () => Promise<void>): void {
 const cluster = await reachableCluster();
 const logDir = join(repoRoot, '.handoff', 'logs');
 if (cluster) {
+  mkdirSync(join(logDir, 'cluster'), { recursive: true });
   // Serve against the existing cluster: the functions use the same KUBECONFIG / in-cluster config.
   const triggerToken = process.env.TRIGGER_TOKENS ?? 'local-dev-token';
-  const fakeGitHub = process.env.GITHUB_API_URL ? undefined : await startFakeGitHub();
+  // GitHub writes go to the recording fake unless real GitHub credentials or an API URL are given.
+  const realGitHub = !!(process.env.GITHUB_API_URL || process.env.GITHUB_TOKEN || process.env.GITHUB_APP_ID);
+  const fakeGitHub = realGitHub ? undefined : await startFakeGitHub();
+  const passThrough = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== 'PORT'));
   const functions = await startFunctions({
     namespace: process.env.NAMESPACE ?? 'argo',
     kubeconfig: process.env.KUBECONFIG ?? join(homedir(), '.kube', 'config'),
     triggerToken,
     webhookSecret: process.env.GITHUB_WEBHOOK_SECRETS ?? 'local-dev-secret',
-    githubApiUrl: process.env.GITHUB_API_URL ?? fakeGitHub!.url,
-    logDir,
+    githubApiUrl: process.env.GITHUB_API_URL ?? fakeGitHub?.url ?? 'https://api.github.com',
+    logDir: join(logDir, 'cluster'),
+    env: realGitHub ? passThrough : { ...passThrough, GITHUB_TOKEN: 'local-harness-token' },
     startTimeoutMs: 60_000,
   });
   log(`serving the functions against ${cluster}`);
