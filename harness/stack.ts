@@ -14,6 +14,7 @@ import { functionNames, startFunctions, type RunningFunction } from './functions
 import type { KubeObject, KubeRest } from './kube-rest';
 import { loadBuildManifests, objectsOf, type ManifestOptions } from './manifests';
 import { startNats } from './nats';
+import { endLeftovers, forgetProcesses, recordProcess } from './leftovers';
 import { createNetns, deleteNetns, deleteStaleNetns, type Netns } from './netns';
 import type { ManagedProcess } from './processes';
 import { repoRoot } from './versions';
@@ -86,17 +87,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = options.log ?? (() => {});
   const events = options.events ?? true;
   const withFunctions = events || (options.functions ?? true);
+  const pidFile = `${workDir}.pids.json`;
+  for (const pid of endLeftovers(pidFile)) log(`ended process group ${pid} left by a previous run`);
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true, mode: 0o700 });
   mkdirSync(logDir, { recursive: true });
   for (const stale of deleteStaleNetns()) log(`removed stale network namespace ${stale}`);
 
   const processes: ManagedProcess[] = [];
+  const track = (...started: ManagedProcess[]) => {
+    for (const p of started) recordProcess(pidFile, p.pid, p.name.startsWith('function-') ? 'dist/functions' : p.name.startsWith('sensor-') || p.name.startsWith('eventsource-') ? 'argo-events' : p.name);
+    processes.push(...started);
+  };
   const namespaces: Netns[] = [];
   let fakeGitHub: FakeGitHub | undefined;
   const stop = async () => {
     // Reverse start order: consumers first, the apiserver and etcd last.
     for (const p of [...processes].reverse()) await p.stop();
+    forgetProcesses(pidFile);
     for (const ns of namespaces) deleteNetns(ns);
     if (namespaces.length > 0) removeMountPointIfUnused();
     await fakeGitHub?.close();
@@ -105,7 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const needed: BinaryName[] = events ? ['etcd', 'kube-apiserver', 'workflow-controller', 'nats-server', 'argo-events'] : ['etcd', 'kube-apiserver', 'workflow-controller'];
     const binaries = await ensureBinaries(needed, { onProgress: log, logFile: join(logDir, 'build-binaries.log') });
     const controlPlane = await startControlPlane({ binaries, workDir, logDir, namespace, startTimeoutMs, log });
-    processes.push(...[...controlPlane.processes].reverse()); // etcd first, apiserver second
+    track(...[...controlPlane.processes].reverse()); // etcd first, apiserver second
     const rest = controlPlane.apiServer.rest;
     const webhookSecret = randomBytes(20).toString('hex');
     const triggerToken = randomBytes(20).toString('hex');
@@ -113,7 +121,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await applyObjects(rest, Object.entries(secretValues).map(([name, data]) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: data })), namespace);
 
     const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs });
-    processes.push(controller);
+    track(controller);
     log('workflow-controller is leader');
 
     const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, functionUrls: {}, rest, stop };
@@ -123,7 +131,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     info.fakeGitHub = fakeGitHub;
     info.githubApiUrl = fakeGitHub.url;
     const functions: RunningFunction[] = await startFunctions({ namespace, kubeconfig: controlPlane.kubeconfig, triggerToken, webhookSecret, githubApiUrl: fakeGitHub.url, logDir, startTimeoutMs });
-    processes.push(...functions.map((f) => f.process));
+    track(...functions.map((f) => f.process));
     for (const f of functions) info.functionUrls[f.name] = f.url;
     log(`functions ready: ${functions.map((f) => `${f.name} ${f.url}`).join(', ')}`);
     if (!events) return info;
@@ -152,21 +160,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
 
     const nats = await startNats({ binary: binaries['nats-server'], workDir, logDir, clientIps: namespaces.map((n) => n.hostIp), startTimeoutMs });
-    processes.push(nats.process);
+    track(nats.process);
     const filesRoot = join(workDir, 'argo-events');
     writeSecretFiles(filesRoot, secretValues);
 
     const eventSource = objectsOf(files, (f) => f.path === 'argo/events/eventsource-github.yaml').find((o) => o.kind === 'EventSource');
     if (!eventSource) throw new Error('the generator emitted no EventSource in argo/events/eventsource-github.yaml');
     const common = { binary: binaries['argo-events'], nats, filesRoot, kubeconfig: controlPlane.kubeconfig, logDir, startTimeoutMs };
-    processes.push(await startArgoEventsProcess({ ...common, kind: 'EventSource', object: eventSource, netns: eventSourceNs }));
+    track(await startArgoEventsProcess({ ...common, kind: 'EventSource', object: eventSource, netns: eventSourceNs }));
     const webhook = githubWebhook(eventSource);
     info.eventSourceUrl = `http://${eventSourceNs.nsIp}:${webhook.port}${webhook.endpoint}`;
     log(`EventSource listening at ${info.eventSourceUrl}`);
     for (const name of functionNames) {
       const sensor = objectsOf(files, (f) => f.path === `argo/events/sensors/${name}.yaml`).find((o) => o.kind === 'Sensor');
       if (!sensor) throw new Error(`the generator emitted no Sensor in argo/events/sensors/${name}.yaml`);
-      processes.push(await startArgoEventsProcess({ ...common, kind: 'Sensor', object: sensor, netns: sensorNs[name] }));
+      track(await startArgoEventsProcess({ ...common, kind: 'Sensor', object: sensor, netns: sensorNs[name] }));
     }
     log('Sensors subscribed');
     return info;
