@@ -242,3 +242,27 @@ export async function sendRexPush(url: string, task: number, delivery: string = 
   const result = await deliverWebhook({ url, event, payload, secret: webhookSecret, delivery });
   return { ...result, after: payload.after };
 }
+
+// ---- what the functions did: their per-event log lines (one JSON line per handled event) ----
+
+export interface HandledEvent { function: string; deliveryId?: string; task?: string; workflow?: string; outcome: string; status: number }
+
+/** Every event the shared function `fn` logged for `task` (its log under the stack's logDir). */
+export async function handledEvents(fn: string, task: number): Promise<HandledEvent[]> {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const text = await readFile(join(stack().logDir, `function-${fn}.log`), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.includes(`"task":"${task}"`))
+    .map((line) => { try { return JSON.parse(line) as HandledEvent & { msg?: string }; } catch { return undefined; } })
+    .filter((e): e is HandledEvent & { msg?: string } => e?.msg === 'event');
+}
+
+/** Waits until `fn` has logged at least `count` events for `task`. */
+export function untilHandled(fn: string, task: number, count: number, timeoutMs = 60_000): Promise<HandledEvent[]> {
+  return eventually(`${fn} handled ${count} events of task ${task}`, async () => {
+    const events = await handledEvents(fn, task);
+    return events.length >= count ? events : undefined;
+  }, timeoutMs);
+}

@@ -1,0 +1,70 @@
+// Guarantee: duplicates never double an effect. Every event reaches the real EventSource three times —
+// three copies at the same moment (same delivery ID, or distinct IDs as a re-sent event), or GitHub
+// redeliveries (same X-GitHub-Delivery) after it was applied — and causes exactly one transition.
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Scenario } from '../../../harness/payloads';
+import { uniqueTask } from '../support';
+import {
+  appliedEvents, kube, nodesNamed, playAgent, readWorkflow, sendToEventSource, stack, stageOf, submitPodlessPlay, untilGatePassed,
+  untilHandled, untilWorkflowPhase,
+} from './support';
+
+const fnOf: Record<Exclude<Scenario, 'rex-push'>, string> = { 'pr-opened': 'pr-opened', 'ready-for-qa': 'labeled-ready-for-qa', approved: 'approved' };
+
+async function triple(scenario: Exclude<Scenario, 'rex-push'>, task: number, mode: 'same-moment-same-id' | 'same-moment-new-ids' | 'redelivered'): Promise<string[]> {
+  const id = randomUUID();
+  const ids = mode === 'same-moment-new-ids' ? [id, randomUUID(), randomUUID()] : [id, id, id];
+  if (mode === 'redelivered') {
+    const first = await sendToEventSource(scenario, task, id);
+    expect(first.status, first.body).toBe(200);
+    await untilHandled(fnOf[scenario], task, 1);
+    for (const copy of ids.slice(1)) expect((await sendToEventSource(scenario, task, copy)).status).toBe(200);
+  } else {
+    const results = await Promise.all(ids.map((copy) => sendToEventSource(scenario, task, copy)));
+    for (const r of results) expect(r.status, r.body).toBe(200);
+  }
+  return ids;
+}
+
+describe('duplicate deliveries through the real event path', () => {
+  it.skipIf(!stack().eventSourceUrl)('each event delivered three times causes exactly one transition', async () => {
+    const rest = kube();
+    const task = uniqueTask();
+    const name = await submitPodlessPlay(rest, task);
+
+    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
+    const opened = await triple('pr-opened', task, 'same-moment-same-id');
+    await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
+
+    await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa');
+    const labeled = await triple('ready-for-qa', task, 'same-moment-new-ids');
+    await untilGatePassed(rest, name, 'wait-ready-for-qa', 'testing-in-progress');
+
+    await playAgent(rest, name, 'agent-tess', 'wait-pr-approved', 'waiting-pr-approved');
+    const approved = await triple('approved', task, 'redelivered');
+    await untilGatePassed(rest, name, 'wait-pr-approved', 'completed');
+    await untilWorkflowPhase(rest, name, 'Succeeded');
+
+    // Every copy reached its function, and exactly one of the three resumed.
+    for (const fn of Object.values(fnOf)) {
+      const events = await untilHandled(fn, task, 3);
+      expect(events, fn).toHaveLength(3);
+      const outcomes = events.map((e) => e.outcome);
+      expect(outcomes.filter((o) => o === 'resumed'), `${fn}: ${outcomes.join(',')}`).toHaveLength(1);
+      expect(outcomes.every((o) => ['resumed', 'duplicate', 'already-done'].includes(o)), `${fn}: ${outcomes.join(',')}`).toBe(true);
+      expect(events.every((e) => e.status === 200)).toBe(true);
+    }
+
+    const wf = await readWorkflow(rest, name);
+    expect(stageOf(wf)).toBe('completed');
+    for (const node of ['wait-pr-created', 'wait-ready-for-qa', 'wait-pr-approved', 'agent-cleo', 'agent-tess']) {
+      const nodes = nodesNamed(wf, node);
+      expect(nodes.map((n) => n.phase), node).toEqual(['Succeeded']);
+    }
+    const applied = appliedEvents(wf);
+    expect(applied.filter((k) => k === opened[0])).toHaveLength(1);
+    expect(applied.filter((k) => k === approved[0])).toHaveLength(1);
+    expect(labeled.filter((k) => applied.includes(k))).toHaveLength(1); // only the copy that won
+  });
+});
