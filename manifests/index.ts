@@ -10,6 +10,8 @@ import { functionRbac, knativeService } from './knative';
 import { withDefaults, type ManifestOptions } from './options';
 import { playRbac } from './play-rbac';
 import { playWorkflowTemplate } from './play-template';
+import { PLATFORM_SENSORS, platformSensor, submitterRbac } from './platform-sensors';
+import { orchestratorRbac, platformTemplates } from './platform-templates';
 
 export type { ManifestOptions } from './options';
 
@@ -27,5 +29,11 @@ export function buildManifests(partial: Partial<ManifestOptions> = {}): Generate
     ...DECLARATIONS.map((declaration) => ({ path: `argo/events/sensors/${declaration.name}.yaml`, objects: [functionSensor(declaration, options)] })),
     { path: 'argo/crds/coderun.yaml', objects: [codeRunCrd()] },
     { path: 'argo/workflows/play-orchestration.yaml', objects: [...playRbac(options), playWorkflowTemplate(options)] },
+    { path: 'argo/events/platform/submitter-rbac.yaml', objects: submitterRbac(options) },
+    ...PLATFORM_SENSORS.map((sensor) => ({ path: `argo/events/platform/${sensor.name}.yaml`, objects: [platformSensor(sensor, options)] })),
+    ...platformTemplates(options).map((template) => ({
+      path: `argo/workflows/${template.metadata.name}.yaml`,
+      objects: template.metadata.name === 'orchestrator-resume-close' ? [...orchestratorRbac(options), template] : [template],
+    })),
   ];
 }

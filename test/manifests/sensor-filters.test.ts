@@ -6,32 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildManifests } from '../../manifests/index';
 import { escapeRegex, type DataFilter } from '../../manifests/sensor-filters';
+import { filtersPass } from '../support/argo-filters';
 import { DECLARATIONS, DEFAULT_LOGINS, type FunctionDeclaration } from '../../shared/declarations';
 import { guardEvent } from '../../shared/guards/guard-event';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
 
 const sensors = buildManifests().flatMap((file) => file.objects as any[]).filter((object) => object.kind === 'Sensor');
 const sensorOf = (declaration: FunctionDeclaration) => sensors.find((sensor) => sensor.metadata.name === `handoff-${declaration.name}`);
-
-function lookup(data: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), data);
-}
-
-/** Go RE2 → JS for what we generate: a leading (?i) becomes the i flag. Unanchored, as Argo's Match is. */
-function goRegex(source: string): RegExp {
-  return source.startsWith('(?i)') ? new RegExp(source.slice(4), 'i') : new RegExp(source);
-}
-
-/** argo-events filter.go filterData, AND of all filters; a missing path fails the filter. */
-function passes(filters: readonly DataFilter[], data: unknown): boolean {
-  return filters.every((filter) => {
-    const value = lookup(data, filter.path);
-    if (value === undefined || value === null) return false;
-    if (filter.type === 'bool') return filter.value.some((v) => String(value) === v);
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
-    return filter.value.some((pattern) => goRegex(pattern).test(text));
-  });
-}
 
 const cases: [string, string, Record<string, any>][] = [
   ['pr opened', 'pull_request', pullRequestEvent('opened')],
@@ -60,7 +41,7 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s Sensor', (_name
 
   it.each(cases)('agrees with the guard on %s', (_what, event, payload) => {
     const data = sensorEnvelope(event, payload);
-    expect(passes(filters, data)).toBe(guardEvent(declaration, event, payload, DEFAULT_LOGINS).accepted);
+    expect(filtersPass({ data: filters }, data)).toBe(guardEvent(declaration, event, payload, DEFAULT_LOGINS).accepted);
   });
 
   it('has every HTTP-trigger setting that makes delivery reliable and authenticated', () => {
