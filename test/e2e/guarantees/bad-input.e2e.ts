@@ -1,0 +1,138 @@
+// Guarantee: every bad input gets a clear answer and no side effect, against the running functions
+// over HTTP (the Sensor's envelope and bearer token, straight to each function's port). Thousands of
+// mutated real payloads and envelopes: never a 5xx, never a resume, and no play workflow is written.
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { FunctionName } from '../../../shared/declarations';
+import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../../fixtures/github-events';
+import { createWorkflow, uniqueTask } from '../support';
+import { kube, stack, untilActive } from './support';
+
+const runsPerFunction = Number(process.env.E2E_FUZZ_RUNS ?? 1000);
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const seeds: Record<FunctionName, { event: string; payload: (task: number) => Record<string, unknown> }> = {
+  'pr-opened': { event: 'pull_request', payload: (task) => pullRequestEvent('opened', { task, sender: '5DLabs-Rex[bot]' }) },
+  'labeled-ready-for-qa': { event: 'pull_request', payload: (task) => labeledEvent('ready-for-qa', { task }) },
+  approved: { event: 'pull_request_review', payload: (task) => reviewEvent('approved', { task }) },
+  'rex-push': { event: 'push', payload: (task) => pushEvent({ task }) },
+};
+
+function paths(value: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
+  if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      out.push([...prefix, key]);
+      if (prefix.length < 3) paths(child, [...prefix, key], out);
+    }
+  }
+  return out;
+}
+
+function setAt(target: Record<string, unknown>, path: string[], replacement: Json | undefined): void {
+  let parent: any = target;
+  for (const key of path.slice(0, -1)) parent = parent?.[key];
+  if (parent === null || typeof parent !== 'object') return;
+  const last = path[path.length - 1]!;
+  if (replacement === undefined) delete parent[last];
+  else parent[last] = replacement;
+}
+
+const weird: fc.Arbitrary<Json | undefined> = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double({ noNaN: false }),
+  fc.string(),
+  fc.constantFrom('task-', 'task-0', 'task--1', 'task-99999999999999999999', 'refs/heads/task-1', 'refs/tags/v1', '5DLabs-Rex[bot]', '5dlabs-tess[BOT]', 'APPROVED', 'ready-for-qa', 'opened', 'labeled', 'submitted', '../../etc', '\u0000', 'é'.repeat(3000)),
+  fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+);
+
+type Case =
+  | { kind: 'payload'; fn: FunctionName; ownTask: boolean; mutations: [number, Json | undefined][]; envelope: 'sensor' | 'drop-headers' | 'event-mismatch' | 'array-delivery' | 'no-delivery' }
+  | { kind: 'raw'; fn: FunctionName; body: string; contentType: string };
+
+const functions = Object.keys(seeds) as FunctionName[];
+const caseArb: fc.Arbitrary<Case> = fc.oneof(
+  { weight: 9, arbitrary: fc.record({
+    kind: fc.constant('payload' as const),
+    fn: fc.constantFrom(...functions),
+    ownTask: fc.boolean(),
+    mutations: fc.array(fc.tuple(fc.nat(), weird), { minLength: 1, maxLength: 3 }),
+    envelope: fc.constantFrom('sensor' as const, 'sensor' as const, 'sensor' as const, 'drop-headers' as const, 'event-mismatch' as const, 'array-delivery' as const, 'no-delivery' as const),
+  }) },
+  { weight: 1, arbitrary: fc.record({
+    kind: fc.constant('raw' as const),
+    fn: fc.constantFrom(...functions),
+    body: fc.oneof(fc.string(), fc.constantFrom('{', '[]', 'null', '{"headers":1}', '{"body":[]}', '{"headers":{},"body":{}}')),
+    contentType: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'),
+  }) },
+);
+
+async function listPlayVersions(): Promise<Record<string, string>> {
+  const res = await kube().call<{ items: { metadata: { name: string; resourceVersion: string } }[] }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${stack().namespace}/workflows?labelSelector=workflow-type%3Dplay-orchestration`);
+  expect(res.status, res.text).toBe(200);
+  return Object.fromEntries(res.body.items.map((i) => [i.metadata.name, i.metadata.resourceVersion]));
+}
+
+describe('fuzzed payloads and envelopes against the running functions', () => {
+  it.skipIf(!stack().functionUrls['pr-opened'])(`${runsPerFunction * 4} mutated requests: only 4xx or 200 without effect, and no workflow written`, async () => {
+    const rest = kube();
+    const { namespace, functionUrls, triggerToken } = stack();
+    const task = uniqueTask(); // its play workflow is already completed: a correlating event must change nothing
+    const absent = uniqueTask(); // no workflow at all
+    const name = await createWorkflow(rest, namespace, {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Workflow',
+      metadata: { generateName: `play-fuzz-${task}-`, labels: { 'workflow-type': 'play-orchestration', 'task-id': String(task), repository: 'codertocat-hello-world', 'current-stage': 'completed' } },
+      spec: { entrypoint: 'main', templates: [{ name: 'main', steps: [[{ name: 'wait-pr-approved', template: 'wait' }]] }, { name: 'wait', suspend: {} }] },
+    });
+    await untilActive(rest, name, 'wait-pr-approved');
+    const before = await listPlayVersions();
+    const statuses = new Map<string, number>();
+
+    await fc.assert(
+      fc.asyncProperty(caseArb, async (c) => {
+        const url = functionUrls[c.fn]!;
+        let body: string;
+        let contentType = 'application/json';
+        if (c.kind === 'raw') {
+          body = c.body;
+          contentType = c.contentType;
+        } else {
+          const seed = seeds[c.fn];
+          const payload = seed.payload(c.ownTask ? task : absent);
+          const all = paths(payload);
+          for (const [at, value] of c.mutations) setAt(payload, all[at % all.length]!, value);
+          const envelope = sensorEnvelope(seed.event, payload, randomUUID()) as { headers: Record<string, unknown>; body: Record<string, unknown> };
+          if (c.envelope === 'drop-headers') delete (envelope as Record<string, unknown>).headers;
+          if (c.envelope === 'event-mismatch') envelope.headers['X-Github-Event'] = [seed.event === 'push' ? 'pull_request' : 'push'];
+          if (c.envelope === 'array-delivery') envelope.body['X-GitHub-Delivery'] = ['a', 'b'];
+          if (c.envelope === 'no-delivery') {
+            delete envelope.body['X-GitHub-Delivery'];
+            delete envelope.headers['X-Github-Delivery'];
+          }
+          body = JSON.stringify(envelope);
+        }
+        const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, Authorization: `Bearer ${triggerToken}` }, body });
+        const text = await response.text();
+        let outcome = '?';
+        try {
+          outcome = (JSON.parse(text) as { outcome?: string }).outcome ?? '?';
+        } catch {
+          /* counted below as a non-JSON answer */
+        }
+        const key = `${response.status} ${outcome}`;
+        statuses.set(key, (statuses.get(key) ?? 0) + 1);
+        expect(response.status, `${c.fn}: ${text}`).toBeLessThan(500);
+        if (response.status === 200) expect(['ignored', 'duplicate', 'already-done'], `${c.fn}: ${text}`).toContain(outcome);
+        else expect(response.status, `${c.fn}: ${text}`).toBeGreaterThanOrEqual(400);
+      }),
+      { numRuns: runsPerFunction * 4 },
+    );
+
+    expect(await listPlayVersions()).toEqual(before);
+    console.log(`[fuzz] ${runsPerFunction * 4} requests; answers: ${[...statuses.entries()].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+  }, 900_000);
+});

@@ -1,0 +1,69 @@
+// Guarantee: an event never gets lost. An approval that arrives before the play waits for it gets
+// 503 from `approved`; the real Sensor's retryStrategy (8 steps from 2 s, factor 2) retries it and
+// the resume happens once wait-pr-approved is active. If the play never gets there, the retries run
+// out and the Sensor's dead-letter `log` trigger records the event (E2E_DLQ=1: it takes ~8.5 min).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { uniqueTask } from '../support';
+import {
+  eventually, handledEvents, kube, nodesNamed, playAgent, readWorkflow, sendToEventSource, stack, stageOf, submitPodlessPlay, untilGatePassed,
+  untilHandled, untilWorkflowPhase,
+} from './support';
+
+const dlq = process.env.E2E_DLQ === '1';
+
+// Not concurrent: while one event is being retried, the Sensor does not call its function for later
+// events (its retries block the trigger), so the two tests would hold each other up.
+describe('early events through the real Sensor retry', () => {
+  it.skipIf(!stack().eventSourceUrl)('an approval sent at quality-in-progress gets 503 and resumes wait-pr-approved once it is active', async () => {
+    const rest = kube();
+    const task = uniqueTask();
+    const name = await submitPodlessPlay(rest, task);
+    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
+    expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
+    await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
+
+    const early = await sendToEventSource('approved', task);
+    expect(early.status, early.body).toBe(200); // the EventSource accepted it
+    const refused = await untilHandled('approved', task, 2); // the first try and at least one retry
+    expect(refused.map((e) => [e.outcome, e.status, e.deliveryId])).toEqual(refused.map(() => ['not-ready', 503, early.delivery]));
+    expect(nodesNamed(await readWorkflow(rest, name), 'wait-pr-approved')).toHaveLength(0);
+
+    await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa');
+    expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
+    await untilGatePassed(rest, name, 'wait-ready-for-qa', 'testing-in-progress');
+    await playAgent(rest, name, 'agent-tess', 'wait-pr-approved', 'waiting-pr-approved');
+
+    // No new approval: a Sensor retry of the early one completes the play (retries up to 64 s apart here).
+    const wf = await untilGatePassed(rest, name, 'wait-pr-approved', 'completed', 1, 150_000);
+    expect(stageOf(wf)).toBe('completed');
+    const handled = await handledEvents('approved', task);
+    expect(handled.filter((e) => e.outcome === 'resumed').map((e) => e.deliveryId)).toEqual([early.delivery]);
+    expect(handled.length).toBeGreaterThanOrEqual(3);
+    await untilWorkflowPhase(rest, name, 'Succeeded');
+  }, 240_000);
+
+  it.skipIf(!stack().eventSourceUrl || !dlq)('when the retries run out the event lands in the dead-letter trigger, never dropped (E2E_DLQ=1)', async () => {
+    const rest = kube();
+    const task = uniqueTask();
+    const name = await submitPodlessPlay(rest, task);
+    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created'); // and it stays there
+    const started = Date.now();
+    const early = await sendToEventSource('approved', task);
+    expect(early.status, early.body).toBe(200);
+    const sensorLog = join(stack().logDir, 'sensor-handoff-approved.log');
+    const line = await eventually(
+      'dead-letter-approved logged the approval',
+      async () => (await readFile(sensorLog, 'utf8')).split('\n').find((l) => l.includes('dead-letter-approved') && l.includes(early.delivery) && !l.includes('"level":"error"')),
+      660_000,
+    );
+    const attempts = (await handledEvents('approved', task)).filter((e) => e.deliveryId === early.delivery);
+    expect(attempts.length).toBeGreaterThanOrEqual(8); // every retry reached the function
+    expect(attempts.every((e) => e.outcome === 'not-ready' && e.status === 503)).toBe(true);
+    expect(line).toContain('dead-letter-approved');
+    const wf = await readWorkflow(rest, name);
+    expect(stageOf(wf)).toBe('waiting-pr-created');
+    console.log(`[dlq] approval dead-lettered after ${Math.round((Date.now() - started) / 1000)} s and ${attempts.length} attempts`);
+  }, 720_000);
+});
