@@ -158,6 +158,8 @@ export async function codeRunNames(rest: KubeRest, task: number): Promise<string
 export interface RecordingGitHub {
   url: string;
   requests: { method: string; path: string }[];
+  /** `ok`, or every request answered 500, or a secondary rate limit (403 with Retry-After). */
+  mode: 'ok' | 'error500' | 'secondary-rate-limit';
   close(): Promise<void>;
 }
 
@@ -169,12 +171,24 @@ export interface RecordingGitHub {
 export async function startRecordingGitHub(): Promise<RecordingGitHub> {
   const { createServer } = await import('node:http');
   const requests: RecordingGitHub['requests'] = [];
+  const state = { mode: 'ok' as RecordingGitHub['mode'] };
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
       requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search });
       res.setHeader('Content-Type', 'application/json');
+      if (state.mode === 'error500') {
+        res.statusCode = 500;
+        res.end(JSON.stringify({ message: 'Server Error' }));
+        return;
+      }
+      if (state.mode === 'secondary-rate-limit') {
+        res.statusCode = 403;
+        res.setHeader('Retry-After', '7');
+        res.end(JSON.stringify({ message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }));
+        return;
+      }
       const list = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(url.pathname);
       if (req.method === 'GET' && list) {
         const head = url.searchParams.get('head') ?? '';
@@ -194,7 +208,13 @@ export async function startRecordingGitHub(): Promise<RecordingGitHub> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    get mode() { return state.mode; },
+    set mode(mode) { state.mode = mode; },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 export interface OwnFunction { url: string; stop(): Promise<void> }
@@ -234,11 +254,11 @@ export async function startOwnFunction(name: string, githubApiUrl: string): Prom
 }
 
 /** A signed Rex push for `task` with a fresh head SHA (rex-push deduplicates by `sha:<after>`). */
-export async function sendRexPush(url: string, task: number, delivery: string = randomUUID()): Promise<DeliveryResult & { after: string }> {
+export async function sendRexPush(url: string, task: number, delivery: string = randomUUID(), after?: string): Promise<DeliveryResult & { after: string }> {
   const { webhookSecret } = stack();
   const { event, payload } = scenarioPayload('rex-push', { task, repository });
   const { randomBytes } = await import('node:crypto');
-  payload.after = randomBytes(20).toString('hex');
+  payload.after = after ?? randomBytes(20).toString('hex');
   const result = await deliverWebhook({ url, event, payload, secret: webhookSecret, delivery });
   return { ...result, after: payload.after };
 }
