@@ -6,7 +6,7 @@ import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { asUnavailable, statusOf } from './api-errors';
 import { planResume } from './plan-resume';
 import { KubernetesUnavailableError, type CodeRunDeletion, type CodeRuns, type PlayWorkflows, type ResumeRequest, type ResumeResult, type WorkflowSummary } from './types';
-import { CODERUNS, WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
+import { CODERUNS, DEDUP_ANNOTATION, UPDATED_AT_ANNOTATION, WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
 import { WORKFLOW_LABELS } from '../declarations';
 
 export interface KubernetesCallInfo {
@@ -113,7 +113,17 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
     if (plan.outcome !== 'resumed') return { outcome: plan.outcome, workflow: request.name, reason: plan.reason, attempts: attempt };
     const summary = { workflow: request.name, node: plan.node, fromStage: plan.fromStage, toStage: plan.toStage, attempts: attempt };
     if (request.dryRun) {
-      return { ...summary, outcome: 'resumed', planned: { put: request.name, resourceVersion: workflow.metadata.resourceVersion, node: plan.node, stage: `${plan.fromStage} → ${plan.toStage}`, outputs: request.outputs ?? {} } };
+      const annotations = plan.workflow.metadata.annotations ?? {};
+      const planned = {
+        put: request.name,
+        resourceVersion: workflow.metadata.resourceVersion,
+        node: plan.node,
+        stage: `${plan.fromStage} → ${plan.toStage}`,
+        outputs: request.outputs ?? {},
+        annotations: { [DEDUP_ANNOTATION]: annotations[DEDUP_ANNOTATION], [UPDATED_AT_ANNOTATION]: annotations[UPDATED_AT_ANNOTATION] },
+        compressedNodes: plan.workflow.status?.compressedNodes !== undefined,
+      };
+      return { ...summary, outcome: 'resumed', planned };
     }
     try {
       await call('update', 'workflows', () => customObjects().replaceNamespacedCustomObject({ ...WORKFLOWS, namespace, name: request.name, body: plan.workflow }));

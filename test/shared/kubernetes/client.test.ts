@@ -1,10 +1,11 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LABELED_READY_FOR_QA, PR_OPENED } from '../../../shared/declarations';
 import { createKubernetesClients, recordedDedupKeys } from '../../../shared/kubernetes/client';
 import { KubernetesUnavailableError, type ResumeRequest } from '../../../shared/kubernetes/types';
-import type { Workflow } from '../../../shared/kubernetes/workflow';
+import type { NodeStatus, Workflow } from '../../../shared/kubernetes/workflow';
 import { FakeKubeApi } from '../../fakes/fake-kube-api';
-import { playWorkflow } from '../../fixtures/workflows';
+import { huge, playWorkflow } from '../../fixtures/workflows';
 
 const NAME = 'play-orchestration-7xk2p';
 const resumeRequest = (extra: Partial<ResumeRequest> = {}): ResumeRequest => ({
@@ -100,9 +101,40 @@ describe('createKubernetesClients against a fake API', () => {
 
   it('dry run reads and plans but never writes', async () => {
     const result = await clients.workflows.resume(resumeRequest({ dryRun: true }));
-    expect(result).toMatchObject({ outcome: 'resumed', planned: { put: NAME, stage: 'waiting-pr-created → quality-in-progress' } });
+    expect(result).toMatchObject({
+      outcome: 'resumed',
+      planned: {
+        put: NAME,
+        stage: 'waiting-pr-created → quality-in-progress',
+        node: { displayName: 'wait-pr-created' },
+        annotations: { 'handoff.dev/applied-events': '["delivery-1"]' },
+        compressedNodes: false,
+      },
+    });
     expect(api.writes()).toEqual([]);
     expect(api.get(NAME)?.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+  });
+
+  it('writes an oversized workflow with compressed nodes, and the next resume reads them back', async () => {
+    api.put(huge(playWorkflow({ name: NAME, position: 'wait-pr-created' }), 1_200_000));
+    expect(await clients.workflows.resume(resumeRequest())).toMatchObject({ outcome: 'resumed' });
+    const stored = api.get(NAME) as unknown as Workflow;
+    expect(stored.status?.nodes).toBeUndefined();
+    expect(stored.status?.compressedNodes).toBeTruthy();
+
+    stored.metadata.labels!['current-stage'] = 'waiting-ready-for-qa';
+    const nodes = JSON.parse(gunzipSync(Buffer.from(stored.status!.compressedNodes!, 'base64')).toString()) as Record<string, NodeStatus>;
+    expect(Object.values(nodes).filter((node) => node.displayName === 'wait-pr-created').map((node) => node.phase)).toEqual(['Succeeded']);
+    const template = Object.values(nodes).find((node) => node.displayName === 'wait-pr-created') as NodeStatus;
+    nodes[`${template.id}-qa`] = { ...structuredClone(template), id: `${template.id}-qa`, name: `${template.name}-qa`, displayName: 'wait-ready-for-qa', phase: 'Running', finishedAt: undefined, message: undefined };
+    stored.status!.compressedNodes = gzipSync(Buffer.from(JSON.stringify(nodes))).toString('base64');
+    api.put(stored);
+
+    const qa = await clients.workflows.resume(
+      resumeRequest({ actor: LABELED_READY_FOR_QA.name, suspendNodes: LABELED_READY_FOR_QA.suspendNodes, fromStages: LABELED_READY_FOR_QA.fromStages, nextStage: LABELED_READY_FOR_QA.nextStage, dedupKeys: ['delivery-2'] }),
+    );
+    expect(qa).toMatchObject({ outcome: 'resumed', node: { id: `${template.id}-qa` } });
+    expect(recordedDedupKeys({ name: NAME, namespace: 'argo', labels: {}, annotations: api.get(NAME)?.metadata.annotations as Record<string, string> })).toEqual(['delivery-1', 'delivery-2']);
   });
 
   it('answers not-ready for an event that arrives before its stage', async () => {
