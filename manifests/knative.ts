@@ -1,6 +1,7 @@
 /** Per function: a ServiceAccount with least-privilege RBAC and a scale-to-zero, cluster-local Knative Service. */
 import type { FunctionDeclaration } from '../shared/declarations';
 import type { ManifestOptions } from './options';
+import { serviceAccountWithRole } from './service-account';
 
 const partOf = { 'app.kubernetes.io/part-of': 'handoff' };
 
@@ -13,19 +14,7 @@ export function functionRules(declaration: FunctionDeclaration) {
 }
 
 export function functionRbac(declaration: FunctionDeclaration, options: ManifestOptions) {
-  const name = `handoff-${declaration.name}`;
-  const metadata = { name, namespace: options.namespace, labels: partOf };
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: functionRules(declaration) },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata,
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: options.namespace }],
-    },
-  ];
+  return serviceAccountWithRole(`handoff-${declaration.name}`, options.namespace, functionRules(declaration));
 }
 
 export function knativeService(declaration: FunctionDeclaration, options: ManifestOptions) {

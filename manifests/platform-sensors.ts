@@ -7,6 +7,7 @@
  */
 import { escapeRegex } from './sensor-filters';
 import type { ManifestOptions } from './options';
+import { serviceAccountWithRole } from './service-account';
 
 export const PLATFORM_PARAMETERS = ['event', 'owner', 'repo', 'pr', 'issue', 'branch', 'agent', 'includeComments', 'commentBody'] as const;
 type Parameter = (typeof PLATFORM_PARAMETERS)[number];
@@ -154,16 +155,5 @@ export function platformSensor(sensor: PlatformSensor, options: ManifestOptions)
 
 /** The Sensors' ServiceAccount: it can only create, get and list workflows. */
 export function submitterRbac(options: ManifestOptions) {
-  const metadata = { name: SUBMITTER, namespace: options.namespace, labels: { 'app.kubernetes.io/part-of': 'handoff' } };
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata, rules: [{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create', 'get', 'list'] }] },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata,
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: SUBMITTER },
-      subjects: [{ kind: 'ServiceAccount', name: SUBMITTER, namespace: options.namespace }],
-    },
-  ];
+  return serviceAccountWithRole(SUBMITTER, options.namespace, [{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create', 'get', 'list'] }]);
 }

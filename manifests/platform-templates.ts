@@ -1,5 +1,6 @@
 /** The WorkflowTemplates the platform Sensors submit: each declares the nine parameters and does real work with them. */
 import type { ManifestOptions } from './options';
+import { serviceAccountWithRole } from './service-account';
 import { PLATFORM_PARAMETERS } from './platform-sensors';
 
 const p = (name: string) => `{{workflow.parameters.${name}}}`;
@@ -110,24 +111,8 @@ export function platformTemplates(options: ManifestOptions) {
 
 /** orchestrator-resume-close labels play workflows: list and patch, nothing else. */
 export function orchestratorRbac(options: ManifestOptions) {
-  const metadata = { name: 'orchestrator-resume-close', namespace: options.namespace, labels: { 'app.kubernetes.io/part-of': 'handoff' } };
-  return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata,
-      rules: [
-        { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['list', 'patch'] },
-        { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
-      ],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata,
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'orchestrator-resume-close' },
-      subjects: [{ kind: 'ServiceAccount', name: 'orchestrator-resume-close', namespace: options.namespace }],
-    },
-  ];
+  return serviceAccountWithRole('orchestrator-resume-close', options.namespace, [
+    { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['list', 'patch'] },
+    { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
+  ]);
 }
