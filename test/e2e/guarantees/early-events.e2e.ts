@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { uniqueTask } from '../support';
 import {
   eventually, handledEvents, kube, nodesNamed, playAgent, readWorkflow, sendToEventSource, stack, stageOf, submitPodlessPlay, untilGatePassed,
-  untilHandled, untilWorkflowPhase,
+  untilHandled, untilWorkflowPhase, playOpenedThroughEventSource,
 } from './support';
 
 const dlq = process.env.E2E_DLQ === '1';
@@ -19,10 +19,7 @@ describe('early events through the real Sensor retry', () => {
   it.skipIf(!stack().eventSourceUrl)('an approval sent at quality-in-progress gets 503 and resumes wait-pr-approved once it is active', async () => {
     const rest = kube();
     const task = uniqueTask();
-    const name = await submitPodlessPlay(rest, task);
-    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
-    expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
-    await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
+    const name = await playOpenedThroughEventSource(rest, task);
 
     const early = await sendToEventSource('approved', task);
     expect(early.status, early.body).toBe(200); // the EventSource accepted it

@@ -5,37 +5,24 @@
 // The push goes to a rex-push function of this file's own (same bundle, same apiserver), pointed at a
 // GitHub stand-in that has the task's PR: the harness's fake GitHub answers 404 to the pull-request
 // listing, so through the shared Sensor rex-push would answer 503 until the dead-letter queue.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { uniqueTask } from '../support';
 import {
   activeNode, codeRunNames, createCodeRun, kube, nodesNamed, playAgent, readWorkflow, sendRexPush, sendToEventSource, stack, stageOf,
   startOwnFunction, startRecordingGitHub, submitPodlessPlay, supplied, untilActive, untilGatePassed, eventually,
-  type OwnFunction, type RecordingGitHub,
+  type OwnFunction, type RecordingGitHub, playOpenedThroughEventSource, useOwnRexPush,
 } from './support';
 
-let github: RecordingGitHub;
-let rexPush: OwnFunction;
+const own = useOwnRexPush();
 
-beforeAll(async () => {
-  github = await startRecordingGitHub();
-  rexPush = await startOwnFunction('rex-push', github.url);
-});
-afterAll(async () => {
-  await rexPush?.stop();
-  await github?.close();
-});
-
-const labelRemovals = (task: number) => github.requests.filter((r) => r.method === 'DELETE' && r.path === `/repos/Codertocat/Hello-World/issues/${(task % 100_000) + 1}/labels/ready-for-qa`).length;
+const labelRemovals = (task: number) => own.github.requests.filter((r) => r.method === 'DELETE' && r.path === `/repos/Codertocat/Hello-World/issues/${(task % 100_000) + 1}/labels/ready-for-qa`).length;
 
 describe('rex-push remediation against the real controller', () => {
   it.skipIf(!stack().eventSourceUrl)('at wait-ready-for-qa and at wait-pr-approved: CodeRuns deleted, label removed, stage reset, gate decision=restart, QA restarts', async () => {
     const rest = kube();
     const task = uniqueTask();
     const other = uniqueTask();
-    const name = await submitPodlessPlay(rest, task);
-    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
-    expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
-    await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
+    const name = await playOpenedThroughEventSource(rest, task);
     await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa');
 
     // What the CodeRun controller left behind: Rex's and Cleo's finished runs; another task's Cleo run.
@@ -43,7 +30,7 @@ describe('rex-push remediation against the real controller', () => {
     await createCodeRun(rest, { task, app: '5DLabs-Cleo', workflow: name, phase: 'Succeeded' });
     const otherRun = await createCodeRun(rest, { task: other, app: '5DLabs-Cleo', workflow: 'play-other', phase: 'Running' });
 
-    const first = await sendRexPush(rexPush.url, task);
+    const first = await sendRexPush(own.rexPush.url, task);
     expect(first.status, first.body).toBe(200);
     expect(JSON.parse(first.body).outcome).toBe('remediated');
     expect(await codeRunNames(rest, task)).toEqual([rexRun]);
@@ -61,7 +48,7 @@ describe('rex-push remediation against the real controller', () => {
     await finishAndReach(name, 2);
     const tessRun = await createCodeRun(rest, { task, app: '5DLabs-Tess', workflow: name, phase: 'Succeeded' });
     expect(await codeRunNames(rest, task)).toContain(tessRun);
-    const second = await sendRexPush(rexPush.url, task);
+    const second = await sendRexPush(own.rexPush.url, task);
     expect(second.status, second.body).toBe(200);
     expect(JSON.parse(second.body).outcome).toBe('remediated');
     expect(await codeRunNames(rest, task)).toEqual([rexRun]);
@@ -77,15 +64,12 @@ describe('rex-push remediation against the real controller', () => {
   it.skipIf(!stack().eventSourceUrl)('while Cleo runs: her CodeRun is deleted, her step fails and the QA cycle restarts', async () => {
     const rest = kube();
     const task = uniqueTask();
-    const name = await submitPodlessPlay(rest, task);
-    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
-    expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
-    await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
+    const name = await playOpenedThroughEventSource(rest, task);
     await untilActive(rest, name, 'agent-cleo', 1);
     const cleoRun = await createCodeRun(rest, { task, app: '5DLabs-Cleo', workflow: name, phase: 'Running' });
     expect(await codeRunNames(rest, task)).toEqual([cleoRun]);
 
-    const push = await sendRexPush(rexPush.url, task);
+    const push = await sendRexPush(own.rexPush.url, task);
     expect(push.status, push.body).toBe(200);
     expect(JSON.parse(push.body).outcome).toBe('remediated');
     expect(await codeRunNames(rest, task)).toEqual([]);

@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { KubeRest } from '../../../harness/kube-rest';
 import { scenarioPayload, type Scenario } from '../../../harness/payloads';
 import { deliverWebhook, type DeliveryResult } from '../../../harness/webhook';
@@ -285,4 +285,33 @@ export function untilHandled(fn: string, task: number, count: number, timeoutMs 
     const events = await handledEvents(fn, task);
     return events.length >= count ? events : undefined;
   }, timeoutMs);
+}
+
+/**
+ * A podless play for `task` taken to Cleo's turn the real way: Rex finishes, a signed
+ * `pull_request.opened` goes through the EventSource and Sensor, and wait-pr-created passes.
+ */
+export async function playOpenedThroughEventSource(rest: KubeRest, task: number): Promise<string> {
+  const name = await submitPodlessPlay(rest, task);
+  await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
+  expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
+  await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
+  return name;
+}
+
+/**
+ * For the file: a rex-push function of its own, pointed at a recording GitHub stand-in that
+ * knows the task's PR. Read `.github` and `.rexPush` inside tests (they exist after beforeAll).
+ */
+export function useOwnRexPush(): { github: RecordingGitHub; rexPush: OwnFunction } {
+  const own = {} as { github: RecordingGitHub; rexPush: OwnFunction };
+  beforeAll(async () => {
+    own.github = await startRecordingGitHub();
+    own.rexPush = await startOwnFunction('rex-push', own.github.url);
+  });
+  afterAll(async () => {
+    await own.rexPush?.stop();
+    await own.github?.close();
+  });
+  return own;
 }
