@@ -59,3 +59,14 @@ export function codeRunCrd() {
     },
   };
 }
+
+/** A resource-template body that creates a CodeRun (owned by the workflow) and waits for it to succeed or fail. */
+export function createCodeRunResource(metadataAndSpec: readonly string[]) {
+  return {
+    action: 'create',
+    setOwnerReference: true,
+    successCondition: 'status.phase == Succeeded',
+    failureCondition: 'status.phase in (Failed)',
+    manifest: ['apiVersion: agents.platform/v1', 'kind: CodeRun', ...metadataAndSpec, ''].join('\n'),
+  };
+}

@@ -1,4 +1,5 @@
 /** The WorkflowTemplates the platform Sensors submit: each declares the nine parameters and does real work with them. */
+import { createCodeRunResource } from './coderun-crd';
 import type { ManifestOptions } from './options';
 import { serviceAccountWithRole } from './service-account';
 import { PLATFORM_PARAMETERS } from './platform-sensors';
@@ -26,38 +27,29 @@ function template(name: string, options: ManifestOptions, body: { serviceAccount
 function codeRunStep(agentExpression: string) {
   return {
     name: 'main',
-    resource: {
-      action: 'create',
-      setOwnerReference: true,
-      successCondition: 'status.phase == Succeeded',
-      failureCondition: 'status.phase in (Failed)',
-      manifest: [
-        'apiVersion: agents.platform/v1',
-        'kind: CodeRun',
-        'metadata:',
-        `  generateName: "${agentExpression}-{{workflow.name}}-"`,
-        '  labels:',
-        `    agent: "${agentExpression}"`,
-        `    pr-number: "${p('pr')}"`,
-        `    repository: "${p('owner')}-${p('repo')}"`,
-        '    workflow-name: "{{workflow.name}}"',
-        'spec:',
-        `  service: "${p('repo')}"`,
-        `  repositoryUrl: "https://github.com/${p('owner')}/${p('repo')}"`,
-        '  docsRepositoryUrl: ""',
-        '  workingDirectory: "."',
-        '  model: "claude-sonnet"',
-        `  githubApp: "${agentExpression}"`,
-        '  env:',
-        `    GITHUB_EVENT: "${p('event')}"`,
-        `    PR_NUMBER: "${p('pr')}"`,
-        `    ISSUE_NUMBER: "${p('issue')}"`,
-        `    BRANCH: "${p('branch')}"`,
-        `    INCLUDE_COMMENTS: "${p('includeComments')}"`,
-        `    COMMENT_BODY: ${JSON.stringify(p('commentBody'))}`,
-        '',
-      ].join('\n'),
-    },
+    resource: createCodeRunResource([
+      'metadata:',
+      `  generateName: "${agentExpression}-{{workflow.name}}-"`,
+      '  labels:',
+      `    agent: "${agentExpression}"`,
+      `    pr-number: "${p('pr')}"`,
+      `    repository: "${p('owner')}-${p('repo')}"`,
+      '    workflow-name: "{{workflow.name}}"',
+      'spec:',
+      `  service: "${p('repo')}"`,
+      `  repositoryUrl: "https://github.com/${p('owner')}/${p('repo')}"`,
+      '  docsRepositoryUrl: ""',
+      '  workingDirectory: "."',
+      '  model: "claude-sonnet"',
+      `  githubApp: "${agentExpression}"`,
+      '  env:',
+      `    GITHUB_EVENT: "${p('event')}"`,
+      `    PR_NUMBER: "${p('pr')}"`,
+      `    ISSUE_NUMBER: "${p('issue')}"`,
+      `    BRANCH: "${p('branch')}"`,
+      `    INCLUDE_COMMENTS: "${p('includeComments')}"`,
+      `    COMMENT_BODY: ${JSON.stringify(p('commentBody'))}`,
+    ]),
   };
 }
 

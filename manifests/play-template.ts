@@ -6,6 +6,7 @@
  * cycle recurses).
  */
 import { CODERUN_APPS, WORKFLOW_LABELS, type AgentRole, type Stage } from '../shared/declarations';
+import { createCodeRunResource } from './coderun-crd';
 import type { ManifestOptions } from './options';
 
 export const PLAY_TEMPLATE = 'play-orchestration';
@@ -68,31 +69,22 @@ const runAgentAsCodeRun = {
   name: 'run-agent',
   inputs: { parameters: [{ name: 'agent' }, { name: 'github-app' }] },
   synchronization: { semaphores: [{ configMapKeyRef: { name: 'workflow-semaphores', key: 'agents' } }] },
-  resource: {
-    action: 'create',
-    setOwnerReference: true,
-    successCondition: 'status.phase == Succeeded',
-    failureCondition: 'status.phase in (Failed)',
-    manifest: [
-      'apiVersion: agents.platform/v1',
-      'kind: CodeRun',
-      'metadata:',
-      '  generateName: "{{workflow.name}}-{{inputs.parameters.agent}}-"',
-      '  labels:',
-      '    task-id: "{{workflow.parameters.task-id}}"',
-      '    github-app: "{{inputs.parameters.github-app}}"',
-      '    workflow-name: "{{workflow.name}}"',
-      'spec:',
-      '  taskId: {{workflow.parameters.task-id}}',
-      '  service: "{{workflow.parameters.service}}"',
-      '  repositoryUrl: "{{workflow.parameters.repository-url}}"',
-      '  docsRepositoryUrl: "{{workflow.parameters.docs-repository-url}}"',
-      '  workingDirectory: "{{workflow.parameters.working-directory}}"',
-      '  model: "{{workflow.parameters.model}}"',
-      '  githubApp: "{{inputs.parameters.github-app}}"',
-      '',
-    ].join('\n'),
-  },
+  resource: createCodeRunResource([
+    'metadata:',
+    '  generateName: "{{workflow.name}}-{{inputs.parameters.agent}}-"',
+    '  labels:',
+    '    task-id: "{{workflow.parameters.task-id}}"',
+    '    github-app: "{{inputs.parameters.github-app}}"',
+    '    workflow-name: "{{workflow.name}}"',
+    'spec:',
+    '  taskId: {{workflow.parameters.task-id}}',
+    '  service: "{{workflow.parameters.service}}"',
+    '  repositoryUrl: "{{workflow.parameters.repository-url}}"',
+    '  docsRepositoryUrl: "{{workflow.parameters.docs-repository-url}}"',
+    '  workingDirectory: "{{workflow.parameters.working-directory}}"',
+    '  model: "{{workflow.parameters.model}}"',
+    '  githubApp: "{{inputs.parameters.github-app}}"',
+  ]),
 };
 
 /** Podless variant: the agent is a suspend node the test resumes (or fails), so the real controller runs it without kubelets. */
