@@ -45,6 +45,8 @@ export interface ArgoEventsProcessOptions {
   kubeconfig: string;
   logDir: string;
   startTimeoutMs: number;
+  /** Extra environment (e.g. a PATH with the argo CLI for argoWorkflow triggers). */
+  env?: Record<string, string>;
 }
 
 export async function startArgoEventsProcess(options: ArgoEventsProcessOptions): Promise<ManagedProcess> {
@@ -70,6 +72,7 @@ export async function startArgoEventsProcess(options: ArgoEventsProcessOptions):
       POD_NAME: `${name}-local`,
       KUBECONFIG: options.kubeconfig,
       LOG_LEVEL: 'info',
+      ...options.env,
     },
     logDir: options.logDir,
   });

@@ -12,6 +12,10 @@ export interface ManagedProcess {
   /** Resolves with the exit code (or signal) when the process ends. */
   exited: Promise<string>;
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL to the whole group at once, as a crash or an OOM kill would end it. */
+  kill(): Promise<void>;
+  /** Starts the same command again (same arguments, environment and log file). */
+  respawn(): ManagedProcess;
 }
 
 export interface SpawnOptions {
@@ -64,6 +68,11 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
       signalGroup('SIGKILL');
       if (!done) await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000))]);
     },
+    async kill() {
+      signalGroup('SIGKILL');
+      if (!done) await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    },
+    respawn: () => spawnManaged(options),
   };
 }
 

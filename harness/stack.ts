@@ -11,10 +11,13 @@ import { startControlPlane } from './control-plane';
 import { applyCrdObjects } from './crds';
 import { startFakeGitHub, type FakeGitHub } from './fake-github';
 import { functionNames, startFunctions, type RunningFunction } from './functions';
+import { startKubeForward, type KubeForward } from './kube-forward';
 import type { KubeObject, KubeRest } from './kube-rest';
 import { loadBuildManifests, objectsOf, type ManifestOptions } from './manifests';
 import { startNats } from './nats';
-import { endLeftovers, forgetProcesses, recordProcess } from './leftovers';
+import { startControlServer, type ControlServer } from './control-server';
+import { endLeftovers, forgetProcesses } from './leftovers';
+import { createProcessRegistry } from './process-registry';
 import { createNetns, deleteNetns, deleteStaleNetns, type Netns } from './netns';
 import type { ManagedProcess } from './processes';
 import { repoRoot } from './versions';
@@ -42,15 +45,26 @@ export interface StackInfo {
   logDir: string;
   webhookSecret: string;
   triggerToken: string;
+  /** Fault injection (harness/control-server.ts): bearer `controlToken`. */
+  controlUrl: string;
+  controlToken: string;
   /** GitHub EventSource webhook URL (reachable from the host). */
   eventSourceUrl?: string;
   functionUrls: Partial<Record<FunctionName, string>>;
   githubApiUrl?: string;
 }
 
+export interface ExtraSensorOptions {
+  /** Reach the kube-apiserver from the Sensor's network namespace (argoWorkflow/k8s triggers). */
+  kubeApi?: boolean;
+  env?: Record<string, string>;
+}
+
 export interface Stack extends StackInfo {
   rest: KubeRest;
   fakeGitHub?: FakeGitHub;
+  /** Runs one more Sensor on the stack's bus in a namespace of its own (e.g. a benchmark peer). Needs events. */
+  startSensor?(sensor: KubeObject, options?: ExtraSensorOptions): Promise<ManagedProcess>;
   stop(): Promise<void>;
 }
 
@@ -94,16 +108,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   mkdirSync(logDir, { recursive: true });
   for (const stale of deleteStaleNetns()) log(`removed stale network namespace ${stale}`);
 
-  const processes: ManagedProcess[] = [];
-  const track = (...started: ManagedProcess[]) => {
-    for (const p of started) recordProcess(pidFile, p.pid, p.name.startsWith('function-') ? 'dist/functions' : p.name.startsWith('sensor-') || p.name.startsWith('eventsource-') ? 'argo-events' : p.name);
-    processes.push(...started);
-  };
+  const processes = createProcessRegistry(pidFile, startTimeoutMs);
+  const track = (...started: ManagedProcess[]) => started.forEach((p) => processes.add(p));
   const namespaces: Netns[] = [];
   let fakeGitHub: FakeGitHub | undefined;
+  let control: ControlServer | undefined;
+  const forwards: KubeForward[] = [];
   const stop = async () => {
+    await control?.close();
+    for (const forward of forwards) await forward.close();
     // Reverse start order: consumers first, the apiserver and etcd last.
-    for (const p of [...processes].reverse()) await p.stop();
+    for (const p of processes.all().reverse()) await p.stop();
     forgetProcesses(pidFile);
     for (const ns of namespaces) deleteNetns(ns);
     if (namespaces.length > 0) removeMountPointIfUnused();
@@ -113,8 +128,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const needed: BinaryName[] = events ? ['etcd', 'kube-apiserver', 'workflow-controller', 'nats-server', 'argo-events'] : ['etcd', 'kube-apiserver', 'workflow-controller'];
     const binaries = await ensureBinaries(needed, { onProgress: log, logFile: join(logDir, 'build-binaries.log') });
     const controlPlane = await startControlPlane({ binaries, workDir, logDir, namespace, startTimeoutMs, log });
-    track(...[...controlPlane.processes].reverse()); // etcd first, apiserver second
     const rest = controlPlane.apiServer.rest;
+    const [apiServerProcess, etcdProcess] = controlPlane.processes;
+    processes.add(etcdProcess!);
+    processes.add(apiServerProcess!, async () => (await rest.call('GET', '/readyz')).status === 200);
     const webhookSecret = randomBytes(20).toString('hex');
     const triggerToken = randomBytes(20).toString('hex');
     const secretValues = { [secretRefs.webhookSecret.name]: { [secretRefs.webhookSecret.key]: webhookSecret }, [secretRefs.triggerTokenSecret.name]: { [secretRefs.triggerTokenSecret.key]: `Bearer ${triggerToken}` } };
@@ -124,14 +141,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     track(controller);
     log('workflow-controller is leader');
 
-    const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, functionUrls: {}, rest, stop };
-    if (!withFunctions) return info;
+    const controlToken = randomBytes(20).toString('hex');
+    const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, controlToken, controlUrl: '', functionUrls: {}, rest, stop };
+    const startControl = async () => {
+      control = await startControlServer({ token: controlToken, processes, fakeGitHub });
+      info.controlUrl = control.url;
+      log(`fault-injection control at ${control.url}`);
+    };
+    if (!withFunctions) {
+      await startControl();
+      return info;
+    }
 
     fakeGitHub = await startFakeGitHub();
     info.fakeGitHub = fakeGitHub;
     info.githubApiUrl = fakeGitHub.url;
     const functions: RunningFunction[] = await startFunctions({ namespace, kubeconfig: controlPlane.kubeconfig, triggerToken, webhookSecret, githubApiUrl: fakeGitHub.url, logDir, startTimeoutMs });
-    track(...functions.map((f) => f.process));
+    for (const f of functions) processes.add(f.process, async () => (await fetch(`${f.url}/readyz`)).ok);
+    await startControl();
     for (const f of functions) info.functionUrls[f.name] = f.url;
     log(`functions ready: ${functions.map((f) => `${f.name} ${f.url}`).join(', ')}`);
     if (!events) return info;
@@ -177,6 +204,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       track(await startArgoEventsProcess({ ...common, kind: 'Sensor', object: sensor, netns: sensorNs[name] }));
     }
     log('Sensors subscribed');
+    info.startSensor = async (sensor, extra = {}) => {
+      const netns = createNetns(namespaces.length);
+      namespaces.push(netns);
+      let kubeconfig = controlPlane.kubeconfig;
+      if (extra.kubeApi) {
+        const forward = await startKubeForward({ kubeconfig, listenIp: netns.hostIp, file: join(workDir, `kubeconfig-${sensor.metadata.name}`) });
+        forwards.push(forward);
+        kubeconfig = forward.kubeconfig;
+      }
+      const started = await startArgoEventsProcess({ ...common, kubeconfig, kind: 'Sensor', object: sensor, netns, env: extra.env });
+      track(started);
+      return started;
+    };
     return info;
   } catch (error) {
     await stop();
@@ -186,6 +226,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 /** Connection details for other commands (npm run send); local secrets, so mode 0600. */
 export function writeStackInfo(file: string, stack: StackInfo): void {
-  const { namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, eventSourceUrl, functionUrls, githubApiUrl } = stack;
-  writeFileSync(file, JSON.stringify({ namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, eventSourceUrl, functionUrls, githubApiUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
+  const { namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, githubApiUrl } = stack;
+  writeFileSync(file, JSON.stringify({ namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, githubApiUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
 }

@@ -31,7 +31,7 @@ export async function setup(project: TestProject): Promise<void> {
     events,
     log,
   });
-  const { rest: _rest, fakeGitHub: _fake, stop: _stop, ...info } = stack;
+  const { rest: _rest, fakeGitHub: _fake, startSensor: _startSensor, stop: _stop, ...info } = stack;
   project.provide('stack', { ...info, events, argo: binaries.argo, argoEvents: binaries['argo-events'] });
 }
 

@@ -1,21 +1,24 @@
 // Guarantee: a Rex push during QA cancels the QA CodeRuns, removes ready-for-qa, resets the stage and
 // restarts the QA cycle, whether QA is waiting at a gate (decision=restart) or Cleo is running
 // (her CodeRun deleted, the agent step fails, the template's restart-qa runs).
-//
-// The push goes to a rex-push function of this file's own (same bundle, same apiserver), pointed at a
-// GitHub stand-in that has the task's PR: the harness's fake GitHub answers 404 to the pull-request
-// listing, so through the shared Sensor rex-push would answer 503 until the dead-letter queue.
+// Every push goes GitHub → EventSource → rex-push Sensor → rex-push function; the harness's fake
+// GitHub has the task's PR with ready-for-qa and records the label removal.
 import { describe, expect, it } from 'vitest';
 import { uniqueTask } from '../support';
 import {
-  activeNode, codeRunNames, createCodeRun, kube, nodesNamed, playAgent, readWorkflow, sendRexPush, sendToEventSource, stack, stageOf,
-  startOwnFunction, startRecordingGitHub, submitPodlessPlay, supplied, untilActive, untilGatePassed, eventually,
-  type OwnFunction, type RecordingGitHub, playOpenedThroughEventSource, useOwnRexPush,
+  activeNode, addReadyForQaLabel, codeRunNames, createCodeRun, eventually, kube, labelRemovals, nodesNamed, playAgent, playOpenedThroughEventSource, readWorkflow,
+  sendRexPush, sendToEventSource, stack, stageOf, supplied, untilActive, untilGatePassed, untilOutcome,
 } from './support';
 
-const own = useOwnRexPush();
+const answeredRemovals = async (task: number) => (await labelRemovals(task)).filter((r) => r.status === 200).length;
 
-const labelRemovals = (task: number) => own.github.requests.filter((r) => r.method === 'DELETE' && r.path === `/repos/Codertocat/Hello-World/issues/${(task % 100_000) + 1}/labels/ready-for-qa`).length;
+/** A Rex push through the real event path, and the function's answer to it. */
+async function pushAndRemediate(task: number): Promise<void> {
+  const push = await sendRexPush(task);
+  expect(push.status, push.body).toBe(200);
+  const attempts = await untilOutcome('rex-push', push.delivery, 'remediated');
+  expect(attempts.map((a) => a.outcome)).toEqual(['remediated']);
+}
 
 describe('rex-push remediation against the real controller', () => {
   it.skipIf(!stack().eventSourceUrl)('at wait-ready-for-qa and at wait-pr-approved: CodeRuns deleted, label removed, stage reset, gate decision=restart, QA restarts', async () => {
@@ -30,12 +33,10 @@ describe('rex-push remediation against the real controller', () => {
     await createCodeRun(rest, { task, app: '5DLabs-Cleo', workflow: name, phase: 'Succeeded' });
     const otherRun = await createCodeRun(rest, { task: other, app: '5DLabs-Cleo', workflow: 'play-other', phase: 'Running' });
 
-    const first = await sendRexPush(own.rexPush.url, task);
-    expect(first.status, first.body).toBe(200);
-    expect(JSON.parse(first.body).outcome).toBe('remediated');
+    await pushAndRemediate(task);
     expect(await codeRunNames(rest, task)).toEqual([rexRun]);
     expect(await codeRunNames(rest, other)).toEqual([otherRun]);
-    expect(labelRemovals(task)).toBe(1);
+    expect(await answeredRemovals(task)).toBe(1);
     let wf = await untilActive(rest, name, 'agent-cleo', 2);
     expect(stageOf(wf)).toBe('waiting-pr-created');
     const gate = nodesNamed(wf, 'wait-ready-for-qa');
@@ -48,11 +49,9 @@ describe('rex-push remediation against the real controller', () => {
     await finishAndReach(name, 2);
     const tessRun = await createCodeRun(rest, { task, app: '5DLabs-Tess', workflow: name, phase: 'Succeeded' });
     expect(await codeRunNames(rest, task)).toContain(tessRun);
-    const second = await sendRexPush(own.rexPush.url, task);
-    expect(second.status, second.body).toBe(200);
-    expect(JSON.parse(second.body).outcome).toBe('remediated');
+    await pushAndRemediate(task);
     expect(await codeRunNames(rest, task)).toEqual([rexRun]);
-    expect(labelRemovals(task)).toBe(2);
+    expect(await answeredRemovals(task)).toBe(2);
     wf = await untilActive(rest, name, 'agent-cleo', 3);
     expect(stageOf(wf)).toBe('waiting-pr-created');
     const approvedGate = nodesNamed(wf, 'wait-pr-approved');
@@ -69,11 +68,9 @@ describe('rex-push remediation against the real controller', () => {
     const cleoRun = await createCodeRun(rest, { task, app: '5DLabs-Cleo', workflow: name, phase: 'Running' });
     expect(await codeRunNames(rest, task)).toEqual([cleoRun]);
 
-    const push = await sendRexPush(own.rexPush.url, task);
-    expect(push.status, push.body).toBe(200);
-    expect(JSON.parse(push.body).outcome).toBe('remediated');
+    await pushAndRemediate(task);
     expect(await codeRunNames(rest, task)).toEqual([]);
-    expect(labelRemovals(task)).toBe(1);
+    expect(await answeredRemovals(task)).toBe(1);
     let wf = await readWorkflow(rest, name);
     expect(stageOf(wf)).toBe('waiting-pr-created');
     expect(activeNode(wf, 'agent-cleo')).toBeDefined(); // no gate was active: nothing resumed
@@ -92,6 +89,7 @@ async function finishAndReach(name: string, n: number): Promise<void> {
   const rest = kube();
   const task = Number((await readWorkflow(rest, name)).metadata.labels?.['task-id']);
   await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa', n);
+  await addReadyForQaLabel(task);
   expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
   await untilGatePassed(rest, name, 'wait-ready-for-qa', 'testing-in-progress', 2);
   await playAgent(rest, name, 'agent-tess', 'wait-pr-approved', 'waiting-pr-approved', 1);

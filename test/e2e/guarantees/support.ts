@@ -1,9 +1,12 @@
 // Helpers for the guarantee e2e tests: the podless play workflow, the agent/stage role the
 // podless variant leaves to the test, signed deliveries to the real EventSource, node history.
 import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
+import { fakePullNumber } from '../../../harness/fake-github';
 import type { KubeRest } from '../../../harness/kube-rest';
 import { scenarioPayload, type Scenario } from '../../../harness/payloads';
 import { deliverWebhook, type DeliveryResult } from '../../../harness/webhook';
@@ -155,126 +158,61 @@ export async function codeRunNames(rest: KubeRest, task: number): Promise<string
   return res.body.items.map((i) => i.metadata.name).sort();
 }
 
-export interface RecordingGitHub {
-  url: string;
-  requests: { method: string; path: string }[];
-  /** `ok`, or every request answered 500, or a secondary rate limit (403 with Retry-After). */
-  mode: 'ok' | 'error500' | 'secondary-rate-limit';
-  close(): Promise<void>;
+// ---- the stack's fault-injection control (harness/control-server.ts) and its fake GitHub ----
+
+export async function control<T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+  const { controlUrl, controlToken } = stack();
+  const res = await fetch(`${controlUrl}${path}`, { method, headers: { Authorization: `Bearer ${controlToken}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
 }
 
-/**
- * A GitHub REST stand-in whose task branches each have one open PR carrying `ready-for-qa`
- * (the harness's fake GitHub answers 404 to the pull-request listing, so rex-push could never
- * find the PR through it). Records every request.
- */
-export async function startRecordingGitHub(): Promise<RecordingGitHub> {
-  const { createServer } = await import('node:http');
-  const requests: RecordingGitHub['requests'] = [];
-  const state = { mode: 'ok' as RecordingGitHub['mode'] };
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      requests.push({ method: req.method ?? 'GET', path: url.pathname + url.search });
-      res.setHeader('Content-Type', 'application/json');
-      if (state.mode === 'error500') {
-        res.statusCode = 500;
-        res.end(JSON.stringify({ message: 'Server Error' }));
-        return;
-      }
-      if (state.mode === 'secondary-rate-limit') {
-        res.statusCode = 403;
-        res.setHeader('Retry-After', '7');
-        res.end(JSON.stringify({ message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }));
-        return;
-      }
-      const list = /^\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(url.pathname);
-      if (req.method === 'GET' && list) {
-        const head = url.searchParams.get('head') ?? '';
-        const [owner = '', ref = ''] = head.split(':');
-        const task = /task-(\d+)/.exec(ref)?.[1];
-        res.end(JSON.stringify(task ? [{ number: Number(task) % 100_000 + 1, state: 'open', head: { ref, label: `${owner}:${ref}` }, labels: [{ name: `task-${task}` }, { name: 'ready-for-qa' }] }] : []));
-        return;
-      }
-      if (req.method === 'DELETE' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/labels\/[^/]+$/.test(url.pathname)) {
-        res.end(JSON.stringify([{ name: 'task-x' }]));
-        return;
-      }
-      res.statusCode = 404;
-      res.end(JSON.stringify({ message: 'Not Found (guarantees recording GitHub)' }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    get mode() { return state.mode; },
-    set mode(mode) { state.mode = mode; },
-    close: () => new Promise((r) => server.close(() => r())),
-  };
+export type GitHubMode = 'ok' | 'error500' | 'secondary-rate-limit' | 'stall-label-removal';
+export const setGitHubMode = (mode: GitHubMode) => control('PUT', '/github/mode', { mode });
+
+export interface GitHubRequest { method: string; path: string; status?: number }
+
+/** Label removals the fake GitHub got for `task`'s PR (status undefined: stalled, never answered). */
+export async function labelRemovals(task: number): Promise<GitHubRequest[]> {
+  const requests = await control<GitHubRequest[]>('GET', '/github/requests');
+  return requests.filter((r) => r.method === 'DELETE' && r.path === `/repos/${repository}/issues/${fakePullNumber(task)}/labels/ready-for-qa`);
 }
 
-export interface OwnFunction { url: string; stop(): Promise<void> }
-
-/** Starts `node dist/functions/<name>/index.js` against the stack's apiserver and the given GitHub. */
-export async function startOwnFunction(name: string, githubApiUrl: string): Promise<OwnFunction> {
-  const { spawn } = await import('node:child_process');
-  const { createServer } = await import('node:net');
-  const { join } = await import('node:path');
-  const { openSync, mkdirSync } = await import('node:fs');
-  const { repoRoot } = await import('../../../harness/versions');
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-  const { kubeconfig, namespace, triggerToken, webhookSecret, logDir } = stack();
-  mkdirSync(logDir, { recursive: true });
-  const out = openSync(join(logDir, `guarantees-function-${name}-${port}.log`), 'a');
-  const child = spawn(process.execPath, ['--enable-source-maps', join(repoRoot, 'dist', 'functions', name, 'index.js')], {
-    env: { PATH: process.env.PATH, PORT: String(port), NAMESPACE: namespace, KUBECONFIG: kubeconfig, TRIGGER_TOKENS: triggerToken, GITHUB_WEBHOOK_SECRETS: webhookSecret, GITHUB_TOKEN: 'e2e-token', GITHUB_API_URL: githubApiUrl },
-    stdio: ['ignore', out, out],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(`own ${name} ready`, async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined), 60_000);
-  return {
-    url,
-    stop: () =>
-      new Promise((r) => {
-        if (child.exitCode !== null) return r();
-        child.once('exit', () => r());
-        child.kill('SIGTERM');
-      }),
-  };
+/** Cleo's hand-over on GitHub: adds ready-for-qa to the task's PR (the fake GitHub keeps it). */
+export async function addReadyForQaLabel(task: number): Promise<void> {
+  const res = await fetch(`${stack().githubApiUrl}/repos/${repository}/issues/${fakePullNumber(task)}/labels`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ labels: ['ready-for-qa'] }) });
+  expect(res.status).toBe(200);
 }
 
-/** A signed Rex push for `task` with a fresh head SHA (rex-push deduplicates by `sha:<after>`). */
-export async function sendRexPush(url: string, task: number, delivery: string = randomUUID(), after?: string): Promise<DeliveryResult & { after: string }> {
-  const { webhookSecret } = stack();
+/** A signed Rex push for `task` through the EventSource, with a fresh head SHA unless given (rex-push deduplicates by `sha:<after>`). */
+export async function sendRexPush(task: number, options: { delivery?: string; after?: string } = {}): Promise<DeliveryResult & { after: string }> {
+  const { eventSourceUrl, webhookSecret } = stack();
   const { event, payload } = scenarioPayload('rex-push', { task, repository });
-  const { randomBytes } = await import('node:crypto');
-  payload.after = after ?? randomBytes(20).toString('hex');
-  const result = await deliverWebhook({ url, event, payload, secret: webhookSecret, delivery });
+  payload.after = options.after ?? randomBytes(20).toString('hex');
+  const result = await deliverWebhook({ url: eventSourceUrl!, event, payload, secret: webhookSecret, delivery: options.delivery ?? randomUUID() });
   return { ...result, after: payload.after };
 }
 
 // ---- what the functions did: their per-event log lines (one JSON line per handled event) ----
 
-export interface HandledEvent { function: string; deliveryId?: string; task?: string; workflow?: string; outcome: string; status: number }
+export interface HandledEvent { function: string; deliveryId?: string; task?: string; workflow?: string; outcome: string; status: number; reason?: string }
 
 /** Every event the shared function `fn` logged for `task` (its log under the stack's logDir). */
-export async function handledEvents(fn: string, task: number): Promise<HandledEvent[]> {
-  const { readFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
+export function handledEvents(fn: string, task: number): Promise<HandledEvent[]> {
+  return loggedEvents(fn, `"task":"${task}"`);
+}
+
+/** Every attempt `fn` logged for one delivery, including failures logged before correlation (no task yet). */
+export function handledDelivery(fn: string, delivery: string): Promise<HandledEvent[]> {
+  return loggedEvents(fn, `"deliveryId":"${delivery}"`);
+}
+
+async function loggedEvents(fn: string, marker: string): Promise<HandledEvent[]> {
   const text = await readFile(join(stack().logDir, `function-${fn}.log`), 'utf8').catch(() => '');
   return text
     .split('\n')
-    .filter((line) => line.includes(`"task":"${task}"`))
+    .filter((line) => line.includes(marker))
     .map((line) => { try { return JSON.parse(line) as HandledEvent & { msg?: string }; } catch { return undefined; } })
     .filter((e): e is HandledEvent & { msg?: string } => e?.msg === 'event');
 }
@@ -299,19 +237,10 @@ export async function playOpenedThroughEventSource(rest: KubeRest, task: number)
   return name;
 }
 
-/**
- * For the file: a rex-push function of its own, pointed at a recording GitHub stand-in that
- * knows the task's PR. Read `.github` and `.rexPush` inside tests (they exist after beforeAll).
- */
-export function useOwnRexPush(): { github: RecordingGitHub; rexPush: OwnFunction } {
-  const own = {} as { github: RecordingGitHub; rexPush: OwnFunction };
-  beforeAll(async () => {
-    own.github = await startRecordingGitHub();
-    own.rexPush = await startOwnFunction('rex-push', own.github.url);
-  });
-  afterAll(async () => {
-    await own.rexPush?.stop();
-    await own.github?.close();
-  });
-  return own;
+/** Waits until `fn` has logged `outcome` for `delivery` (through the Sensor, retries included); returns every attempt. */
+export function untilOutcome(fn: string, delivery: string, outcome: string, timeoutMs = 120_000): Promise<HandledEvent[]> {
+  return eventually(`${fn} answered ${outcome} to delivery ${delivery}`, async () => {
+    const attempts = await handledDelivery(fn, delivery);
+    return attempts.some((e) => e.outcome === outcome) ? attempts : undefined;
+  }, timeoutMs);
 }

@@ -1,0 +1,80 @@
+// Fault injection for a running stack, over HTTP on loopback (tests run in other processes than
+// the stack): kill, start or restart a stack process, and drive the fake GitHub. Bearer token.
+//   GET  /processes                         names and pids
+//   POST /processes/<name>/kill             SIGKILL to its process group (a crash)
+//   POST /processes/<name>/start            starts it again and waits until it is ready
+//   POST /processes/<name>/restart          SIGTERM, then start (a rolling restart)
+//   GET  /github/requests                   every request the fake GitHub got
+//   PUT  /github/mode {"mode": "..."}       ok | error500 | secondary-rate-limit | stall-label-removal
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { fakeGitHubModes, type FakeGitHub, type FakeGitHubMode } from './fake-github';
+
+export interface ControllableProcesses {
+  list(): { name: string; pid: number; running: boolean }[];
+  kill(name: string): Promise<void>;
+  start(name: string): Promise<void>;
+  restart(name: string): Promise<void>;
+}
+
+export interface ControlServerOptions {
+  token: string;
+  processes: ControllableProcesses;
+  fakeGitHub?: FakeGitHub;
+}
+
+export interface ControlServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const send = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
+  const route = async (method: string, path: string, body: string): Promise<[number, unknown]> => {
+    if (method === 'GET' && path === '/processes') return [200, options.processes.list()];
+    const action = /^\/processes\/([\w.-]+)\/(kill|start|restart)$/.exec(path);
+    if (method === 'POST' && action) {
+      const [, name = '', verb = ''] = action;
+      if (!options.processes.list().some((p) => p.name === name)) return [404, { error: `no stack process named ${name}` }];
+      await options.processes[verb as 'kill' | 'start' | 'restart'](name);
+      return [200, options.processes.list().find((p) => p.name === name)];
+    }
+    const github = options.fakeGitHub;
+    if (path.startsWith('/github/') && !github) return [404, { error: 'this stack runs without the fake GitHub' }];
+    if (github && method === 'GET' && path === '/github/requests') return [200, github.requests];
+    if (github && method === 'PUT' && path === '/github/mode') {
+      const mode = (JSON.parse(body || '{}') as { mode?: string }).mode;
+      if (!fakeGitHubModes.includes(mode as FakeGitHubMode)) return [400, { error: `mode must be one of ${fakeGitHubModes.join(', ')}` }];
+      github.mode = mode as FakeGitHubMode;
+      if (mode !== 'stall-label-removal') github.releaseStalled();
+      return [200, { mode }];
+    }
+    return [404, { error: `no route ${method} ${path}` }];
+  };
+
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (!authorized(req, options.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
+      route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://control').pathname, body).then(
+        ([status, answer]) => send(res, status, answer),
+        (error: unknown) => send(res, 500, { error: error instanceof Error ? error.message : String(error) }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
