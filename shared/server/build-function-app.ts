@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import type { Config } from '../config';
 import type { FunctionDeclaration } from '../declarations';
-import { createGitHubClient } from '../github/octokit';
+import type { createGitHubClient } from '../github/octokit';
 import { createHandler } from '../handler/handle-event';
 import { createAuthenticate } from '../http/authenticate';
 import { createApp } from '../http/create-app';
@@ -17,7 +17,18 @@ export interface FunctionApp {
   readonly drain: () => void;
 }
 
-export function buildFunctionApp(declaration: FunctionDeclaration, config: Config): FunctionApp {
+export interface FunctionAppOptions {
+  /**
+   * The GitHub client, for a remediating function only (rex-push). Passed in by its entry point so
+   * the other functions' bundles do not carry Octokit.
+   */
+  readonly createGitHubClient?: typeof createGitHubClient;
+}
+
+export function buildFunctionApp(declaration: FunctionDeclaration, config: Config, options: FunctionAppOptions = {}): FunctionApp {
+  if (declaration.remediation && !options.createGitHubClient) {
+    throw new Error(`${declaration.name} removes a pull-request label: pass createGitHubClient (functions/${declaration.name}/index.ts does)`);
+  }
   const logger = createLogger({ level: config.logLevel, function: declaration.name });
   const metrics = createMetrics({ defaultMetrics: true });
   const kubernetes = createKubernetesClients({
@@ -27,7 +38,7 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
     onConflict: () => metrics.resumeConflicts.inc({ function: declaration.name }),
   });
   const pullRequests = declaration.remediation
-    ? createGitHubClient({
+    ? options.createGitHubClient!({
         ...config.github,
         log: logger,
         onCall: ({ route, durationMs, error }) =>

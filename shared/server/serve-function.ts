@@ -2,7 +2,7 @@
 import { serve } from '@hono/node-server';
 import { ConfigError, hasGitHubCredentials, loadConfig, type Config } from '../config';
 import type { FunctionDeclaration } from '../declarations';
-import { buildFunctionApp } from './build-function-app';
+import { buildFunctionApp, type FunctionAppOptions } from './build-function-app';
 
 /** Loads the configuration, or says what is wrong and exits 1. */
 export function loadFunctionConfig(declaration: FunctionDeclaration): Config {
@@ -19,9 +19,9 @@ export function loadFunctionConfig(declaration: FunctionDeclaration): Config {
   }
 }
 
-export function serveFunction(declaration: FunctionDeclaration): void {
+export function serveFunction(declaration: FunctionDeclaration, options: FunctionAppOptions = {}): void {
   const config = loadFunctionConfig(declaration);
-  const { app, logger, drain } = buildFunctionApp(declaration, config);
+  const { app, logger, drain } = buildFunctionApp(declaration, config, options);
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, namespace: config.namespace, dryRun: config.dryRun }, 'listening');
   });

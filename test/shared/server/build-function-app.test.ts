@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config';
-import { PR_OPENED } from '../../../shared/declarations';
+import { PR_OPENED, REX_PUSH } from '../../../shared/declarations';
+import { createGitHubClient } from '../../../shared/github/octokit';
 import { buildFunctionApp } from '../../../shared/server/build-function-app';
 import { FakeKubeApi } from '../../fakes/fake-kube-api';
 import { pullRequestEvent, sensorEnvelope } from '../../fixtures/github-events';
@@ -49,5 +50,18 @@ describe('buildFunctionApp', () => {
 
     drain();
     expect((await app.request('/readyz')).status).toBe(503);
+  });
+
+  it('a remediating function needs the GitHub client passed in; the others never build one', () => {
+    const config = loadConfig({ TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent', GITHUB_TOKEN: 'g' });
+    expect(() => buildFunctionApp(REX_PUSH, config)).toThrow(/rex-push removes a pull-request label: pass createGitHubClient/);
+    const built: string[] = [];
+    const factory: typeof createGitHubClient = (options) => {
+      built.push(options.token ?? '');
+      return createGitHubClient(options);
+    };
+    buildFunctionApp(REX_PUSH, config, { createGitHubClient: factory });
+    buildFunctionApp(PR_OPENED, config, { createGitHubClient: factory });
+    expect(built).toEqual(['g']);
   });
 });
