@@ -9,7 +9,7 @@ import {
   untilWorkflowPhase,
 } from './support';
 
-const tasks = Number(process.env.E2E_ISOLATION_TASKS ?? 20);
+const tasks = Number(process.env.E2E_ISOLATION_TASKS ?? 100);
 
 /** At most `limit` of the callbacks run at once (the argo CLI and the controller share 2 cores). */
 function limiter(limit: number) {
