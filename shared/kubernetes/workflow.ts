@@ -37,6 +37,7 @@ export interface Workflow {
   };
   spec?: Record<string, unknown>;
   status?: {
+    phase?: string;
     nodes?: Record<string, NodeStatus>;
     compressedNodes?: string;
     offloadNodeStatusVersion?: string;

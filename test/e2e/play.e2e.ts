@@ -126,44 +126,5 @@ describe('GitHub → real EventSource → real Sensor → function → real cont
     const good = await deliverWebhook({ url: eventSourceUrl!, event: 'ping', payload: { zen: 'e2e' }, secret: webhookSecret });
     expect(good.status).toBe(200);
   });
-
-  it.skipIf(!stack().eventSourceUrl)('full cycle: Cleo\'s ready-for-qa label and Tess\'s approval complete the play', async () => {
-    const rest = kube();
-    const { namespace, eventSourceUrl, webhookSecret } = stack();
-    const task = uniqueTask();
-    const name = await submitPodlessPlay(task);
-    const send = async (scenario: 'pr-opened' | 'ready-for-qa' | 'approved') => {
-      const { event, payload } = scenarioPayload(scenario, { task, repository });
-      const result = await deliverWebhook({ url: eventSourceUrl!, event, payload, secret: webhookSecret });
-      expect(result.status, result.body).toBe(200);
-    };
-    const untilStage = (stage: string, node: string) =>
-      eventually(`${node} Succeeded at stage ${stage}`, async () => {
-        const wf = await getWorkflow(rest, namespace, name);
-        return nodeNamed(wf, node)?.phase === 'Succeeded' && wf.metadata.labels?.['current-stage'] === stage ? wf : undefined;
-      });
-
-    await untilSuspendedAt(rest, namespace, name, 'agent-rex');
-    argoResume(name, 'agent-rex');
-    await untilSuspendedAt(rest, namespace, name, 'wait-pr-created');
-    await setStage(name, 'waiting-pr-created');
-    await send('pr-opened');
-    await untilStage('quality-in-progress', 'wait-pr-created');
-
-    await untilSuspendedAt(rest, namespace, name, 'agent-cleo');
-    argoResume(name, 'agent-cleo');
-    await untilSuspendedAt(rest, namespace, name, 'wait-ready-for-qa');
-    await setStage(name, 'waiting-ready-for-qa');
-    await send('ready-for-qa');
-    await untilStage('testing-in-progress', 'wait-ready-for-qa');
-
-    await untilSuspendedAt(rest, namespace, name, 'agent-tess');
-    argoResume(name, 'agent-tess');
-    await untilSuspendedAt(rest, namespace, name, 'wait-pr-approved');
-    await setStage(name, 'waiting-pr-approved');
-    await send('approved');
-    await untilStage('completed', 'wait-pr-approved');
-    await eventually('workflow Succeeded', async () => ((await getWorkflow(rest, namespace, name)).status?.phase === 'Succeeded' ? true : undefined));
-  });
 });
 

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 import { createKubeRest, type KubeRest } from '../../harness/kube-rest';
+import type { NodeStatus as WorkflowNode, Workflow } from '../../shared/kubernetes/workflow';
 
 export const stack = () => inject('stack');
 
@@ -30,19 +31,8 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
-export interface WorkflowNode {
-  id: string;
-  name: string;
-  displayName: string;
-  type: string;
-  phase?: string;
-  templateName?: string;
-}
-
-export interface Workflow {
-  metadata: { name: string; labels?: Record<string, string>; resourceVersion: string };
-  status?: { phase?: string; nodes?: Record<string, WorkflowNode> };
-}
+/** The Workflow shape the functions read and write (the e2e tests read the same fields). */
+export type { WorkflowNode, Workflow };
 
 export async function getWorkflow(rest: KubeRest, namespace: string, name: string): Promise<Workflow> {
   const res = await rest.call<Workflow>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`);

@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 /** A play waiting at wait-ready-for-qa with Rex's and Cleo's finished CodeRuns; returns Rex's. */
-async function playAtReadyForQa(task: number): Promise<{ name: string; rexRun: string; resourceVersion: string }> {
+async function playAtReadyForQa(task: number): Promise<{ name: string; rexRun: string; resourceVersion?: string }> {
   const rest = kube();
   const name = await playOpenedThroughEventSource(rest, task);
   await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa');

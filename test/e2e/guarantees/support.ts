@@ -10,17 +10,14 @@ import { fakePullNumber } from '../../../harness/fake-github';
 import type { KubeRest } from '../../../harness/kube-rest';
 import { scenarioPayload, type Scenario } from '../../../harness/payloads';
 import { deliverWebhook, type DeliveryResult } from '../../../harness/webhook';
-import { createWorkflow, eventually, getWorkflow, kube, stack, type Workflow, type WorkflowNode } from '../support';
+import { createWorkflow, eventually, getWorkflow, kube, stack, type Workflow } from '../support';
 
 const run = promisify(execFile);
 
 export const repository = 'Codertocat/Hello-World';
 export const repositoryLabel = 'codertocat-hello-world';
 
-export interface GuaranteeWorkflow extends Workflow {
-  metadata: Workflow['metadata'] & { annotations?: Record<string, string> };
-  status?: { phase?: string; nodes?: Record<string, WorkflowNode & { outputs?: { parameters?: { name: string; value?: string }[] }; startedAt?: string; message?: string }> };
-}
+export type GuaranteeWorkflow = Workflow;
 
 const wfPath = (namespace: string, name: string) => `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`;
 
