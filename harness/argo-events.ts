@@ -6,7 +6,7 @@
 // in which the stack's own secrets folder is bind-mounted on /argo-events; the host's
 // /argo-events stays an empty mount point.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from './kube-rest';
 import type { Nats } from './nats';
@@ -55,6 +55,9 @@ export async function startArgoEventsProcess(options: ArgoEventsProcessOptions):
   const name = `${isSensor ? 'sensor' : 'eventsource'}-${options.object.metadata.name}`;
   const encoded = Buffer.from(JSON.stringify(options.object)).toString('base64');
   const namespace = options.object.metadata.namespace ?? 'argo';
+  // The log is appended across runs: readiness counts only what this process writes.
+  const logFile = join(options.logDir, `${name}.log`);
+  const offset = existsSync(logFile) ? statSync(logFile).size : 0;
   const process = spawnManaged({
     name,
     command: 'ip',
@@ -77,6 +80,6 @@ export async function startArgoEventsProcess(options: ArgoEventsProcessOptions):
     logDir: options.logDir,
   });
   const readyLine = isSensor ? 'started subscribing to events for trigger' : 'Eventing server started.';
-  await waitFor(`${name} (${readyLine})`, async () => existsSync(process.logFile) && readFileSync(process.logFile, 'utf8').includes(readyLine), options.startTimeoutMs, process);
+  await waitFor(`${name} (${readyLine})`, async () => existsSync(process.logFile) && readFileSync(process.logFile).subarray(offset).toString('utf8').includes(readyLine), options.startTimeoutMs, process);
   return process;
 }
