@@ -1,0 +1,49 @@
+// The stack's fault-injection API: bearer token, process actions passed through, fake GitHub modes.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startControlServer, type ControllableProcesses, type ControlServer } from '../../harness/control-server';
+import { startFakeGitHub, type FakeGitHub } from '../../harness/fake-github';
+
+describe('harness control server', () => {
+  let server: ControlServer;
+  let github: FakeGitHub;
+  const calls: string[] = [];
+  const processes: ControllableProcesses = {
+    list: () => [{ name: 'kube-apiserver', pid: 7, running: true }],
+    kill: async (name) => void calls.push(`kill ${name}`),
+    start: async (name) => void calls.push(`start ${name}`),
+    restart: async (name) => void calls.push(`restart ${name}`),
+  };
+  beforeEach(async () => {
+    calls.length = 0;
+    github = await startFakeGitHub();
+    server = await startControlServer({ token: 'secret', processes, fakeGitHub: github });
+  });
+  afterEach(async () => {
+    await server.close();
+    await github.close();
+  });
+  const call = (method: string, path: string, body?: unknown, token = 'secret') =>
+    fetch(`${server.url}${path}`, { method, headers: { Authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+
+  it('refuses a missing or wrong token and does nothing', async () => {
+    expect((await fetch(`${server.url}/processes/kube-apiserver/kill`, { method: 'POST' })).status).toBe(401);
+    expect((await call('POST', '/processes/kube-apiserver/kill', undefined, 'secreT')).status).toBe(401);
+    expect(calls).toEqual([]);
+  });
+
+  it('kills, starts and restarts a named process; an unknown name is 404', async () => {
+    for (const verb of ['kill', 'start', 'restart']) expect((await call('POST', `/processes/kube-apiserver/${verb}`)).status).toBe(200);
+    expect(calls).toEqual(['kill kube-apiserver', 'start kube-apiserver', 'restart kube-apiserver']);
+    expect((await call('POST', '/processes/etcd/kill')).status).toBe(404);
+    expect(await (await call('GET', '/processes')).json()).toEqual([{ name: 'kube-apiserver', pid: 7, running: true }]);
+  });
+
+  it('sets the fake GitHub mode (only known modes) and lists its requests', async () => {
+    expect((await call('PUT', '/github/mode', { mode: 'error500' })).status).toBe(200);
+    expect(github.mode).toBe('error500');
+    expect((await call('PUT', '/github/mode', { mode: 'flaky' })).status).toBe(400);
+    expect(github.mode).toBe('error500');
+    await fetch(`${github.url}/repos/o/r/pulls`);
+    expect(await (await call('GET', '/github/requests')).json()).toEqual([{ method: 'GET', path: '/repos/o/r/pulls', body: '', status: 500 }]);
+  });
+});

@@ -1,0 +1,40 @@
+// Killing and starting a stack process again: same command and log, a new pid, the readiness probe awaited.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProcessRegistry, type ProcessRegistry } from '../../harness/process-registry';
+import { spawnManaged } from '../../harness/processes';
+
+describe('harness process registry', () => {
+  let registry: ProcessRegistry | undefined;
+  afterEach(async () => {
+    for (const p of registry?.all() ?? []) await p.stop(1_000);
+  });
+
+  it('kill ends the group; start runs the same command again and waits for its probe', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handoff-registry-'));
+    registry = createProcessRegistry(join(dir, 'pids.json'), 10_000);
+    const sleeper = () => spawnManaged({ name: 'sleeper', command: process.execPath, args: ['-e', 'console.log(`up ${process.pid}`); setInterval(() => {}, 1000)'], logDir: dir });
+    const first = sleeper();
+    let probes = 0;
+    registry.add(first, async () => {
+      probes += 1;
+      return readFileSync(first.logFile, 'utf8').split('\n').filter((l) => l.startsWith('up ')).length === 2;
+    });
+    expect(registry.list()).toEqual([{ name: 'sleeper', pid: first.pid, running: true }]);
+    await expect.poll(() => readFileSync(first.logFile, 'utf8')).toContain(`up ${first.pid}`);
+
+    await registry.kill('sleeper');
+    expect(await first.exited).toBe('SIGKILL');
+    expect(registry.list()[0]?.running).toBe(false);
+
+    await registry.start('sleeper');
+    const [again] = registry.list();
+    expect(again?.running).toBe(true);
+    expect(again?.pid).not.toBe(first.pid);
+    expect(probes).toBeGreaterThan(0); // the second "up" line was awaited in the same log file
+    await expect(registry.start('sleeper')).rejects.toThrow(/is running/);
+    expect(JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')).processes.map((p: { pid: number }) => p.pid)).toEqual([first.pid, again?.pid]);
+  });
+});
