@@ -47,6 +47,8 @@ export interface ArgoEventsProcessOptions {
   startTimeoutMs: number;
   /** Extra environment (e.g. a PATH with the argo CLI for argoWorkflow triggers). */
   env?: Record<string, string>;
+  /** The log line that says it is ready; default: the Sensor's subscription or the EventSource's server start. */
+  readyLine?: string;
 }
 
 export async function startArgoEventsProcess(options: ArgoEventsProcessOptions): Promise<ManagedProcess> {
@@ -79,7 +81,7 @@ export async function startArgoEventsProcess(options: ArgoEventsProcessOptions):
     },
     logDir: options.logDir,
   });
-  const readyLine = isSensor ? 'started subscribing to events for trigger' : 'Eventing server started.';
+  const readyLine = options.readyLine ?? (isSensor ? 'started subscribing to events for trigger' : 'Eventing server started.');
   await waitFor(`${name} (${readyLine})`, async () => existsSync(process.logFile) && readFileSync(process.logFile).subarray(offset).toString('utf8').includes(readyLine), options.startTimeoutMs, process);
   return process;
 }

@@ -22,8 +22,13 @@ export interface KubeForwardOptions {
 export async function startKubeForward(options: KubeForwardOptions): Promise<KubeForward> {
   const config = JSON.parse(readFileSync(options.kubeconfig, 'utf8')) as { clusters: { cluster: Record<string, string> }[] };
   const target = new URL(config.clusters[0]!.cluster.server!);
+  const sockets = new Set<{ destroy(): void }>();
   const server: Server = createServer((inbound) => {
     const outbound = createConnection({ host: target.hostname, port: Number(target.port) });
+    sockets.add(inbound);
+    sockets.add(outbound);
+    inbound.on('close', () => sockets.delete(inbound));
+    outbound.on('close', () => sockets.delete(outbound));
     inbound.pipe(outbound).pipe(inbound);
     const end = () => {
       inbound.destroy();
@@ -40,5 +45,12 @@ export async function startKubeForward(options: KubeForwardOptions): Promise<Kub
     cluster['tls-server-name'] = target.hostname;
   }
   writeFileSync(options.file, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
-  return { kubeconfig: options.file, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    kubeconfig: options.file,
+    // Watches stay open for as long as their client runs: end them, or close() would wait for ever.
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
 }

@@ -116,9 +116,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const forwards: KubeForward[] = [];
   const stop = async () => {
     await control?.close();
-    for (const forward of forwards) await forward.close();
     // Reverse start order: consumers first, the apiserver and etcd last.
     for (const p of processes.all().reverse()) await p.stop();
+    for (const forward of forwards) await forward.close();
     forgetProcesses(pidFile);
     for (const ns of namespaces) deleteNetns(ns);
     if (namespaces.length > 0) removeMountPointIfUnused();
@@ -204,19 +204,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       track(await startArgoEventsProcess({ ...common, kind: 'Sensor', object: sensor, netns: sensorNs[name] }));
     }
     log('Sensors subscribed');
-    info.startSensor = async (sensor, extra = {}) => {
+    /** An Argo Events process in a network namespace of its own, optionally with the apiserver reachable. */
+    const startWithOwnNetns = async (kind: 'EventSource' | 'Sensor', object: KubeObject, extra: ExtraSensorOptions & { readyLine?: string } = {}) => {
       const netns = createNetns(namespaces.length);
       namespaces.push(netns);
       let kubeconfig = controlPlane.kubeconfig;
       if (extra.kubeApi) {
-        const forward = await startKubeForward({ kubeconfig, listenIp: netns.hostIp, file: join(workDir, `kubeconfig-${sensor.metadata.name}`) });
+        const forward = await startKubeForward({ kubeconfig, listenIp: netns.hostIp, file: join(workDir, `kubeconfig-${object.metadata.name}`) });
         forwards.push(forward);
         kubeconfig = forward.kubeconfig;
       }
-      const started = await startArgoEventsProcess({ ...common, kubeconfig, kind: 'Sensor', object: sensor, netns, env: extra.env });
+      const started = await startArgoEventsProcess({ ...common, kubeconfig, kind, object, netns, env: extra.env, readyLine: extra.readyLine });
       track(started);
       return started;
     };
+    // The resource EventSource on play workflows (re-drives of parked events) watches the apiserver.
+    const playWorkflows = objectsOf(files, (f) => f.path === 'argo/events/eventsource-play-workflows.yaml').find((o) => o.kind === 'EventSource');
+    if (playWorkflows) {
+      await startWithOwnNetns('EventSource', playWorkflows, { kubeApi: true, readyLine: 'running informer...' });
+      log('play-workflows EventSource watching');
+    }
+    info.startSensor = (sensor, extra = {}) => startWithOwnNetns('Sensor', sensor, extra);
     return info;
   } catch (error) {
     await stop();

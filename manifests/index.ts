@@ -6,6 +6,7 @@ import { DECLARATIONS } from '../shared/declarations';
 import { codeRunCrd } from './coderun-crd';
 import { githubEventSource, webhookExternalSecret } from './eventsource';
 import { functionSensor } from './function-sensor';
+import { playWorkflowsEventSource } from './play-workflows-eventsource';
 import { functionRbac, knativeService } from './knative';
 import { withDefaults, type ManifestOptions } from './options';
 import { playRbac } from './play-rbac';
@@ -26,6 +27,7 @@ export function buildManifests(partial: Partial<ManifestOptions> = {}): Generate
   return [
     ...DECLARATIONS.map((declaration) => ({ path: `knative/${declaration.name}.yaml`, objects: [...functionRbac(declaration, options), knativeService(declaration, options)] })),
     { path: 'argo/events/eventsource-github.yaml', objects: [webhookExternalSecret(options), githubEventSource(options)] },
+    { path: 'argo/events/eventsource-play-workflows.yaml', objects: playWorkflowsEventSource(options) },
     ...DECLARATIONS.map((declaration) => ({ path: `argo/events/sensors/${declaration.name}.yaml`, objects: [functionSensor(declaration, options)] })),
     { path: 'argo/crds/coderun.yaml', objects: [codeRunCrd()] },
     { path: 'argo/workflows/play-orchestration.yaml', objects: [...playRbac(options), playWorkflowTemplate(options)] },

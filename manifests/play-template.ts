@@ -11,8 +11,8 @@ import type { ManifestOptions } from './options';
 
 export const PLAY_TEMPLATE = 'play-orchestration';
 export const PLAY_SERVICE_ACCOUNT = 'play-orchestration';
-/** Before Rex opens the PR: not a stage any function acts on, so early events answer not-ready. */
-export const INITIAL_STAGE = 'implementation-in-progress';
+/** While Rex works: a pr-opened that arrives now is parked until the play waits for it. */
+export const INITIAL_STAGE: Stage = 'implementation-in-progress';
 
 type Step = Record<string, unknown>;
 const step = (name: string, template: string, extra: Step = {}): Step => ({ name, template, ...extra });

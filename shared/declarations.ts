@@ -7,6 +7,7 @@
 
 /** Values of the `current-stage` label, in pipeline order. */
 export const STAGES = [
+  'implementation-in-progress',
   'waiting-pr-created',
   'quality-in-progress',
   'waiting-ready-for-qa',
@@ -86,6 +87,12 @@ export interface FunctionDeclaration {
   readonly matches: readonly Match[];
   /** Stages in which the workflow accepts this event. */
   readonly fromStages: readonly Stage[];
+  /**
+   * The working stage just before `fromStages`, in which the event may arrive early (the agent
+   * acts on GitHub before its step ends). There the event is parked on the workflow (200) and
+   * re-driven when the workflow reaches `fromStages`, instead of a 503 the Sensor would retry.
+   */
+  readonly parkFrom?: readonly Stage[];
   /** Display names of the suspend nodes this function may resume. */
   readonly suspendNodes: readonly string[];
   /** The stage label written in the same update as the resume. */
@@ -101,6 +108,7 @@ export const PR_OPENED: FunctionDeclaration = {
   event: 'pull_request',
   matches: [{ path: 'action', anyOf: ['opened', 'reopened'] }],
   fromStages: ['waiting-pr-created'],
+  parkFrom: ['implementation-in-progress'],
   suspendNodes: ['wait-pr-created'],
   nextStage: 'quality-in-progress',
 };
@@ -114,6 +122,7 @@ export const LABELED_READY_FOR_QA: FunctionDeclaration = {
     { path: 'sender.login', role: 'cleo' },
   ],
   fromStages: ['waiting-ready-for-qa'],
+  parkFrom: ['quality-in-progress'],
   suspendNodes: ['wait-ready-for-qa'],
   nextStage: 'testing-in-progress',
 };
@@ -127,6 +136,7 @@ export const APPROVED: FunctionDeclaration = {
     { path: 'review.user.login', role: 'tess' },
   ],
   fromStages: ['waiting-pr-approved'],
+  parkFrom: ['testing-in-progress'],
   suspendNodes: ['wait-pr-approved'],
   nextStage: 'completed',
 };

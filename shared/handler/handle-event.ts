@@ -63,7 +63,7 @@ export function createHandler(options: HandlerOptions): HandleEvent {
     const selection = selectWorkflow(await options.workflows.listForTask(task), {
       owner: correlation.owner,
       repo: correlation.repo,
-      fromStages: declaration.fromStages,
+      fromStages: [...declaration.fromStages, ...(declaration.parkFrom ?? [])],
       dedupKeys,
       recordedKeys: options.recordedKeys,
     });
@@ -78,6 +78,7 @@ export function createHandler(options: HandlerOptions): HandleEvent {
       actor: declaration.name,
       suspendNodes: declaration.suspendNodes,
       fromStages: declaration.fromStages,
+      parkFrom: declaration.parkFrom,
       nextStage: declaration.nextStage,
       dedupKeys,
       outputs: declaration.outputs,
@@ -95,7 +96,7 @@ export function createHandler(options: HandlerOptions): HandleEvent {
         dryRun: options.dryRun,
         codeRuns: options.codeRuns as CodeRuns,
         pullRequests: options.pullRequests as PullRequests,
-        resume: () => options.workflows.resume({ ...resumeRequest, nodeOptional: true }),
+        resume: () => options.workflows.resume({ ...resumeRequest, nodeOptional: true, clearParked: true }),
       });
       return { ...base, task, workflow: workflow.name, ...describe(result.resume, 'remediated'), steps: result.steps };
     }
@@ -105,9 +106,37 @@ export function createHandler(options: HandlerOptions): HandleEvent {
   };
 }
 
+/**
+ * The re-drive of a parked event: the play workflow `name` changed (a resource event through the
+ * function's Sensor); if this function parked an event on it and its gate is now active, resume it.
+ */
+export type HandleRedrive = (workflow: string) => Promise<EventResponse>;
+
+export function createRedriveHandler(options: Pick<HandlerOptions, 'declaration' | 'dryRun' | 'workflows'>): HandleRedrive {
+  const { declaration } = options;
+  return async (workflow) => {
+    const base = { function: declaration.name, event: 'parked', workflow, dryRun: options.dryRun || undefined };
+    if (!declaration.parkFrom?.length) return { ...base, outcome: 'ignored', reason: `${declaration.name} never parks events` };
+    const result = await options.workflows.resume({
+      name: workflow,
+      actor: declaration.name,
+      suspendNodes: declaration.suspendNodes,
+      fromStages: declaration.fromStages,
+      nextStage: declaration.nextStage,
+      dedupKeys: [],
+      outputs: declaration.outputs,
+      redrive: true,
+      dryRun: options.dryRun,
+    });
+    // Nothing parked, or the workflow is gone: nothing to do, and a retry would not change that.
+    if (result.outcome === 'nothing-parked' || result.outcome === 'no-workflow') return { ...base, outcome: 'ignored', reason: result.reason };
+    return { ...base, deliveryId: result.keys?.[0], ...describe(result, 'resumed') };
+  };
+}
+
 /** Maps the resume result onto the response's outcome, reason and planned write. */
 function describe(result: ResumeResult, done: 'resumed' | 'remediated'): Pick<EventResponse, 'outcome' | 'reason' | 'planned'> {
-  const outcome = result.outcome === 'resumed' ? done : result.outcome;
+  const outcome = result.outcome === 'resumed' ? done : result.outcome === 'nothing-parked' ? 'ignored' : result.outcome;
   const reason =
     result.reason ??
     (result.outcome === 'resumed'

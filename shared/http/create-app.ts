@@ -1,18 +1,21 @@
 /** The HTTP surface of a function: POST / for events, health, readiness and metrics. */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { HandleEvent } from '../handler/handle-event';
+import type { HandleEvent, HandleRedrive } from '../handler/handle-event';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Authenticate } from './authenticate';
 import { errorOutcome } from './error-outcome';
 import { OUTCOME_STATUS, isRetryable, type EventResponse } from './outcomes';
 import { readEvent } from './read-event';
+import { readRedrive } from './read-redrive';
 
 export interface AppOptions {
   readonly functionName: string;
   readonly authenticate: Authenticate;
   readonly handle: HandleEvent;
+  /** POST /parked: resume an event parked on the named workflow. */
+  readonly redrive?: HandleRedrive;
   readonly bodyLimitBytes: number;
   /** Retry-After on 503 answers, unless the cause says otherwise. */
   readonly retryAfterSeconds: number;
@@ -52,6 +55,21 @@ export function createApp(options: AppOptions): Hono {
       }
     },
   );
+
+  if (options.redrive) {
+    const redrive = options.redrive;
+    app.post('/parked', bodyLimit({ maxSize: 4096, onError: (c) => reply(c, { outcome: 'payload-too-large', function: functionName, reason: 'a re-drive body is {"workflow": "<name>"}' }, Date.now()) }), async (c) => {
+      const started = Date.now();
+      let workflow: string | undefined;
+      try {
+        const raw = await c.req.text();
+        workflow = readRedrive(await options.authenticate(c.req.raw.headers, raw), raw);
+        return reply(c, await redrive(workflow), started);
+      } catch (error) {
+        return failure(c, error, started, { event: 'parked' });
+      }
+    });
+  }
 
   function failure(c: Context, error: unknown, started: number, known: Pick<EventResponse, 'deliveryId' | 'event'>) {
     const { outcome, reason, retryAfterSeconds } = errorOutcome(error);

@@ -6,6 +6,7 @@ export const OUTCOME_STATUS = {
   ignored: 200,
   duplicate: 200,
   'already-done': 200,
+  parked: 200,
   'bad-request': 400,
   unauthorized: 401,
   'no-workflow': 404,

@@ -6,7 +6,7 @@ import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { asUnavailable, statusOf } from './api-errors';
 import { planResume } from './plan-resume';
 import { KubernetesUnavailableError, type CodeRunDeletion, type CodeRuns, type PlayWorkflows, type ResumeRequest, type ResumeResult, type WorkflowSummary } from './types';
-import { CODERUNS, DEDUP_ANNOTATION, UPDATED_AT_ANNOTATION, WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
+import { CODERUNS, DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION, WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
 import { WORKFLOW_LABELS } from '../declarations';
 
 export interface KubernetesCallInfo {
@@ -110,20 +110,23 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
     }
 
     const plan = planResume(workflow, request, options.now?.() ?? new Date());
-    if (plan.outcome !== 'resumed') return { outcome: plan.outcome, workflow: request.name, reason: plan.reason, attempts: attempt };
-    const summary = { workflow: request.name, node: plan.node, fromStage: plan.fromStage, toStage: plan.toStage, attempts: attempt };
+    if (plan.outcome !== 'resumed' && plan.outcome !== 'parked') return { outcome: plan.outcome, workflow: request.name, reason: plan.reason, attempts: attempt };
+    const summary =
+      plan.outcome === 'parked'
+        ? { outcome: plan.outcome, workflow: request.name, reason: plan.reason, fromStage: plan.fromStage, attempts: attempt }
+        : { outcome: plan.outcome, workflow: request.name, node: plan.node, fromStage: plan.fromStage, toStage: plan.toStage, keys: plan.keys, attempts: attempt };
     if (request.dryRun) {
       const annotations = plan.workflow.metadata.annotations ?? {};
       const planned = {
         put: request.name,
         resourceVersion: workflow.metadata.resourceVersion,
-        node: plan.node,
-        stage: `${plan.fromStage} → ${plan.toStage}`,
-        outputs: request.outputs ?? {},
-        annotations: { [DEDUP_ANNOTATION]: annotations[DEDUP_ANNOTATION], [UPDATED_AT_ANNOTATION]: annotations[UPDATED_AT_ANNOTATION] },
+        node: summary.node,
+        stage: plan.outcome === 'parked' ? `${plan.fromStage} (unchanged)` : `${plan.fromStage} → ${plan.toStage}`,
+        outputs: plan.outcome === 'parked' ? {} : (request.outputs ?? {}),
+        annotations: { [DEDUP_ANNOTATION]: annotations[DEDUP_ANNOTATION], [UPDATED_AT_ANNOTATION]: annotations[UPDATED_AT_ANNOTATION], [PARKED_ANNOTATION]: annotations[PARKED_ANNOTATION] },
         compressedNodes: plan.workflow.status?.compressedNodes !== undefined,
       };
-      return { ...summary, outcome: 'resumed', planned };
+      return { ...summary, planned };
     }
     try {
       await call('update', 'workflows', () => customObjects().replaceNamespacedCustomObject({ ...WORKFLOWS, namespace, name: request.name, body: plan.workflow }));
@@ -133,7 +136,7 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
       if (status === 404) return { outcome: 'no-workflow', workflow: request.name, reason: `${request.name} was deleted`, attempts: attempt };
       throw asUnavailable(error, `update workflow ${request.name}`);
     }
-    return { ...summary, outcome: 'resumed' };
+    return summary;
   }
 
   const codeRuns: CodeRuns = {

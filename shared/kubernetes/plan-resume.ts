@@ -10,19 +10,26 @@ import { AmbiguousNodeError, WorkflowShapeError, type ResumeRequest } from './ty
 import {
   DEDUP_ANNOTATION,
   DEDUP_KEYS_KEPT,
+  PARKED_ANNOTATION,
   UPDATED_AT_ANNOTATION,
+  parkedEventsOf,
   recordedKeysOf,
+  type ParkedEvent,
   type NodeStatus,
   type Parameter,
   type Workflow,
 } from './workflow';
 
 export type ResumePlan =
-  | { readonly outcome: 'duplicate' | 'already-done' | 'not-ready'; readonly reason: string }
+  | { readonly outcome: 'duplicate' | 'already-done' | 'not-ready' | 'nothing-parked'; readonly reason: string }
+  /** Early: the object to PUT records the event as parked (and its keys as seen). */
+  | { readonly outcome: 'parked'; readonly workflow: Workflow; readonly fromStage: string; readonly reason: string }
   | {
       readonly outcome: 'resumed';
       /** The object to PUT. */
       readonly workflow: Workflow;
+      /** The dedup keys applied (a redrive's are the parked event's). */
+      readonly keys: readonly string[];
       readonly node?: { readonly id: string; readonly displayName: string };
       readonly fromStage: string;
       readonly toStage: Stage;
@@ -32,11 +39,20 @@ export type ResumePlan =
 export function planResume(workflow: Workflow, request: ResumeRequest, now: Date): ResumePlan {
   const name = workflow.metadata.name;
   const recorded = recordedKeysOf(workflow.metadata.annotations);
-  const seen = request.dedupKeys.find((key) => recorded.includes(key));
-  if (seen) return { outcome: 'duplicate', reason: `${name} already applied ${seen}` };
+  const parked = parkedEventsOf(workflow.metadata.annotations);
+  let keys = request.dedupKeys;
+  if (request.redrive) {
+    const mine = parked[request.actor];
+    if (!mine) return { outcome: 'nothing-parked', reason: `${name} has no event parked by ${request.actor}` };
+    keys = mine.keys; // recorded when parked: not a duplicate here
+  } else {
+    const seen = keys.find((key) => recorded.includes(key));
+    if (seen) return { outcome: 'duplicate', reason: `${name} already applied ${seen}` };
+  }
 
   const stage = workflow.metadata.labels?.[WORKFLOW_LABELS.stage] ?? '';
   if (!request.fromStages.includes(stage as Stage)) {
+    if (!request.redrive && request.parkFrom?.includes(stage as Stage)) return park(workflow, request, stage, recorded, parked[request.actor], now);
     const last = Math.max(...request.fromStages.map(stageIndex));
     return stageIndex(stage) > last
       ? { outcome: 'already-done', reason: `${name} is already at stage ${stage}` }
@@ -62,7 +78,7 @@ export function planResume(workflow: Workflow, request: ResumeRequest, now: Date
     // updateSuspendedNode with SetOperationValues{Phase: Succeeded, Message}.
     node.phase = 'Succeeded';
     node.finishedAt = rfc3339Seconds(now);
-    node.message = `Resumed by: handoff/${request.actor} (${request.dedupKeys[0] ?? 'no delivery'})`;
+    node.message = `Resumed by: handoff/${request.actor} (${request.redrive ? 'parked ' : ''}${keys[0] ?? 'no delivery'})`;
   }
 
   // Argo v3.7's creator.LabelActor would also set or clear workflows.argoproj.io/actor* and action
@@ -70,17 +86,43 @@ export function planResume(workflow: Workflow, request: ResumeRequest, now: Date
   const labels = (updated.metadata.labels ??= {});
   labels[WORKFLOW_LABELS.stage] = request.nextStage;
   const annotations = (updated.metadata.annotations ??= {});
-  annotations[DEDUP_ANNOTATION] = JSON.stringify([...recorded, ...request.dedupKeys].slice(-DEDUP_KEYS_KEPT));
+  annotations[DEDUP_ANNOTATION] = JSON.stringify(withKeys(recorded, keys));
   annotations[UPDATED_AT_ANNOTATION] = rfc3339Seconds(now);
+  // The event this write applies is no longer parked; rex-push's reset drops every parked one.
+  const stillParked = request.clearParked ? {} : Object.fromEntries(Object.entries(parked).filter(([actor]) => actor !== request.actor));
+  if (Object.keys(stillParked).length > 0) annotations[PARKED_ANNOTATION] = JSON.stringify(stillParked);
+  else delete annotations[PARKED_ANNOTATION];
 
   dehydrate(updated);
   return {
     outcome: 'resumed',
     workflow: updated,
+    keys,
     node: node ? { id: node.id, displayName: node.displayName } : undefined,
     fromStage: stage,
     toStage: request.nextStage,
   };
+}
+
+/** Records an early event on the workflow: its keys as seen (so copies are duplicates) and as parked for `actor`. */
+function park(workflow: Workflow, request: ResumeRequest, stage: string, recorded: readonly string[], already: ParkedEvent | undefined, now: Date): ResumePlan {
+  const updated = structuredClone(workflow);
+  const annotations = (updated.metadata.annotations ??= {});
+  const parked = parkedEventsOf(annotations);
+  parked[request.actor] = { keys: withKeys(already?.keys ?? [], request.dedupKeys), at: already?.at ?? rfc3339Seconds(now) };
+  annotations[PARKED_ANNOTATION] = JSON.stringify(parked);
+  annotations[DEDUP_ANNOTATION] = JSON.stringify(withKeys(recorded, request.dedupKeys));
+  return {
+    outcome: 'parked',
+    workflow: updated,
+    fromStage: stage,
+    reason: `${workflow.metadata.name} is at stage ${stage}: the event is parked and resumes ${request.suspendNodes.join(' or ')} when the play reaches ${request.fromStages.join(' or ')}`,
+  };
+}
+
+/** The bounded dedup record with `added` appended once each. */
+function withKeys(recorded: readonly string[], added: readonly string[]): string[] {
+  return [...recorded, ...added.filter((key, i) => !recorded.includes(key) && added.indexOf(key) === i)].slice(-DEDUP_KEYS_KEPT);
 }
 
 /** NodeStatus.IsActiveSuspendNode: `type == Suspend && phase == Running`. */

@@ -33,6 +33,12 @@ export interface ResumeRequest {
   readonly outputs?: Readonly<Record<string, string>>;
   /** When no suspend node is active, move the stage label alone instead of answering not-ready. */
   readonly nodeOptional?: boolean;
+  /** Stages where the event is early: record it on the workflow (`parked`) instead of not-ready. */
+  readonly parkFrom?: readonly Stage[];
+  /** Resume the event parked by `actor` (its keys are already recorded), not a new one. */
+  readonly redrive?: boolean;
+  /** Drop every parked event in the same write (rex-push: QA starts over, earlier hand-overs no longer count). */
+  readonly clearParked?: boolean;
   /** Read everything, write nothing, and report the planned write. */
   readonly dryRun?: boolean;
 }
@@ -42,6 +48,8 @@ export type ResumeOutcome =
   | 'duplicate' // a dedup key was already recorded on the workflow
   | 'already-done' // the workflow is past fromStages
   | 'not-ready' // the workflow is before fromStages, or the suspend node is not active yet
+  | 'parked' // early: recorded on the workflow (parkFrom), resumed later by a redrive
+  | 'nothing-parked' // redrive: no event of this function is parked on the workflow
   | 'no-workflow'; // the workflow is gone (404 on GET)
 
 export interface ResumeResult {
@@ -52,6 +60,8 @@ export interface ResumeResult {
   readonly node?: { readonly id: string; readonly displayName: string };
   readonly fromStage?: string;
   readonly toStage?: string;
+  /** The dedup keys this write applied (for a redrive: the parked event's). */
+  readonly keys?: readonly string[];
   /** GET+PUT attempts made (1 unless a 409 conflict was retried). */
   readonly attempts: number;
   /** With dryRun: the write that would have been sent, summarised. */

@@ -51,6 +51,28 @@ export const CODERUNS = { group: 'agents.platform', version: 'v1', plural: 'code
 
 /** Holds the bounded JSON list of dedup keys (delivery IDs, push SHAs) this workflow has applied. */
 export const DEDUP_ANNOTATION = 'handoff.dev/applied-events';
+/**
+ * Events that arrived early, by function: `{"pr-opened": {"keys": [...], "at": "..."}}`. Written by
+ * the parking write, removed by the write that resumes them (or by rex-push's reset).
+ */
+export const PARKED_ANNOTATION = 'handoff.dev/parked-events';
+
+export interface ParkedEvent {
+  readonly keys: readonly string[];
+  readonly at: string;
+}
+
+export function parkedEventsOf(annotations: Readonly<Record<string, string>> | undefined): Record<string, ParkedEvent> {
+  const raw = annotations?.[PARKED_ANNOTATION];
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, ParkedEvent>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** When Handoff last moved the stage label. */
 export const UPDATED_AT_ANNOTATION = 'updated-at';
 /** How many dedup keys a workflow keeps; GitHub redelivers within days, a task sees a few dozen events. */

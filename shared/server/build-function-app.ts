@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import type { Config } from '../config';
 import type { FunctionDeclaration } from '../declarations';
 import type { createGitHubClient } from '../github/octokit';
-import { createHandler } from '../handler/handle-event';
+import { createHandler, createRedriveHandler } from '../handler/handle-event';
 import { createAuthenticate } from '../http/authenticate';
 import { createApp } from '../http/create-app';
 import { createKubernetesClients, recordedDedupKeys } from '../kubernetes/client';
@@ -63,6 +63,7 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
     functionName: declaration.name,
     authenticate: createAuthenticate(config),
     handle,
+    redrive: declaration.parkFrom?.length ? createRedriveHandler({ declaration, dryRun: config.dryRun, workflows: kubernetes.workflows }) : undefined,
     bodyLimitBytes: config.bodyLimitBytes,
     retryAfterSeconds: config.retryAfterSeconds,
     logger,

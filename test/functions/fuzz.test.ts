@@ -99,4 +99,33 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing',
       { numRuns: 500 },
     );
   });
+
+  it.skipIf(!declaration.parkFrom?.length)('re-drive bodies (POST /parked): only a valid workflow name reaches the cluster; the rest is 4xx without a call', async () => {
+    const bodies = fc.oneof(
+      fc.string(),
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      fc.record({ workflow: fc.oneof(fc.string(), fc.jsonValue()) }).map((value) => JSON.stringify(value)),
+      fc.constantFrom('{"workflow":"play-7"}', '{"workflow":"Play 7"}', '{"workflow":"-x"}', `{"workflow":"${'a'.repeat(300)}"}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(bodies, async (raw) => {
+        const { instance, writes } = app();
+        const response = await instance.request('/parked', { method: 'POST', body: raw, headers: { 'content-type': 'application/json', authorization: 'Bearer t' } });
+        expect(response.status).toBeLessThan(500);
+        const valid = (() => {
+          try {
+            const name = (JSON.parse(raw) as { workflow?: unknown })?.workflow;
+            return typeof name === 'string' && name.length <= 253 && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name);
+          } catch {
+            return false;
+          }
+        })();
+        if (!valid) {
+          expect(response.status).toBe(400);
+          expect(writes()).toBe(0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

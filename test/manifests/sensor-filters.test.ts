@@ -70,3 +70,31 @@ describe('escapeRegex', () => {
     expect(new RegExp(`^${escapeRegex('a.b*c')}$`).test('aXbbc')).toBe(false);
   });
 });
+
+describe('re-drive dependencies (play workflow updates)', () => {
+  const update = (stage: string, parked?: Record<string, unknown>) => ({
+    type: 'UPDATE',
+    body: { metadata: { name: 'play-7', labels: { 'workflow-type': 'play-orchestration', 'current-stage': stage }, annotations: parked ? { 'handoff.dev/parked-events': JSON.stringify(parked) } : {} } },
+  });
+
+  it.each(DECLARATIONS.filter((d) => d.parkFrom?.length).map((d) => [d.name, d] as const))('%s: fires only when the play waits for it and one of its events is parked', (_name, declaration) => {
+    const sensor = sensorOf(declaration);
+    const dependency = sensor.spec.dependencies.find((d: any) => d.eventSourceName === 'play-workflows');
+    const trigger = sensor.spec.triggers.find((t: any) => t.template.name === `redrive-${declaration.name}`);
+    expect(trigger.template.conditions).toBe(dependency.name);
+    expect(trigger.template.http.url).toMatch(/\/parked$/);
+    expect(trigger.template.http.payload).toEqual([{ src: { dependencyName: dependency.name, dataKey: 'body.metadata.name' }, dest: 'workflow' }]);
+    const mine = { [declaration.name]: { keys: ['d-1'], at: 'x' } };
+    const [waiting] = declaration.fromStages;
+    expect(filtersPass(dependency.filters, update(waiting!, mine))).toBe(true);
+    expect(filtersPass(dependency.filters, update(declaration.parkFrom![0]!, mine))).toBe(false); // not waiting yet
+    expect(filtersPass(dependency.filters, update(waiting!))).toBe(false); // nothing parked
+    expect(filtersPass(dependency.filters, update(waiting!, { 'rex-push': { keys: [], at: 'x' } }))).toBe(false); // another function's
+  });
+
+  it('every trigger names its own dependency, so none waits for the other (the default is all of them)', () => {
+    for (const sensor of sensors.filter((s) => s.metadata.name.startsWith('handoff-'))) {
+      for (const trigger of sensor.spec.triggers) expect(sensor.spec.dependencies.map((d: any) => d.name)).toContain(trigger.template.conditions);
+    }
+  });
+});

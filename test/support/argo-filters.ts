@@ -18,8 +18,10 @@ export interface ExprFilter {
   readonly fields: readonly { name: string; path: string }[];
 }
 
+/** gjson dotted path; `\.` is a dot inside a key (e.g. an annotation name). */
 export function lookup(data: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), data);
+  const keys = path.split(/(?<!\\)\./).map((key) => key.replaceAll('\\.', '.'));
+  return keys.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), data);
 }
 
 function goRegex(source: string): RegExp {

@@ -2,7 +2,7 @@
 import type { FunctionDeclaration } from '../../shared/declarations';
 import { DEFAULT_LOGINS } from '../../shared/declarations';
 import type { PullRequests } from '../../shared/github/types';
-import { createHandler } from '../../shared/handler/handle-event';
+import { createHandler, createRedriveHandler } from '../../shared/handler/handle-event';
 import { createAuthenticate } from '../../shared/http/authenticate';
 import { createApp } from '../../shared/http/create-app';
 import type { CodeRuns, PlayWorkflows, WorkflowSummary } from '../../shared/kubernetes/types';
@@ -37,6 +37,7 @@ export function testApp(options: TestAppOptions) {
       pullRequests: options.pullRequests,
       recordedKeys: options.recordedKeys,
     }),
+    redrive: options.declaration.parkFrom?.length ? createRedriveHandler({ declaration: options.declaration, dryRun: options.dryRun ?? false, workflows: options.workflows }) : undefined,
     bodyLimitBytes: options.bodyLimitBytes ?? 5 * 1024 * 1024,
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
     logger: createLogger({ level: 'silent', function: options.declaration.name }),
@@ -49,5 +50,12 @@ export function testApp(options: TestAppOptions) {
       body: typeof body === 'string' ? body : JSON.stringify(body),
       headers: { 'content-type': 'application/json', authorization: `Bearer ${(options.triggerTokens ?? ['t'])[0]}`, ...headers },
     });
-  return { app, metrics, post };
+  /** POSTs a re-drive (`/parked`), as the function's Sensor does for a changed play workflow. */
+  const postParked = (body: unknown, headers: Record<string, string> = {}) =>
+    app.request('/parked', {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${(options.triggerTokens ?? ['t'])[0]}`, ...headers },
+    });
+  return { app, metrics, post, postParked };
 }

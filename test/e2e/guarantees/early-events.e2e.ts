@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { uniqueTask } from '../support';
 import {
-  eventually, handledEvents, kube, nodesNamed, playAgent, readWorkflow, sendToEventSource, stack, stageOf, submitPodlessPlay, untilGatePassed,
+  appliedEvents, eventually, handledDelivery, handledEvents, kube, untilActive, untilOutcome, nodesNamed, playAgent, readWorkflow, sendToEventSource, stack, stageOf, submitPodlessPlay, untilGatePassed,
   untilHandled, untilWorkflowPhase, playOpenedThroughEventSource,
 } from './support';
 
@@ -15,6 +15,41 @@ const dlq = process.env.E2E_DLQ !== '0';
 
 // Not concurrent: while one event is being retried, the Sensor does not call its function for later
 // events (its retries block the trigger), so the two tests would hold each other up.
+describe('early events parked on their workflow', () => {
+  it.skipIf(!stack().eventSourceUrl)('a pull_request.opened while Rex works is parked at once, holds nobody up, and resumes wait-pr-created when the play waits for it', async () => {
+    const rest = kube();
+    const task = uniqueTask();
+    const other = uniqueTask();
+    const name = await submitPodlessPlay(rest, task);
+    const otherName = await submitPodlessPlay(rest, other);
+    await playAgent(rest, otherName, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
+
+    const early = await sendToEventSource('pr-opened', task); // Rex is still at work on `task`
+    expect(early.status, early.body).toBe(200);
+    const parkedAttempts = await untilOutcome('pr-opened', early.delivery, 'parked');
+    expect(parkedAttempts.map((a) => [a.outcome, a.status])).toEqual([['parked', 200]]);
+    const parked = await readWorkflow(rest, name);
+    expect(stageOf(parked)).toBe('implementation-in-progress');
+    expect(JSON.parse(parked.metadata.annotations?.['handoff.dev/parked-events'] ?? '{}')).toMatchObject({ 'pr-opened': { keys: [early.delivery] } });
+
+    // Another task's event goes straight through: nothing is being retried in front of it.
+    const next = await sendToEventSource('pr-opened', other);
+    await untilGatePassed(rest, otherName, 'wait-pr-created', 'quality-in-progress');
+    expect((await handledDelivery('pr-opened', next.delivery)).map((a) => a.outcome)).toEqual(['resumed']);
+    expect(nodesNamed(await readWorkflow(rest, name), 'wait-pr-created')).toHaveLength(0); // still before the gate
+
+    // Rex finishes; the stage step moves the label; the play-workflows EventSource sees it and the Sensor re-drives.
+    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
+    const wf = await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress', 1, 60_000);
+    expect(nodesNamed(wf, 'wait-pr-created').map((n) => n.phase)).toEqual(['Succeeded']);
+    expect(appliedEvents(wf).filter((k) => k === early.delivery)).toHaveLength(1);
+    expect(wf.metadata.annotations).not.toHaveProperty('handoff.dev/parked-events');
+    const attempts = await handledDelivery('pr-opened', early.delivery);
+    expect(attempts.map((a) => a.outcome)).toEqual(['parked', 'resumed']);
+    await untilActive(rest, name, 'agent-cleo');
+  });
+});
+
 describe('early events through the real Sensor retry', () => {
   it.skipIf(!stack().eventSourceUrl)('an approval sent at quality-in-progress gets 503 and resumes wait-pr-approved once it is active', async () => {
     const rest = kube();

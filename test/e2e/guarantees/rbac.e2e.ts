@@ -70,4 +70,23 @@ describe('function RBAC (SubjectAccessReview against the real apiserver)', () =>
       expect(mismatches).toEqual([]);
     });
   }
+
+  it('play-workflows-eventsource (argo/events/eventsource-play-workflows.yaml, applied by the stack): only get/list/watch workflows', async () => {
+    const { namespace } = stack();
+    const user = `system:serviceaccount:${namespace}:play-workflows-eventsource`;
+    const wf = (verb: string, ns = namespace): Access => ({ verb, group: 'argoproj.io', resource: 'workflows', namespace: ns });
+    const expectations: [Access, boolean][] = [
+      [wf('get'), true],
+      [wf('list'), true],
+      [wf('watch'), true],
+      [wf('update'), false],
+      [wf('patch'), false],
+      [wf('delete'), false],
+      [wf('create'), false],
+      [wf('list', 'default'), false],
+      [{ verb: 'get', group: '', resource: 'secrets', namespace }, false],
+    ];
+    const seen = await Promise.all(expectations.map(async ([access]) => allowed(user, namespace, access)));
+    expect(expectations.filter(([, want], i) => seen[i] !== want).map(([a, want]) => `${a.verb} ${a.resource} in ${a.namespace}: want ${want ? 'allowed' : 'denied'}`)).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@ import { APPROVED, LABELED_READY_FOR_QA, PR_OPENED, QA_STAGES, REX_PUSH } from '
 import { dehydrate } from '../../../shared/kubernetes/node-status-packing';
 import { planResume } from '../../../shared/kubernetes/plan-resume';
 import { AmbiguousNodeError, OffloadedNodeStatusError, WorkflowShapeError, type ResumeRequest } from '../../../shared/kubernetes/types';
-import { DEDUP_ANNOTATION, type NodeStatus, type Workflow } from '../../../shared/kubernetes/workflow';
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION, type NodeStatus, type Workflow } from '../../../shared/kubernetes/workflow';
 import { compressed, dagWorkflow, huge, offloaded, playWorkflow } from '../../fixtures/workflows';
 
 const NOW = new Date('2026-11-22T12:34:56.789Z');
@@ -109,6 +109,54 @@ describe('planResume', () => {
     const done = resumed(planResume(playWorkflow(), request(PR_OPENED), NOW)).workflow;
     expect(planResume(done, request(PR_OPENED), NOW)).toMatchObject({ outcome: 'duplicate', reason: expect.stringMatching(/delivery-1/) });
     expect(planResume(done, request(PR_OPENED, { dedupKeys: ['delivery-2'] }), NOW)).toMatchObject({ outcome: 'already-done' });
+  });
+
+  it('parks an early event at parkFrom: records it, changes no node and no stage; copies are duplicates, a second event joins it', () => {
+    const before = playWorkflow({ position: 'cleo-running' });
+    const early = request(LABELED_READY_FOR_QA, { parkFrom: LABELED_READY_FOR_QA.parkFrom });
+    const plan = planResume(before, early, NOW);
+    if (plan.outcome !== 'parked') throw new Error(`expected parked, got ${plan.outcome}`);
+    expect(plan.reason).toMatch(/quality-in-progress: the event is parked and resumes wait-ready-for-qa when the play reaches waiting-ready-for-qa/);
+    expect(changedNodes(before, plan.workflow)).toEqual([]);
+    expect(plan.workflow.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+    expect(JSON.parse(plan.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '')).toEqual({ 'labeled-ready-for-qa': { keys: ['delivery-1'], at: '2026-11-22T12:34:56Z' } });
+    expect(JSON.parse(plan.workflow.metadata.annotations?.[DEDUP_ANNOTATION] ?? '')).toEqual(['delivery-1']);
+
+    expect(planResume(plan.workflow, early, NOW)).toMatchObject({ outcome: 'duplicate' });
+    const second = planResume(plan.workflow, { ...early, dedupKeys: ['delivery-2'] }, new Date('2026-11-22T13:00:00Z'));
+    if (second.outcome !== 'parked') throw new Error(`expected parked, got ${second.outcome}`);
+    expect(JSON.parse(second.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '')).toEqual({ 'labeled-ready-for-qa': { keys: ['delivery-1', 'delivery-2'], at: '2026-11-22T12:34:56Z' } });
+    // Before parkFrom it is still not-ready (the Sensor retries): an approval while Cleo runs is not early, it is out of order.
+    expect(planResume(before, request(APPROVED, { parkFrom: APPROVED.parkFrom }), NOW)).toMatchObject({ outcome: 'not-ready' });
+  });
+
+  it('re-drives the parked event once its gate is active: resumes with its delivery, drops it from the parked record, no second dedup entry', () => {
+    const parkedAt = planResume(playWorkflow({ position: 'cleo-running' }), request(LABELED_READY_FOR_QA, { parkFrom: LABELED_READY_FOR_QA.parkFrom }), NOW);
+    if (parkedAt.outcome !== 'parked') throw new Error(parkedAt.outcome);
+    const redrive = request(LABELED_READY_FOR_QA, { redrive: true, dedupKeys: [] });
+    expect(planResume(parkedAt.workflow, redrive, NOW)).toMatchObject({ outcome: 'not-ready' }); // Cleo still runs
+
+    const atGate = playWorkflow({ position: 'wait-ready-for-qa' });
+    atGate.metadata.annotations = { ...parkedAt.workflow.metadata.annotations, [PARKED_ANNOTATION]: JSON.stringify({ ...JSON.parse(parkedAt.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '{}'), approved: { keys: ['other'], at: 'x' } }) };
+    const plan = resumed(planResume(atGate, redrive, NOW));
+    expect(plan.keys).toEqual(['delivery-1']);
+    const node = Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-ready-for-qa' && n.phase === 'Succeeded');
+    expect(node?.message).toBe('Resumed by: handoff/labeled-ready-for-qa (parked delivery-1)');
+    expect(plan.workflow.metadata.labels?.['current-stage']).toBe('testing-in-progress');
+    expect(JSON.parse(plan.workflow.metadata.annotations?.[DEDUP_ANNOTATION] ?? '')).toEqual(['delivery-1']);
+    expect(JSON.parse(plan.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '')).toEqual({ approved: { keys: ['other'], at: 'x' } });
+
+    expect(planResume(plan.workflow, redrive, NOW)).toMatchObject({ outcome: 'nothing-parked' });
+    expect(planResume(playWorkflow({ position: 'wait-ready-for-qa' }), redrive, NOW)).toMatchObject({ outcome: 'nothing-parked' });
+  });
+
+  it('rex-push\'s reset drops every parked event (QA starts over)', () => {
+    const workflow = playWorkflow({ position: 'wait-ready-for-qa' });
+    workflow.metadata.annotations = { [PARKED_ANNOTATION]: JSON.stringify({ approved: { keys: ['early-approval'], at: 'x' } }) };
+    const plan = resumed(planResume(workflow, request(REX_PUSH, { nodeOptional: true, clearParked: true }), NOW));
+    expect(plan.workflow.metadata.annotations).not.toHaveProperty(PARKED_ANNOTATION);
+    const kept = resumed(planResume(workflow, request(LABELED_READY_FOR_QA), NOW));
+    expect(JSON.parse(kept.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '')).toEqual({ approved: { keys: ['early-approval'], at: 'x' } });
   });
 
   it('bounds the dedup record', () => {

@@ -1,0 +1,37 @@
+/**
+ * A `resource` EventSource on play workflows: every update of one reaches the Sensors, whose
+ * re-drive trigger calls POST /parked when the play enters a stage a parked event waits for.
+ */
+import { WORKFLOW_LABELS } from '../shared/declarations';
+import type { ManifestOptions } from './options';
+import { serviceAccountWithRole } from './service-account';
+
+export const PLAY_WORKFLOWS_EVENT_SOURCE = 'play-workflows';
+export const PLAY_WORKFLOWS_EVENT = 'workflows';
+
+export function playWorkflowsEventSource(options: ManifestOptions) {
+  const account = `${PLAY_WORKFLOWS_EVENT_SOURCE}-eventsource`;
+  return [
+    // The informer lists and watches play workflows (argo-events pkg/eventsources/sources/resource).
+    ...serviceAccountWithRole(account, options.namespace, [{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['get', 'list', 'watch'] }]),
+    {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'EventSource',
+      metadata: { name: PLAY_WORKFLOWS_EVENT_SOURCE, namespace: options.namespace, labels: { 'app.kubernetes.io/part-of': 'handoff' } },
+      spec: {
+        eventBusName: options.eventBusName,
+        template: { serviceAccountName: account },
+        resource: {
+          [PLAY_WORKFLOWS_EVENT]: {
+            namespace: options.namespace,
+            group: 'argoproj.io',
+            version: 'v1alpha1',
+            resource: 'workflows',
+            eventTypes: ['UPDATE'],
+            filter: { labels: [{ key: WORKFLOW_LABELS.type, operation: '==', value: WORKFLOW_LABELS.typeValue }] },
+          },
+        },
+      },
+    },
+  ];
+}
