@@ -24,6 +24,12 @@ async function allowed(user: string, namespace: string, access: Access): Promise
   return res.body.status.allowed;
 }
 
+/** The expectations the apiserver's authorizer disagrees with, as readable lines (none: RBAC is as declared). */
+async function mismatches(user: string, namespace: string, expectations: [Access, boolean][]): Promise<string[]> {
+  const seen = await Promise.all(expectations.map(async ([access]) => allowed(user, namespace, access)));
+  return expectations.filter(([, want], i) => seen[i] !== want).map(([a, want]) => `${a.verb} ${a.group}/${a.resource} in ${a.namespace}: want ${want ? 'allowed' : 'denied'}`);
+}
+
 describe('function RBAC (SubjectAccessReview against the real apiserver)', () => {
   beforeAll(async () => {
     const rest = kube();
@@ -65,9 +71,7 @@ describe('function RBAC (SubjectAccessReview against the real apiserver)', () =>
         [cr('get'), false],
         [{ verb: 'delete', group: 'agents.platform', resource: 'coderuns', namespace: 'default' }, false],
       ];
-      const seen = await Promise.all(expectations.map(async ([access]) => allowed(user, namespace, access)));
-      const mismatches = expectations.filter(([, want], i) => seen[i] !== want).map(([a, want]) => `${a.verb} ${a.group}/${a.resource} in ${a.namespace}: want ${want ? 'allowed' : 'denied'}`);
-      expect(mismatches).toEqual([]);
+      expect(await mismatches(user, namespace, expectations)).toEqual([]);
     });
   }
 
@@ -86,7 +90,6 @@ describe('function RBAC (SubjectAccessReview against the real apiserver)', () =>
       [wf('list', 'default'), false],
       [{ verb: 'get', group: '', resource: 'secrets', namespace }, false],
     ];
-    const seen = await Promise.all(expectations.map(async ([access]) => allowed(user, namespace, access)));
-    expect(expectations.filter(([, want], i) => seen[i] !== want).map(([a, want]) => `${a.verb} ${a.resource} in ${a.namespace}: want ${want ? 'allowed' : 'denied'}`)).toEqual([]);
+    expect(await mismatches(user, namespace, expectations)).toEqual([]);
   });
 });
