@@ -1,5 +1,9 @@
-/** One Sensor per function: filters from the declaration, an HTTP trigger that tells retryable answers apart. */
+/**
+ * One Sensor per function: filters from the declaration, an HTTP trigger that tells retryable answers
+ * apart, and, for a function that parks early events, a re-drive trigger fed by play workflow updates.
+ */
 import { WORKFLOW_LABELS, type FunctionDeclaration } from '../shared/declarations';
+import { REDRIVE_ROUTE } from '../shared/http/read-redrive';
 import { PARKED_ANNOTATION } from '../shared/kubernetes/workflow';
 import type { ManifestOptions } from './options';
 import { PLAY_WORKFLOWS_EVENT, PLAY_WORKFLOWS_EVENT_SOURCE } from './play-workflows-eventsource';
@@ -10,8 +14,6 @@ export const sensorName = (declaration: FunctionDeclaration) => `handoff-${decla
 /** Longer than a cold start plus the worst GitHub path (3 × 10 s attempts and backoff, see shared/github). */
 export const TRIGGER_TIMEOUT_SECONDS = 60;
 
-/** The path of the function's re-drive route under its URL. */
-export const REDRIVE_PATH = 'parked';
 export const redriveDependency = (declaration: FunctionDeclaration) => `${declaration.name}-parked`;
 
 const retried = (name: string) => ({
@@ -75,7 +77,7 @@ export function functionSensor(declaration: FunctionDeclaration, options: Manife
         name: `redrive-${declaration.name}`,
         conditions: parked,
         http: {
-          url: `${options.functionUrl(declaration.name).replace(/\/?$/, '/')}${REDRIVE_PATH}`,
+          url: `${options.functionUrl(declaration.name).replace(/\/$/, '')}${REDRIVE_ROUTE}`,
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           payload: [{ src: { dependencyName: parked, dataKey: 'body.metadata.name' }, dest: 'workflow' }],

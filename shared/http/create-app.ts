@@ -8,7 +8,7 @@ import type { Authenticate } from './authenticate';
 import { errorOutcome } from './error-outcome';
 import { OUTCOME_STATUS, isRetryable, type EventResponse } from './outcomes';
 import { readEvent } from './read-event';
-import { readRedrive } from './read-redrive';
+import { REDRIVE_ROUTE, readRedrive } from './read-redrive';
 
 export interface AppOptions {
   readonly functionName: string;
@@ -58,7 +58,7 @@ export function createApp(options: AppOptions): Hono {
 
   if (options.redrive) {
     const redrive = options.redrive;
-    app.post('/parked', bodyLimit({ maxSize: 4096, onError: (c) => reply(c, { outcome: 'payload-too-large', function: functionName, reason: 'a re-drive body is {"workflow": "<name>"}' }, Date.now()) }), async (c) => {
+    app.post(REDRIVE_ROUTE, bodyLimit({ maxSize: 4096, onError: (c) => reply(c, { outcome: 'payload-too-large', function: functionName, reason: 'a re-drive body is {"workflow": "<name>"}' }, Date.now()) }), async (c) => {
       const started = Date.now();
       let workflow: string | undefined;
       try {

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import type { Caller } from './authenticate';
 import { EventError } from './event-error';
 
+/** The route the function's Sensor calls to re-drive a parked event. */
+export const REDRIVE_ROUTE = '/parked';
+
 /** A Kubernetes object name (DNS-1123 subdomain). */
 const redriveBody = z.object({ workflow: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name') });
 
