@@ -51,7 +51,9 @@ const weird: fc.Arbitrary<Json | undefined> = fc.oneof(
 
 type Case =
   | { kind: 'payload'; fn: FunctionName; ownTask: boolean; mutations: [number, Json | undefined][]; envelope: 'sensor' | 'drop-headers' | 'event-mismatch' | 'array-delivery' | 'no-delivery' }
-  | { kind: 'raw'; fn: FunctionName; body: string; contentType: string };
+  | { kind: 'raw'; fn: FunctionName; body: string; contentType: string }
+  /** POST /parked, the re-drive route of the functions that park early events. */
+  | { kind: 'redrive'; fn: FunctionName; body: string };
 
 const functions = Object.keys(seeds) as FunctionName[];
 const caseArb: fc.Arbitrary<Case> = fc.oneof(
@@ -67,6 +69,16 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
     fn: fc.constantFrom(...functions),
     body: fc.oneof(fc.string(), fc.constantFrom('{', '[]', 'null', '{"headers":1}', '{"body":[]}', '{"headers":{},"body":{}}')),
     contentType: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'),
+  }) },
+  { weight: 1, arbitrary: fc.record({
+    kind: fc.constant('redrive' as const),
+    fn: fc.constantFrom(...functions.filter((fn) => fn !== 'rex-push')),
+    body: fc.oneof(
+      fc.string(),
+      fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value)),
+      (weird.filter((value) => value !== undefined) as fc.Arbitrary<Json>).map((workflow) => JSON.stringify({ workflow })),
+      fc.constantFrom('{"workflow":"play-fuzz-absent"}', '{"workflow":"Play"}', '{"workflow":""}'),
+    ),
   }) },
 );
 
@@ -94,10 +106,13 @@ describe('fuzzed payloads and envelopes against the running functions', () => {
 
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
-        const url = functionUrls[c.fn]!;
+        let url = functionUrls[c.fn]!;
         let body: string;
         let contentType = 'application/json';
-        if (c.kind === 'raw') {
+        if (c.kind === 'redrive') {
+          url = `${url}/parked`;
+          body = c.body;
+        } else if (c.kind === 'raw') {
           body = c.body;
           contentType = c.contentType;
         } else {
