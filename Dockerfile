@@ -1,6 +1,13 @@
 # One image for all four functions; each Knative Service picks its entry with
 # `args: ["dist/functions/<name>/index.js"]` (see docs/architecture.md, "One image").
-FROM node:20-bookworm-slim AS build
+#
+# Both bases are build arguments, so the image can also be built offline from locally made
+# bases: BUILD_IMAGE needs Node.js and npm; RUNTIME_IMAGE needs only Node.js at /nodejs/bin/node
+# (as the distroless nodejs images have it). Defaults: Node 24 LTS on Debian 12.
+ARG BUILD_IMAGE=node:24-bookworm-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12
+
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,11 +19,13 @@ RUN npm run build
 
 # The bundles are self-contained (esbuild inlines every dependency), so the runtime
 # image carries no node_modules.
-FROM gcr.io/distroless/nodejs20-debian12:nonroot
+FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY --from=build /src/dist ./dist
 ENV NODE_ENV=production PORT=8080
 EXPOSE 8080
-USER nonroot
+# Numeric (distroless's nonroot is 65532): the kubelet can verify runAsNonRoot only for a numeric
+# user, and needs no /etc/passwd entry. manifests/knative.ts IMAGE_USER must match.
+USER 65532:65532
 ENTRYPOINT ["/nodejs/bin/node"]
 CMD ["dist/functions/pr-opened/index.js"]

@@ -1,14 +1,16 @@
 // Finds the pinned upstream binaries (envtest-style first) or builds them with Go into
 // .cache/bin/<component>-<version>/, reusing Go's module and build caches.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { componentOfBinary, readComponents, repoRoot, toolsDir, type Component, type ComponentName } from './versions';
+import { componentOfBinary, packageOfBinary, readComponents, repoRoot, toolsDir, type Component, type ComponentName } from './versions';
 
 export const binCacheDir = process.env.HANDOFF_BIN_CACHE ?? join(repoRoot, '.cache', 'bin');
 
-export type BinaryName = 'kube-apiserver' | 'etcd' | 'workflow-controller' | 'argo' | 'argo-events' | 'nats-server';
-export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo'];
+/** Upstream commands, plus our test tools built against a pinned upstream module (`tools` in tools/versions.json). */
+export type BinaryName = 'kube-apiserver' | 'etcd' | 'workflow-controller' | 'argo' | 'argo-events' | 'nats-server' | 'validate-knative-services';
+export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo', 'validate-knative-services'];
 
 /** Arguments that print each binary's version, and how to read the version from the output. */
 // workflow-controller and argo-events have no version command: they are only taken from our cache.
@@ -19,9 +21,24 @@ const versionProbe: Partial<Record<BinaryName, string[]>> = {
   argo: ['version', '--short'],
 };
 
+/**
+ * Upstream binaries are keyed by the pinned version. Our own tools change with their source, so
+ * their cached name also carries a hash of the package's files and the wrapper's go.mod/go.sum.
+ */
 export function cachedBinaryPath(binary: BinaryName): string {
   const [name, component] = componentOfBinary(binary);
-  return join(binCacheDir, `${name}-${component.version}`, binary);
+  const ownTool = Object.hasOwn(component.binaries, binary) ? undefined : packageOfBinary(component, binary);
+  const file = ownTool ? `${binary}-${ownToolSourceHash(component.dir, ownTool)}` : binary;
+  return join(binCacheDir, `${name}-${component.version}`, file);
+}
+
+function ownToolSourceHash(dir: string, pkg: string): string {
+  const wrapper = join(toolsDir, dir);
+  const pkgDir = join(wrapper, pkg);
+  const files = [join(wrapper, 'go.mod'), join(wrapper, 'go.sum'), ...readdirSync(pkgDir).filter((file) => file.endsWith('.go')).sort().map((file) => join(pkgDir, file))];
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${file.slice(wrapper.length)}\0`).update(readFileSync(file)).update('\0');
+  return hash.digest('hex').slice(0, 12);
 }
 
 /** True when `<path> <version args>` mentions the pinned version (with or without the leading v). */
@@ -123,7 +140,7 @@ export async function buildBinary(binary: BinaryName, options: BuildOptions = {}
   mkdirSync(outDir, { recursive: true });
   const args = ['build', '-trimpath', '-ldflags', ldflags(component), '-o', `${target}.tmp`];
   args.push(...placeholderArgs(name, component, binary, outDir));
-  args.push(component.binaries[binary] ?? binary);
+  args.push(packageOfBinary(component, binary) ?? binary);
   options.onProgress?.(`building ${binary} ${component.version} (go ${args.join(' ')})`);
   const started = Date.now();
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
@@ -146,7 +163,7 @@ export async function buildBinary(binary: BinaryName, options: BuildOptions = {}
   if (code !== 0) throw new Error(`go build ${binary} failed`);
   renameSync(`${target}.tmp`, target);
   const record: BuildRecord = { binary, version: component.version, seconds: Math.round((Date.now() - started) / 1000), builtAt: new Date().toISOString() };
-  writeFileSync(join(outDir, `${binary}.build.json`), JSON.stringify(record, null, 2) + '\n');
+  writeFileSync(`${target}.build.json`, JSON.stringify(record, null, 2) + '\n');
   options.onProgress?.(`built ${binary} in ${record.seconds}s → ${target}`);
   return { path: target, record };
 }

@@ -43,7 +43,8 @@ export function syncGoMods(log: (line: string) => void): void {
     }
     const file = join(toolsDir, component.dir, 'go.mod');
     writeFileSync(file, render(component.dir, component, upstream, extra));
-    if (Object.keys(component.binaries).length > 0) {
+    // Our own tools (component.tools) import upstream packages, so their requires come from tidy too.
+    if (Object.keys(component.binaries).length > 0 || Object.keys(component.tools ?? {}).length > 0) {
       const tidy = spawnSync('go', ['mod', 'tidy'], { cwd: join(toolsDir, component.dir), encoding: 'utf8' });
       if (tidy.status !== 0) throw new Error(`go mod tidy in tools/${component.dir}: ${tidy.stderr}`);
     } else if (!existsSync(join(toolsDir, component.dir, 'go.sum'))) {

@@ -11,8 +11,10 @@ export interface Component {
   version: string;
   /** Wrapper module folder under tools/. */
   dir: string;
-  /** Binary name → Go package built from the wrapper module. */
+  /** Binary name → Go package of the upstream module, built from the wrapper module. */
   binaries: Record<string, string>;
+  /** Binary name → package of the wrapper module itself (`./cmd/...`): a test tool of ours built against the pinned upstream. */
+  tools?: Record<string, string>;
 }
 
 export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -23,10 +25,16 @@ export function readComponents(): Record<ComponentName, Component> {
   return raw.components;
 }
 
+/** The Go package a binary is built from: an upstream command or one of our tools. */
+export function packageOfBinary(component: Component, binary: string): string | undefined {
+  if (Object.hasOwn(component.binaries, binary)) return component.binaries[binary];
+  return component.tools && Object.hasOwn(component.tools, binary) ? component.tools[binary] : undefined;
+}
+
 /** The component that builds a given binary name. */
 export function componentOfBinary(binary: string): [ComponentName, Component] {
   for (const [name, component] of Object.entries(readComponents()) as [ComponentName, Component][]) {
-    if (binary in component.binaries) return [name, component];
+    if (packageOfBinary(component, binary)) return [name, component];
   }
   throw new Error(`no component in tools/versions.json builds ${binary}`);
 }

@@ -26,6 +26,11 @@ export interface Config {
   readonly logLevel: string;
 }
 
+/** Where Kubernetes mounts the Pod's namespace, next to its ServiceAccount token. */
+export const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 /** A configuration the function refuses to start with. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -58,7 +63,7 @@ const positiveInt = (fallback: number) =>
 
 const EnvSchema = z.object({
   PORT: positiveInt(8080),
-  NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('argo'),
+  NAMESPACE: z.string().regex(NAMESPACE_NAME, 'must be a namespace name').optional(),
   TRIGGER_TOKENS: z.string().optional(),
   TRIGGER_TOKENS_FILE: z.string().optional(),
   GITHUB_WEBHOOK_SECRETS: z.string().optional(),
@@ -88,8 +93,24 @@ function readSecretFile(path: string, variable: string): string {
   }
 }
 
-/** Reads and checks the environment; throws ConfigError with an actionable message. */
-export function loadConfig(env: Env = process.env): Config {
+/** NAMESPACE unset: the Pod's own namespace when running in a cluster, else `argo`. */
+function podNamespace(file: string): string {
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'argo';
+    throw new ConfigError(`NAMESPACE is unset and ${file} cannot be read: ${(error as Error).message}`);
+  }
+  if (!NAMESPACE_NAME.test(content)) throw new ConfigError(`NAMESPACE is unset and ${file} does not hold a namespace name`);
+  return content;
+}
+
+/**
+ * Reads and checks the environment; throws ConfigError with an actionable message.
+ * `namespaceFile` is where NAMESPACE comes from when unset (tests point it elsewhere).
+ */
+export function loadConfig(env: Env = process.env, namespaceFile: string = SERVICE_ACCOUNT_NAMESPACE_FILE): Config {
   const parsed = EnvSchema.safeParse(
     Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== '')),
   );
@@ -131,7 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   return {
     port: e.PORT,
-    namespace: e.NAMESPACE,
+    namespace: e.NAMESPACE ?? podNamespace(namespaceFile),
     triggerTokens,
     webhookSecrets,
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,

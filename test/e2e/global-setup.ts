@@ -10,7 +10,7 @@ import { repoRoot } from '../../harness/versions';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: StackInfo & { events: boolean; argo: string; argoEvents: string };
+    stack: StackInfo & { events: boolean; argo: string; argoEvents: string; validateKnativeServices: string };
   }
 }
 
@@ -32,7 +32,7 @@ export async function setup(project: TestProject): Promise<void> {
     log,
   });
   const { rest: _rest, fakeGitHub: _fake, startSensor: _startSensor, stop: _stop, ...info } = stack;
-  project.provide('stack', { ...info, events, argo: binaries.argo, argoEvents: binaries['argo-events'] });
+  project.provide('stack', { ...info, events, argo: binaries.argo, argoEvents: binaries['argo-events'], validateKnativeServices: binaries['validate-knative-services'] });
 }
 
 export async function teardown(): Promise<void> {

@@ -1,5 +1,7 @@
-// Our manifests against the real tools: argo lint, argo-events lint, server-side dry-run of the
-// Knative Services against the real Knative CRDs, and the deploy command against the real apiserver.
+// Our manifests against the real tools: argo lint, argo-events lint, Knative Serving's own
+// defaulting and validation (validate-knative-services, built from the pinned knative.dev/serving),
+// server-side dry-run of the Knative Services against the real Knative CRDs, and the deploy command
+// against the real apiserver.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +16,24 @@ const yamlFiles = (dir: string): string[] =>
 
 const workflowFiles = yamlFiles(join(repoRoot, 'argo', 'workflows'));
 const eventFiles = yamlFiles(join(repoRoot, 'argo', 'events')).filter((f) => readYamlObjects(f).some((o) => o.kind === 'Sensor' || o.kind === 'EventSource'));
-const knativeServices = yamlFiles(join(repoRoot, 'knative')).flatMap(readYamlObjects).filter((o) => o.kind === 'Service' && o.apiVersion.startsWith('serving.knative.dev/'));
+const knativeFiles = yamlFiles(join(repoRoot, 'knative'));
+const knativeServices = knativeFiles.flatMap(readYamlObjects).filter((o) => o.kind === 'Service' && o.apiVersion.startsWith('serving.knative.dev/'));
+const oldServiceFixture = join(repoRoot, 'test', 'fixtures', 'knative', 'rex-push.before-issue-10.yaml');
+
+interface KnativeDiagnostic {
+  text: string;
+  paths: string[];
+}
+interface KnativeVerdicts {
+  objects: { file: string; kind: string; name: string; errors: KnativeDiagnostic[]; warnings: KnativeDiagnostic[] }[];
+  errors: number;
+  warnings: number;
+}
+
+function knativeWebhook(files: string[]) {
+  const out = spawnSync(stack().validateKnativeServices, files, { encoding: 'utf8' });
+  return { status: out.status, stderr: out.stderr, verdicts: JSON.parse(out.stdout) as KnativeVerdicts };
+}
 
 describe('upstream linters on the committed manifests', () => {
   it.skipIf(workflowFiles.length === 0)('argo lint --offline is clean', () => {
@@ -25,6 +44,25 @@ describe('upstream linters on the committed manifests', () => {
   it.skipIf(eventFiles.length === 0)('argo-events lint is clean', () => {
     const out = spawnSync(stack().argoEvents, ['lint', ...eventFiles], { encoding: 'utf8' });
     expect(out.status, `${out.stdout}${out.stderr}`).toBe(0);
+  });
+});
+
+describe("Knative Serving's own defaulting and validation (as its webhook on create, default feature flags)", () => {
+  it.skipIf(knativeServices.length === 0)('accepts every Service in knative/ with no error and no warning', () => {
+    const { status, stderr, verdicts } = knativeWebhook(knativeFiles);
+    expect(verdicts.objects.map((o) => o.name).sort()).toEqual(knativeServices.map((s) => s.metadata.name).sort());
+    expect(verdicts, stderr).toMatchObject({ errors: 0, warnings: 0 });
+    expect(status).toBe(0);
+  });
+
+  it('rejects a Service as generated before issue 10 (fieldRef error, seccompProfile warning)', () => {
+    const { status, verdicts } = knativeWebhook([oldServiceFixture]);
+    expect(status).toBe(1);
+    const [object] = verdicts.objects;
+    expect(object?.errors.map((e) => e.text)).toEqual(['must not set the field(s): spec.template.spec.containers[0].env[0].valueFrom.fieldRef']);
+    expect(object?.warnings.map((w) => w.text)).toEqual([
+      'Kubernetes default value is insecure, Knative may default this to secure in a future release: spec.template.spec.containers[0].securityContext.seccompProfile',
+    ]);
   });
 });
 

@@ -52,6 +52,15 @@ describe('upstream schema validation', () => {
     }
   });
 
+  it('Knative Services need no Knative feature flag and leave no insecure default (full check: validate-knative-services in e2e)', () => {
+    for (const service of buildManifests({ namespace: 'team-a' }).flatMap((file) => file.objects as any[]).filter((o) => o.kind === 'Service')) {
+      const [container] = service.spec.template.spec.containers;
+      expect(container.env.find((e: any) => e.name === 'NAMESPACE')).toEqual({ name: 'NAMESPACE', value: 'team-a' });
+      expect(JSON.stringify(service)).not.toContain('fieldRef');
+      expect(container.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+    }
+  });
+
   it('Knative Services scale to zero, stay cluster-local and probe /healthz and /readyz', () => {
     for (const service of objects('coderun').filter((o) => o.kind === 'Service')) {
       expect(service.metadata.labels['networking.knative.dev/visibility']).toBe('cluster-local');

@@ -17,7 +17,7 @@ describe('loadConfig', () => {
   });
 
   it('applies the documented defaults', () => {
-    const config = loadConfig({ TRIGGER_TOKENS: 'a' });
+    const config = loadConfig({ TRIGGER_TOKENS: 'a' }, '/nonexistent/serviceaccount/namespace');
     expect(config).toMatchObject({
       port: 8080,
       namespace: 'argo',
@@ -26,6 +26,18 @@ describe('loadConfig', () => {
       correlation: 'strict',
       logins: { rex: ['5DLabs-Rex[bot]'], cleo: ['5DLabs-Cleo[bot]'], tess: ['5DLabs-Tess[bot]'] },
     });
+  });
+
+  it('takes the namespace from NAMESPACE, else from the ServiceAccount mount, else argo', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handoff-config-'));
+    const file = join(dir, 'namespace');
+    writeFileSync(file, 'team-a\n');
+    expect(loadConfig({ TRIGGER_TOKENS: 'a' }, file).namespace).toBe('team-a');
+    expect(loadConfig({ TRIGGER_TOKENS: 'a', NAMESPACE: 'team-b' }, file).namespace).toBe('team-b');
+    expect(loadConfig({ TRIGGER_TOKENS: 'a' }, join(dir, 'absent')).namespace).toBe('argo');
+    writeFileSync(file, 'Not_A_Namespace');
+    expect(() => loadConfig({ TRIGGER_TOKENS: 'a' }, file)).toThrow(/NAMESPACE is unset and .* does not hold a namespace name/);
+    expect(() => loadConfig({ TRIGGER_TOKENS: 'a' }, dir)).toThrow(/NAMESPACE is unset and .* cannot be read/);
   });
 
   it('reads several tokens from the variable and the file, stripping a Bearer prefix', () => {

@@ -1,6 +1,6 @@
 // tools/versions.json is the one place that pins the upstream Go components: every wrapper
 // go.mod must require exactly that version, and the Kubernetes staging replaces must match it.
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stagingReplaces } from '../../harness/sync-go-mods';
@@ -27,6 +27,17 @@ describe('tools/versions.json', () => {
   it.each(components)('%s builds only packages of its own module', (_name, component) => {
     for (const pkg of Object.values(component.binaries)) expect(pkg.startsWith(component.module)).toBe(true);
     for (const pkg of Object.values(component.binaries)) expect(goMod(component.dir)).toContain(`tool ${pkg}`);
+  });
+
+  const ownTools = components.flatMap(([, component]) => Object.entries(component.tools ?? {}).map(([binary, pkg]) => [binary, component.dir, pkg] as const));
+
+  it.each(ownTools)('our tool %s is a main package of the tools/%s wrapper module, not an upstream one', (_binary, dir, pkg) => {
+    expect(pkg).toMatch(/^\.\/cmd\/[\w-]+$/);
+    const pkgDir = join(toolsDir, dir, pkg);
+    expect(existsSync(pkgDir)).toBe(true);
+    const sources = readdirSync(pkgDir).filter((file) => file.endsWith('.go'));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const file of sources) expect(readFileSync(join(pkgDir, file), 'utf8')).toMatch(/^package main$/m);
   });
 
   it('pins every Kubernetes staging module to the v0 tag of the pinned k8s.io/kubernetes', () => {
