@@ -30,3 +30,7 @@ npm run binaries
 echo "e2e: binaries ready in $(( $(date +%s) - start ))s"
 
 npm run test:e2e
+
+# npm start's lifetime: every ending (Ctrl-C, SIGHUP, SIGTERM, a dead pipe, npm or the start
+# process killed) stops the whole stack; about 3 minutes (each case starts the stack once).
+npm run test:lifetime

@@ -1,7 +1,9 @@
 // Spawns every stack process in its own process group with its log in one folder, and stops
-// them all (SIGTERM to the group, then SIGKILL) so nothing is left behind.
+// them all (SIGTERM to the group, then SIGKILL) so nothing is left behind. Each process is also
+// tied to the life of this one: setpriv --pdeathsig makes the kernel SIGKILL it when the process
+// that spawned it dies, however it dies (kill -9, a crash), before it can run stop().
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ManagedProcess {
@@ -29,10 +31,26 @@ export interface SpawnOptions {
   netns?: string;
 }
 
+/** util-linux's setpriv (Debian package util-linux), which sets PR_SET_PDEATHSIG and execs the command. */
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * The command line that runs `command`: in its network namespace if asked (`ip netns exec` execs
+ * without forking), behind setpriv so the kernel kills it when its parent dies. The death signal
+ * survives execve (prctl(2) PR_SET_PDEATHSIG: cleared only for set-user-ID binaries and children
+ * of fork), so it reaches the final program. libuv spawns from the main thread, whose death is
+ * the one that counts.
+ */
+export function commandLine(options: Pick<SpawnOptions, 'command' | 'args' | 'netns'>, setpriv = existsSync(SETPRIV)): [string, string[]] {
+  const inNetns = options.netns ? ['ip', 'netns', 'exec', options.netns, options.command, ...options.args] : [options.command, ...options.args];
+  const line = setpriv ? [SETPRIV, '--pdeathsig', 'KILL', '--', ...inNetns] : inNetns;
+  return [line[0]!, line.slice(1)];
+}
+
 export function spawnManaged(options: SpawnOptions): ManagedProcess {
   const logFile = join(options.logDir, `${options.name}.log`);
   const fd = openSync(logFile, 'a');
-  const [command, args] = options.netns ? ['ip', ['netns', 'exec', options.netns, options.command, ...options.args]] : [options.command, options.args];
+  const [command, args] = commandLine(options);
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${options.name} (${options.command})`);

@@ -1,6 +1,7 @@
 // npm start: with a reachable cluster (KUBECONFIG, ~/.kube/config or in-cluster) serve the four
 // functions against it; with none, start the whole local stack (building the pinned binaries on
-// the first run) and print where to send events. Ctrl-C stops everything.
+// the first run) and print where to send events. Ctrl-C, a closed terminal, a dead pipe, a crash
+// or a killed launcher stops everything (harness/lifetime.ts).
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -10,8 +11,14 @@ import { startStack, writeStackInfo, type Stack } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
 import { startFakeGitHub } from '../harness/fake-github';
 import { manifestsAvailable } from '../harness/manifests';
+import { safeLine, stopWhenStartEnds } from '../harness/lifetime';
 
-const log = (line: string) => console.log(`[start] ${line}`);
+const print = safeLine();
+const log = (line: string) => print(`[start] ${line}`);
+
+/** What to stop when `npm start` ends; grows as things start. Before the stack is up, the children die with us (pdeathsig). */
+let stopAll = async (): Promise<void> => {};
+stopWhenStartEnds({ stop: () => stopAll(), log });
 
 async function reachableCluster(): Promise<string | undefined> {
   const inCluster = !!process.env.KUBERNETES_SERVICE_HOST;
@@ -26,18 +33,6 @@ async function reachableCluster(): Promise<string | undefined> {
   } catch (error) {
     log(`cluster from ${inCluster ? 'in-cluster config' : file} is not reachable (${String(error)}); starting the local stack instead`);
     return undefined;
-  }
-}
-
-function waitForSignal(stop: () => Promise<void>): void {
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (stopping) return;
-      stopping = true;
-      log('stopping…');
-      void stop().then(() => process.exit(0));
-    });
   }
 }
 
@@ -63,10 +58,10 @@ if (cluster) {
   });
   log(`serving the functions against ${cluster}`);
   for (const f of functions) log(`  ${f.name}: ${f.url}  (log ${f.process.logFile})`);
-  waitForSignal(async () => {
+  stopAll = async () => {
     for (const f of functions) await f.process.stop();
     await fakeGitHub?.close();
-  });
+  };
 } else {
   log('no reachable cluster: starting the local control plane (etcd, kube-apiserver, workflow-controller, NATS, Argo Events, functions)');
   const started = Date.now();
@@ -76,13 +71,13 @@ if (cluster) {
     if (!events) log('manifests/index.ts (the manifest generator) is missing: starting without NATS, the EventSource and the Sensors');
     stack = await startStack({ log, events });
   } catch (error) {
-    console.error(`[start] failed: ${error instanceof Error ? error.message : String(error)}\n[start] logs: ${logDir}`);
+    safeLine(process.stderr)(`[start] failed: ${error instanceof Error ? error.message : String(error)}\n[start] logs: ${logDir}`);
     process.exit(1);
   }
   const infoFile = join(repoRoot, '.handoff', 'stack.json');
   writeStackInfo(infoFile, stack);
   log(`ready in ${Math.round((Date.now() - started) / 1000)} s`);
-  console.log(`
+  print(`
   KUBECONFIG=${stack.kubeconfig}
   API server:    ${stack.server}
   EventSource:   ${stack.eventSourceUrl ?? '(not started)'}   (GitHub webhooks, signed with the secret in ${infoFile})
@@ -94,8 +89,8 @@ if (cluster) {
   Scenarios: pr-opened, ready-for-qa, approved, rex-push, or a payload.json file.
   Ctrl-C stops everything.
 `);
-  waitForSignal(async () => {
+  stopAll = async () => {
     await stack.stop();
     rmSync(infoFile, { force: true });
-  });
+  };
 }
