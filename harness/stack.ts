@@ -143,7 +143,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const controlToken = randomBytes(20).toString('hex');
     const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, controlToken, controlUrl: '', functionUrls: {}, rest, stop };
     const startControl = async () => {
-      control = await startControlServer({ token: controlToken, processes, fakeGitHub });
+      control = await startControlServer({
+        token: controlToken,
+        processes,
+        fakeGitHub,
+        startSensor: events ? (sensor, extra) => (info.startSensor ? info.startSensor(sensor, extra) : Promise.reject(new Error('the Sensors are not up yet'))) : undefined,
+      });
       info.controlUrl = control.url;
       log(`fault-injection control at ${control.url}`);
     };

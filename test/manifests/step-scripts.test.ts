@@ -4,7 +4,7 @@
  * one argument, the label follows the documented rule, and invalid input is refused.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,19 +16,18 @@ const templates = buildManifests().flatMap((file) => file.objects as any[]).filt
 const container = (name: string) => templates.find((t) => t.metadata.name === name).spec.templates[0].container;
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-let dir: string;
-let marker: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'handoff-steps-'));
-  marker = join(dir, 'ran');
-  // A kubectl that records its argv (NUL-separated, one \x01 per call) and does nothing else.
-  writeFileSync(join(dir, 'kubectl'), `#!/bin/sh\nprintf '%s\\0' "$@" >> "${join(dir, 'kubectl.log')}"\nprintf '\\001\\0' >> "${join(dir, 'kubectl.log')}"\n`);
-  chmodSync(join(dir, 'kubectl'), 0o755);
-});
+const dir = mkdtempSync(join(tmpdir(), 'handoff-steps-'));
+/** Created only if hostile text runs a command. */
+const marker = join(dir, 'ran');
+const kubectlLog = join(dir, 'kubectl.log');
+// A kubectl that records its argv (NUL-separated, one \x01 per call) and does nothing else.
+writeFileSync(join(dir, 'kubectl'), `#!/bin/sh\nprintf '%s\\0' "$@" >> "${kubectlLog}"\nprintf '\\001\\0' >> "${kubectlLog}"\n`);
+chmodSync(join(dir, 'kubectl'), 0o755);
+beforeEach(() => rmSync(kubectlLog, { force: true }));
 afterEach(() => expect(existsSync(marker), 'hostile text ran a command').toBe(false));
 
 const kubectlCalls = (): string[][] => {
-  const log = join(dir, 'kubectl.log');
+  const log = kubectlLog;
   if (!existsSync(log)) return [];
   const calls: string[][] = [[]];
   for (const part of readFileSync(log, 'utf8').split('\0').slice(0, -1)) part === '\u0001' ? calls.push([]) : calls[calls.length - 1]!.push(part);
