@@ -4,7 +4,7 @@
 // their spec is what would run. Hostile text may appear only as a base64 env value or, for the
 // play's human-set parameters, JSON-encoded inside the CodeRun manifest that parses to exactly the
 // expected fields. docs/security.md ("Untrusted text").
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildManifests } from '../../manifests/index';
 import { PLATFORM_PARAMETERS } from '../../manifests/platform-sensors';
@@ -22,8 +22,12 @@ type Parameters = Record<string, string>;
 
 /** Hostile texts long enough not to occur by chance in a Pod spec. */
 const DISTINCTIVE = HOSTILE_TEXTS.filter((text) => text.length >= 8 && !/^feature[-/]a$/.test(text));
-/** Raw values a human could give the non-text parameters. */
-const RAW = { pr: '1;{{workflow.parameters.owner}}', issue: '{{=1+}}', agent: "{{=sprig.upper('a')}}", includeComments: '{{workflow.name}}' };
+/**
+ * Raw values a human could give the non-text parameters. (A value with a broken expression such as
+ * `{{=1+}}` stops the whole workflow before any Pod: the controller evaluates tags in parameter
+ * values when it sets the workflow up, "Unable to set ExecWorkflow".)
+ */
+const RAW = { pr: '1;{{workflow.parameters.owner}}', issue: '{{workflow.parameters.nope}}', agent: "{{=sprig.upper('a')}}", includeComments: '{{workflow.name}}' };
 
 /** No hostile text, decoded or raw, anywhere in what the Pod runs or carries. */
 function expectNoHostileText(pod: Pod, extra: readonly string[] = []) {
@@ -34,19 +38,34 @@ function expectNoHostileText(pod: Pod, extra: readonly string[] = []) {
   }
 }
 
-const envOf = (pod: Pod, container = 'main') => Object.fromEntries((pod.spec.containers.find((c) => c.name === container)?.env ?? []).map((e) => [e.name, e.value]));
+/** A container's env (an empty value is omitted from the stored object: it reads as ''). */
+const envOf = (pod: Pod, container = 'main') => Object.fromEntries((pod.spec.containers.find((c) => c.name === container)?.env ?? []).map((e) => [e.name, e.value ?? '']));
 const argvOf = (pod: Pod, container = 'main') => {
   const c = pod.spec.containers.find((x) => x.name === container)!;
   return [...(c.command ?? []), ...(c.args ?? [])];
 };
 
+/** Workflows to delete after each test: they never finish without a kubelet and would hold their semaphore. */
+const created: string[] = [];
+afterEach(async () => {
+  for (const name of created.splice(0)) await kube().call('DELETE', `/apis/argoproj.io/v1alpha1/namespaces/${stack().namespace}/workflows/${name}`);
+});
+
 async function submit(template: string, parameters: Parameters): Promise<string> {
-  return createWorkflow(kube(), stack().namespace, {
+  const name = await createWorkflow(kube(), stack().namespace, {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
     metadata: { generateName: `inj-${template}-` },
     spec: { workflowTemplateRef: { name: template }, arguments: { parameters: Object.entries(parameters).map(([name, value]) => ({ name, value })) } },
   });
+  created.push(name);
+  return name;
+}
+
+/** The owner reference the controller adds to a resource manifest (`setOwnerReference: true`). */
+async function ownerReference(workflow: string) {
+  const res = await kube().call<{ metadata: { uid: string } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${stack().namespace}/workflows/${workflow}`);
+  return [{ apiVersion: 'argoproj.io/v1alpha1', blockOwnerDeletion: true, controller: true, kind: 'Workflow', name: workflow, uid: res.body.metadata.uid }];
 }
 
 /** The CodeRun manifest argoexec would apply, parsed as YAML. */
@@ -73,12 +92,12 @@ const fromSensor: Parameters = {
 /** As a person submitting the template by hand might: hostile text also in the non-text parameters, and in owner/repo. */
 const byHand: Parameters = { ...fromSensor, ...RAW, owner: b64('$(id)'), repo: b64('{{workflow.name}}'), branch: b64('{{workflow.parameters.owner}}') };
 
-function expectedCodeRun(workflow: string, parameters: Parameters, agent: string) {
+async function expectedCodeRun(workflow: string, parameters: Parameters, agent: string) {
   const sensorLike = parameters === fromSensor;
   return {
     apiVersion: 'agents.platform/v1',
     kind: 'CodeRun',
-    metadata: { generateName: `${agent}-${workflow}-`, labels: { agent, 'pr-number': sensorLike ? '42' : '', 'workflow-name': workflow } },
+    metadata: { generateName: `${agent}-${workflow}-`, labels: { agent, 'pr-number': sensorLike ? '42' : '', 'workflow-name': workflow }, ownerReferences: await ownerReference(workflow) },
     spec: {
       service: sensorLike ? 'Hello-World' : '',
       repositoryUrl: sensorLike ? 'https://github.com/Codertocat/Hello-World' : '',
@@ -124,7 +143,7 @@ describe.each([
   ])('%s: the CodeRun manifest parses to exactly the expected fields', async (template, agent) => {
     const name = await submit(template, parameters);
     const pod = await firstPod(kube(), stack().namespace, name);
-    expect(await codeRunManifest(pod)).toEqual(expectedCodeRun(name, parameters, agent));
+    expect(await codeRunManifest(pod)).toEqual(await expectedCodeRun(name, parameters, agent));
     expectNoHostileText(pod, rawValues);
   });
 });
@@ -152,7 +171,7 @@ describe('the play template with hostile human-set parameters', () => {
     expect(await codeRunManifest(pod)).toEqual({
       apiVersion: 'agents.platform/v1',
       kind: 'CodeRun',
-      metadata: { generateName: `${name}-rex-`, labels: { 'task-id': '77', 'github-app': '5DLabs-Rex', 'workflow-name': name } },
+      metadata: { generateName: `${name}-rex-`, labels: { 'task-id': '77', 'github-app': '5DLabs-Rex', 'workflow-name': name }, ownerReferences: await ownerReference(name) },
       spec: {
         taskId: 77,
         service: values.service,
@@ -228,6 +247,7 @@ describe.skipIf(!stack().eventSourceUrl)('platform Sensors on the real EventSour
     const delivered = await deliverWebhook({ url: eventSourceUrl!, event, payload, secret: webhookSecret });
     expect(delivered.status).toBe(200);
     const workflow = await eventually(`a Workflow from ${sensor}`, async () => (await list()).find((w) => !before.has(w.metadata.name)), 120_000);
+    created.push(workflow.metadata.name);
     const given = Object.fromEntries(workflow.spec.arguments.parameters.map((p) => [p.name, p.value]));
     expect(Object.keys(given)).toEqual([...PLATFORM_PARAMETERS]);
     const expected = expectedParameters(sensor, payload);
