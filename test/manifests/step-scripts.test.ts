@@ -4,7 +4,7 @@
  * one argument, the label follows the documented rule, and invalid input is refused.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,16 +34,34 @@ const kubectlCalls = (): string[][] => {
   return calls.slice(0, -1);
 };
 
+/**
+ * The tools the images provide: the host's (Debian: dash, GNU coreutils, as bitnami/kubectl) or,
+ * when installed, only busybox applets (as alpine, which pr-validation runs on).
+ */
+const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((path) => existsSync(path));
+const busyboxDir = join(dir, 'busybox');
+if (busybox) {
+  mkdirSync(busyboxDir);
+  for (const applet of ['sh', 'base64', 'tr', 'sed', 'cut', 'sha256sum', 'printf', 'cat']) symlinkSync(busybox, join(busyboxDir, applet));
+}
+const toolchains: [string, string][] = [['host tools', process.env.PATH!], ...(busybox ? [['busybox only', busyboxDir] as [string, string]] : [])];
+let toolPath: string = process.env.PATH!;
+
 /** Runs a template's container as the kubelet would (command + env), with the env values the controller resolves. */
 function runStep(name: string, values: { owner: string; repo: string; branch: string; pr?: string }) {
   const { command, env } = container(name);
   const resolved: Record<string, string> = { OWNER_B64: b64(values.owner), REPO_B64: b64(values.repo), BRANCH_B64: b64(values.branch), PR_NUMBER: values.pr ?? '7' };
   expect(env.map((e: any) => e.name).sort()).toEqual(Object.keys(resolved).sort());
-  return spawnSync(command[0], command.slice(1), { env: { PATH: `${dir}:${process.env.PATH}`, ...resolved }, encoding: 'utf8' });
+  return spawnSync(command[0], command.slice(1), { env: { PATH: `${dir}:${toolPath}`, ...resolved }, encoding: 'utf8' });
 }
 
 const withMarker = (text: string) => text.replaceAll('evil.example|sh', `evil.example|sh;touch ${marker}`);
 const branches = [...HOSTILE_TEXTS.map(withMarker), `task-3-$(touch ${marker})`, `task-3-\`touch ${marker}\``, `x";touch ${marker};"`];
+
+describe.each(toolchains)('with %s', (_toolchain, path) => {
+beforeEach(() => {
+  toolPath = path;
+});
 
 describe('orchestrator-resume-close', () => {
   it.each(branches.map((b) => [b.slice(0, 50), b]))('branch %j: labelled by the rule, annotated exactly, nothing runs', (_shown, branch) => {
@@ -77,7 +95,7 @@ describe('orchestrator-resume-close', () => {
 
   it('refuses a value that is not base64', () => {
     const { command } = container('orchestrator-resume-close');
-    const out = spawnSync(command[0], command.slice(1), { env: { PATH: `${dir}:${process.env.PATH}`, OWNER_B64: b64('o'), REPO_B64: b64('r'), BRANCH_B64: '$(id)', PR_NUMBER: '' }, encoding: 'utf8' });
+    const out = spawnSync(command[0], command.slice(1), { env: { PATH: `${dir}:${toolPath}`, OWNER_B64: b64('o'), REPO_B64: b64('r'), BRANCH_B64: '$(id)', PR_NUMBER: '' }, encoding: 'utf8' });
     expect(out.status).toBe(2);
     expect(out.stderr).toContain('BRANCH_B64 is not base64');
     expect(kubectlCalls()).toEqual([]);
@@ -102,4 +120,5 @@ describe('pr-validation', () => {
     const out = runStep('pr-validation', { owner: 'o', repo: 'r', branch: 'task-1-x', pr: '1;id' });
     expect(out.stdout.split('\n')[0]).toBe('validating o/r# on branch task-1-x');
   });
+});
 });
