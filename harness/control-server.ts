@@ -6,9 +6,11 @@
 //   POST /processes/<name>/restart          SIGTERM, then start (a rolling restart)
 //   GET  /github/requests                   every request the fake GitHub got
 //   PUT  /github/mode {"mode": "..."}       ok | error500 | secondary-rate-limit | stall-label-removal
+//   POST /sensors {"sensor": {...}, "kubeApi": true}  runs one more Sensor on the stack's bus (once per name)
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fakeGitHubModes, type FakeGitHub, type FakeGitHubMode } from './fake-github';
+import type { KubeObject } from './kube-rest';
 
 export interface ControllableProcesses {
   list(): { name: string; pid: number; running: boolean }[];
@@ -21,6 +23,8 @@ export interface ControlServerOptions {
   token: string;
   processes: ControllableProcesses;
   fakeGitHub?: FakeGitHub;
+  /** Starts one more Sensor (stack.startSensor); absent when the stack runs without Argo Events. */
+  startSensor?: (sensor: KubeObject, options: { kubeApi: boolean }) => Promise<unknown>;
 }
 
 export interface ControlServer {
@@ -40,8 +44,18 @@ function authorized(req: IncomingMessage, token: string): boolean {
 }
 
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
+  const startedSensors = new Map<string, Promise<unknown>>();
   const route = async (method: string, path: string, body: string): Promise<[number, unknown]> => {
     if (method === 'GET' && path === '/processes') return [200, options.processes.list()];
+    if (method === 'POST' && path === '/sensors') {
+      if (!options.startSensor) return [404, { error: 'this stack runs without Argo Events' }];
+      const { sensor, kubeApi } = JSON.parse(body || '{}') as { sensor?: KubeObject; kubeApi?: boolean };
+      if (sensor?.kind !== 'Sensor' || !sensor.metadata?.name) return [400, { error: 'body must be {"sensor": <a Sensor object>, "kubeApi"?: boolean}' }];
+      const name = sensor.metadata.name;
+      if (!startedSensors.has(name)) startedSensors.set(name, options.startSensor(sensor, { kubeApi: kubeApi === true }));
+      await startedSensors.get(name);
+      return [200, { sensor: name }];
+    }
     const action = /^\/processes\/([\w.-]+)\/(kill|start|restart)$/.exec(path);
     if (method === 'POST' && action) {
       const [, name = '', verb = ''] = action;

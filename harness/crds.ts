@@ -1,6 +1,6 @@
 // CustomResourceDefinitions read from the pinned Go modules in the module cache (nothing copied
-// into the repo), plus our own CodeRun CRD, applied server-side and awaited until Established.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// into the repo), plus a test copy of the agent platform's CodeRun CRD, applied server-side and awaited until Established.
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { moduleDir } from './binaries';
@@ -24,12 +24,15 @@ export function readYamlObjects(file: string): KubeObject[] {
     .filter((o): o is KubeObject => !!o && typeof o === 'object' && 'kind' in o);
 }
 
+/** The agent platform owns the CodeRun CRD; the stack applies this test copy. */
+export const CODERUN_CRD_FIXTURE = 'test/fixtures/crds/coderun.yaml';
+
 export interface CrdSource {
   source: string;
   files: string[];
 }
 
-/** CRD files: Argo Workflows (minimal), Argo Events, Knative Serving core, and argo/crds/coderun.yaml when present. */
+/** CRD files: Argo Workflows (minimal), Argo Events, Knative Serving core, and the test copy of the agent platform's CodeRun CRD. */
 export function crdSources(): CrdSource[] {
   const sources: CrdSource[] = [];
   for (const [name, component] of Object.entries(readComponents())) {
@@ -38,8 +41,7 @@ export function crdSources(): CrdSource[] {
     const root = moduleDir(component.module, component.version);
     sources.push({ source: `${name} ${component.version}`, files: patterns.flatMap((p) => glob(root, p)) });
   }
-  const coderun = join(repoRoot, 'argo', 'crds', 'coderun.yaml');
-  if (existsSync(coderun)) sources.push({ source: 'argo/crds/coderun.yaml', files: [coderun] });
+  sources.push({ source: CODERUN_CRD_FIXTURE, files: [join(repoRoot, CODERUN_CRD_FIXTURE)] });
   return sources;
 }
 

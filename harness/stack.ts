@@ -8,7 +8,6 @@ import type { FunctionName } from '../shared/declarations';
 import { removeMountPointIfUnused, startArgoEventsProcess, writeSecretFiles } from './argo-events';
 import { ensureBinaries, type BinaryName } from './binaries';
 import { startControlPlane } from './control-plane';
-import { applyCrdObjects } from './crds';
 import { startFakeGitHub, type FakeGitHub } from './fake-github';
 import { functionNames, startFunctions, type RunningFunction } from './functions';
 import { startKubeForward, type KubeForward } from './kube-forward';
@@ -144,7 +143,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const controlToken = randomBytes(20).toString('hex');
     const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, controlToken, controlUrl: '', functionUrls: {}, rest, stop };
     const startControl = async () => {
-      control = await startControlServer({ token: controlToken, processes, fakeGitHub });
+      control = await startControlServer({
+        token: controlToken,
+        processes,
+        fakeGitHub,
+        startSensor: events ? (sensor, extra) => (info.startSensor ? info.startSensor(sensor, extra) : Promise.reject(new Error('the Sensors are not up yet'))) : undefined,
+      });
       info.controlUrl = control.url;
       log(`fault-injection control at ${control.url}`);
     };
@@ -181,8 +185,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       functionUrl: (name) => `http://${sensorNs[name].hostIp}:${port[name]}/`,
     };
     const files = buildManifests(manifestOptions);
-    // Our own CRDs (CodeRun) come from the generator too.
-    await applyCrdObjects(rest, objectsOf(files).filter((o) => o.kind === 'CustomResourceDefinition'), startTimeoutMs);
     await applyObjects(rest, objectsOf(files), namespace);
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
 

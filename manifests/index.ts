@@ -3,7 +3,6 @@
  * options. `npm run manifests` writes them; the harness and tests call buildManifests.
  */
 import { DECLARATIONS } from '../shared/declarations';
-import { codeRunCrd } from './coderun-crd';
 import { githubEventSource, webhookExternalSecret } from './eventsource';
 import { functionSensor } from './function-sensor';
 import { playWorkflowsEventSource } from './play-workflows-eventsource';
@@ -29,7 +28,6 @@ export function buildManifests(partial: Partial<ManifestOptions> = {}): Generate
     { path: 'argo/events/eventsource-github.yaml', objects: [webhookExternalSecret(options), githubEventSource(options)] },
     { path: 'argo/events/eventsource-play-workflows.yaml', objects: playWorkflowsEventSource(options) },
     ...DECLARATIONS.map((declaration) => ({ path: `argo/events/sensors/${declaration.name}.yaml`, objects: [functionSensor(declaration, options)] })),
-    { path: 'argo/crds/coderun.yaml', objects: [codeRunCrd()] },
     { path: 'argo/workflows/play-orchestration.yaml', objects: [...playRbac(options), playWorkflowTemplate(options)] },
     { path: 'argo/events/platform/submitter-rbac.yaml', objects: submitterRbac(options) },
     ...PLATFORM_SENSORS.map((sensor) => ({ path: `argo/events/platform/${sensor.name}.yaml`, objects: [platformSensor(sensor, options)] })),

@@ -1,11 +1,22 @@
-/** The WorkflowTemplates the platform Sensors submit: each declares the nine parameters and does real work with them. */
+/**
+ * The WorkflowTemplates the platform Sensors submit: each declares the nine parameters and does real
+ * work with them. Event text arrives base64-encoded (platform-sensors.ts, PARAMETER_ENCODING) and
+ * reaches a container only as an env value, decoded by a constant script (step-scripts.ts); CodeRun
+ * manifests take parameters only through `{{=toJson(…)}}` (expressions.ts). docs/security.md.
+ */
 import { createCodeRunResource } from './coderun-crd';
+import { base64Parameter, decoded, digitsOnly, GITHUB_REPO_PATTERN, GITHUB_REPOSITORY_URL_PATTERN, ifMatches, oneOf, parameter, toJsonTag } from './expressions';
 import type { ManifestOptions } from './options';
 import { serviceAccountWithRole } from './service-account';
-import { PLATFORM_PARAMETERS } from './platform-sensors';
+import { PLATFORM_PARAMETERS, platformParameterDescription } from './platform-sensors';
+import { ORCHESTRATOR_RESUME_CLOSE_SCRIPT, PR_VALIDATION_SCRIPT } from './step-scripts';
 
-const p = (name: string) => `{{workflow.parameters.${name}}}`;
 const semaphore = (key: string) => ({ semaphores: [{ configMapKeyRef: { name: 'workflow-semaphores', key } }] });
+
+/** An env var that carries a base64 parameter unchanged (base64 has no `{`, so Argo expands nothing in it). */
+const base64Env = (name: string, parameterName: string) => ({ name, value: `{{workflow.parameters.${parameterName}}}` });
+/** An env var that carries a numeric parameter, or '' when it is not a number. */
+const digitsEnv = (name: string, parameterName: string) => ({ name, value: `{{=${digitsOnly(parameter(parameterName))}}}` });
 
 function template(name: string, options: ManifestOptions, body: { serviceAccountName?: string; templates: object[] }) {
   return {
@@ -15,7 +26,7 @@ function template(name: string, options: ManifestOptions, body: { serviceAccount
     spec: {
       entrypoint: 'main',
       serviceAccountName: body.serviceAccountName ?? 'play-orchestration',
-      arguments: { parameters: PLATFORM_PARAMETERS.map((parameter) => ({ name: parameter, value: '' })) },
+      arguments: { parameters: PLATFORM_PARAMETERS.map((parameterName) => ({ name: parameterName, value: '', description: platformParameterDescription(parameterName) })) },
       synchronization: semaphore(name),
       ttlStrategy: { secondsAfterSuccess: 3600, secondsAfterFailure: 86400 },
       templates: body.templates,
@@ -23,85 +34,74 @@ function template(name: string, options: ManifestOptions, body: { serviceAccount
   };
 }
 
-/** A CodeRun for `agent`, created by the workflow and waited on. */
+/** The agents the platform Sensors name; any other `agent` value becomes `invalid-agent`, which no GitHub App matches. */
+export const PLATFORM_AGENTS = ['rex', 'triage', 'security'] as const;
+
+const service = ifMatches(decoded('repo'), GITHUB_REPO_PATTERN);
+const repositoryUrl = ifMatches(`'https://github.com/' + ${decoded('owner')} + '/' + ${decoded('repo')}`, GITHUB_REPOSITORY_URL_PATTERN);
+
+/**
+ * A CodeRun for `agent`, created by the workflow and waited on. Event text stays base64 in the
+ * CodeRun's env (`*_B64`): decoding it here would put the text back into the template, where Argo's
+ * second substitution pass would expand `{{…}}` in it. The agent decodes it.
+ */
 function codeRunStep(agentExpression: string) {
+  const json = toJsonTag;
   return {
     name: 'main',
     resource: createCodeRunResource([
       'metadata:',
-      `  generateName: "${agentExpression}-{{workflow.name}}-"`,
+      `  generateName: ${json(`${agentExpression} + '-' + workflow.name + '-'`)}`,
       '  labels:',
-      `    agent: "${agentExpression}"`,
-      `    pr-number: "${p('pr')}"`,
-      `    repository: "${p('owner')}-${p('repo')}"`,
-      '    workflow-name: "{{workflow.name}}"',
+      `    agent: ${json(agentExpression)}`,
+      `    pr-number: ${json(digitsOnly(parameter('pr')))}`,
+      `    workflow-name: ${json('workflow.name')}`,
       'spec:',
-      `  service: "${p('repo')}"`,
-      `  repositoryUrl: "https://github.com/${p('owner')}/${p('repo')}"`,
+      `  service: ${json(service)}`,
+      `  repositoryUrl: ${json(repositoryUrl)}`,
       '  docsRepositoryUrl: ""',
       '  workingDirectory: "."',
       '  model: "claude-sonnet"',
-      `  githubApp: "${agentExpression}"`,
+      `  githubApp: ${json(agentExpression)}`,
       '  env:',
-      `    GITHUB_EVENT: "${p('event')}"`,
-      `    PR_NUMBER: "${p('pr')}"`,
-      `    ISSUE_NUMBER: "${p('issue')}"`,
-      `    BRANCH: "${p('branch')}"`,
-      `    INCLUDE_COMMENTS: "${p('includeComments')}"`,
-      `    COMMENT_BODY: ${JSON.stringify(p('commentBody'))}`,
+      `    GITHUB_EVENT_B64: ${json(base64Parameter('event'))}`,
+      `    OWNER_B64: ${json(base64Parameter('owner'))}`,
+      `    REPO_B64: ${json(base64Parameter('repo'))}`,
+      `    PR_NUMBER: ${json(digitsOnly(parameter('pr')))}`,
+      `    ISSUE_NUMBER: ${json(digitsOnly(parameter('issue')))}`,
+      `    BRANCH_B64: ${json(base64Parameter('branch'))}`,
+      `    INCLUDE_COMMENTS: ${json(`(${parameter('includeComments')} == 'true' ? 'true' : 'false')`)}`,
+      `    COMMENT_BODY_B64: ${json(base64Parameter('commentBody'))}`,
     ]),
+  };
+}
+
+/** A container step that runs a constant script with the event values in its env. */
+function scriptStep(image: string, script: string) {
+  return {
+    name: 'main',
+    container: {
+      name: 'main',
+      image,
+      command: ['sh', '-c', script],
+      env: [base64Env('OWNER_B64', 'owner'), base64Env('REPO_B64', 'repo'), base64Env('BRANCH_B64', 'branch'), digitsEnv('PR_NUMBER', 'pr')],
+    },
   };
 }
 
 export function platformTemplates(options: ManifestOptions) {
   return [
-    template('pr-validation', options, {
-      templates: [
-        {
-          name: 'main',
-          container: {
-            name: 'main',
-            image: 'alpine:3.20',
-            command: ['sh', '-c'],
-            args: [
-              [
-                'set -eu',
-                `echo "validating ${p('owner')}/${p('repo')}#${p('pr')} (${p('event')}) on branch ${p('branch')}"`,
-                `task=$(printf '%s' "${p('branch')}" | sed -nE 's#(^|.*/)task-([0-9]+)(-.*)?$#\\2#p')`,
-                'if [ -z "$task" ]; then echo "branch does not name a task: expected task-<N>-… or …/task-<N>-…" >&2; exit 1; fi',
-                'echo "task $task"',
-              ].join('\n'),
-            ],
-          },
-        },
-      ],
-    }),
-    template('coderun-template', options, { templates: [codeRunStep(p('agent'))] }),
-    template('implementation', options, { templates: [codeRunStep('rex')] }),
+    template('pr-validation', options, { templates: [scriptStep('alpine:3.20', PR_VALIDATION_SCRIPT)] }),
+    template('coderun-template', options, { templates: [codeRunStep(oneOf(parameter('agent'), PLATFORM_AGENTS, 'invalid-agent'))] }),
+    template('implementation', options, { templates: [codeRunStep("'rex'")] }),
     template('orchestrator-resume-close', options, {
       serviceAccountName: 'orchestrator-resume-close',
-      templates: [
-        {
-          name: 'main',
-          container: {
-            name: 'main',
-            image: 'bitnami/kubectl:1.34',
-            command: ['sh', '-c'],
-            args: [
-              [
-                'set -eu',
-                `echo "merged into ${p('owner')}/${p('repo')}: branch ${p('branch')} pr ${p('pr')}"`,
-                `kubectl label workflows -l workflow-type=play-orchestration,repository=${p('owner')}-${p('repo')} handoff.dev/merged-branch=${p('branch')} --overwrite`,
-              ].join('\n'),
-            ],
-          },
-        },
-      ],
+      templates: [scriptStep('bitnami/kubectl:1.34', ORCHESTRATOR_RESUME_CLOSE_SCRIPT)],
     }),
   ];
 }
 
-/** orchestrator-resume-close labels play workflows: list and patch, nothing else. */
+/** orchestrator-resume-close labels and annotates play workflows: list and patch, nothing else. */
 export function orchestratorRbac(options: ManifestOptions) {
   return serviceAccountWithRole('orchestrator-resume-close', options.namespace, [
     { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['list', 'patch'] },

@@ -7,6 +7,7 @@
  */
 import { CODERUN_APPS, WORKFLOW_LABELS, type AgentRole, type Stage } from '../shared/declarations';
 import { createCodeRunResource } from './coderun-crd';
+import { digitsOnly, input, parameter, toJsonTag } from './expressions';
 import type { ManifestOptions } from './options';
 
 export const PLAY_TEMPLATE = 'play-orchestration';
@@ -65,25 +66,31 @@ const waitForEvent = {
   outputs: { parameters: [{ name: 'decision', valueFrom: { supplied: {}, default: 'continue' } }] },
 };
 
+/**
+ * The agent's CodeRun. The play's parameters come from whoever submits the play; they reach the
+ * manifest only JSON-encoded (`{{=toJson(…)}}`, expressions.ts), so no value can add or change a
+ * field. Label values are numbers or constants of this template.
+ */
 const runAgentAsCodeRun = {
   name: 'run-agent',
   inputs: { parameters: [{ name: 'agent' }, { name: 'github-app' }] },
   synchronization: { semaphores: [{ configMapKeyRef: { name: 'workflow-semaphores', key: 'agents' } }] },
   resource: createCodeRunResource([
     'metadata:',
-    '  generateName: "{{workflow.name}}-{{inputs.parameters.agent}}-"',
+    `  generateName: ${toJsonTag(`workflow.name + '-' + ${input('agent')} + '-'`)}`,
     '  labels:',
-    '    task-id: "{{workflow.parameters.task-id}}"',
-    '    github-app: "{{inputs.parameters.github-app}}"',
-    '    workflow-name: "{{workflow.name}}"',
+    `    task-id: ${toJsonTag(digitsOnly(parameter('task-id')))}`,
+    `    github-app: ${toJsonTag(input('github-app'))}`,
+    `    workflow-name: ${toJsonTag('workflow.name')}`,
     'spec:',
-    '  taskId: {{workflow.parameters.task-id}}',
-    '  service: "{{workflow.parameters.service}}"',
-    '  repositoryUrl: "{{workflow.parameters.repository-url}}"',
-    '  docsRepositoryUrl: "{{workflow.parameters.docs-repository-url}}"',
-    '  workingDirectory: "{{workflow.parameters.working-directory}}"',
-    '  model: "{{workflow.parameters.model}}"',
-    '  githubApp: "{{inputs.parameters.github-app}}"',
+    // Not a number: -1, which the CRD's `minimum: 0` refuses, so the step fails instead of guessing.
+    `  taskId: ${toJsonTag(`(sprig.regexMatch('^[0-9]+$', ${parameter('task-id')}) ? sprig.atoi(${parameter('task-id')}) : -1)`)}`,
+    `  service: ${toJsonTag(parameter('service'))}`,
+    `  repositoryUrl: ${toJsonTag(parameter('repository-url'))}`,
+    `  docsRepositoryUrl: ${toJsonTag(parameter('docs-repository-url'))}`,
+    `  workingDirectory: ${toJsonTag(parameter('working-directory'))}`,
+    `  model: ${toJsonTag(parameter('model'))}`,
+    `  githubApp: ${toJsonTag(input('github-app'))}`,
   ]),
 };
 
@@ -98,7 +105,7 @@ const updateWorkflowStage = {
     action: 'patch',
     mergeStrategy: 'merge',
     flags: ['workflow', '{{workflow.name}}'],
-    manifest: `metadata:\n  labels:\n    ${WORKFLOW_LABELS.stage}: "{{inputs.parameters.stage}}"\n`,
+    manifest: `metadata:\n  labels:\n    ${WORKFLOW_LABELS.stage}: ${toJsonTag(input('stage'))}\n`,
   },
 };
 

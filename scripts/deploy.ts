@@ -4,8 +4,9 @@
  * Server-side applies (field manager `handoff-deploy`) one function's ServiceAccount,
  * Role, RoleBinding and Knative Service — or all four functions — from the same
  * generator as the committed YAML. Objects of other functions are not sent, so they
- * keep their resourceVersions. `--manifests` also applies the CodeRun CRD, the
- * EventSource, the Sensors and the WorkflowTemplates. `--dry-run` asks the API
+ * keep their resourceVersions. `--manifests` also applies the
+ * EventSources, the Sensors and the WorkflowTemplates (never the agent platform's CodeRun
+ * CRD, which must exist first: docs/operations.md). `--dry-run` asks the API
  * server to validate everything and persist nothing (dryRun=All).
  */
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';

@@ -67,14 +67,6 @@ describe('platform Sensors', () => {
     }
   });
 
-  it('reads the parameters from paths that exist in the real payloads', () => {
-    const pr = sensor('platform-pr-validation').spec.triggers[0].template.k8s.parameters;
-    const envelope = sensorEnvelope('pull_request', pullRequestEvent('opened', { task: 5 }));
-    const values = Object.fromEntries(pr.map((p: any, i: number) => [PLATFORM_PARAMETERS[i], p.src.dataKey ? lookup(envelope, p.src.dataKey) : p.src.value]));
-    expect(values).toMatchObject({ event: 'pull_request', owner: 'Codertocat', repo: 'Hello-World', branch: 'task-5-implementation' });
-    expect(values.pr).toEqual(expect.any(Number));
-  });
-
   it('the submitter can only create, get and list workflows', () => {
     const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'argo-events-workflow-submitter');
     expect(role.rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['create', 'get', 'list'] }]);
