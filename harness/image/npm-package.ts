@@ -21,7 +21,9 @@ export function ensureNpmPackage(dir: string, pin: NpmPin): string {
   const scratch = mkdtempSync(join(cacheDir, `.${dir}-`));
   try {
     const packed = run('npm', ['pack', `${pin.package}@${pin.version}`, '--pack-destination', scratch, '--json', '--silent']);
-    const [{ filename }] = JSON.parse(packed) as { filename: string }[];
+    const [packedFile] = JSON.parse(packed) as { filename: string }[];
+    if (!packedFile) throw new Error(`npm pack ${pin.package}@${pin.version} reported no tarball`);
+    const { filename } = packedFile;
     const unpacked = join(scratch, 'unpacked');
     mkdirSync(unpacked);
     run('tar', ['-xzf', join(scratch, filename), '-C', unpacked, '--strip-components=1']);
