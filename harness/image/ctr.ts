@@ -10,6 +10,8 @@ export interface RunOptions {
   netHost?: boolean;
   /** The task's stdout and stderr go to this file. */
   logFile: string;
+  /** The whole command line (replaces ENTRYPOINT and CMD); default: the image's own. */
+  args?: string[];
 }
 
 export function createCtr(address: string, logFile: string) {
@@ -32,7 +34,7 @@ export function createCtr(address: string, logFile: string) {
       if (options.netHost) args.push('--net-host');
       if (options.readOnly) args.push('--read-only');
       for (const [name, value] of Object.entries(options.env ?? {})) args.push('--env', `${name}=${value}`);
-      await ctr([...args, image, id]);
+      await ctr([...args, image, id, ...(options.args ?? [])]);
     },
 
     /** The host PID of the container's init process, or undefined when it has no task. */
