@@ -83,6 +83,13 @@ describe('the function image (Dockerfile, built offline with buildah, run by con
     expect(JSON.parse(listening!)).toMatchObject({ function: 'pr-opened', port: container.port });
   });
 
+  it('writes only JSON log records on the image\'s Node.js: no runtime warning (DEP0040 punycode was one on Node 24)', async () => {
+    const container = await start('clean-log', { env: { TRIGGER_TOKENS: 'x' } });
+    const lines = readFileSync(container.logFile, 'utf8').split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((line) => !line.startsWith('{'))).toEqual([]);
+  });
+
   it('runs with a read-only root filesystem: the app cannot write anywhere', async () => {
     const container = await start('read-only', { env: { TRIGGER_TOKENS: 'x' } });
     const probe = "for (const p of ['/app/x', '/tmp/x']) { try { require('fs').writeFileSync(p, ''); console.log(p, 'written'); } catch (e) { console.log(p, e.code); } }";
