@@ -36,3 +36,18 @@ export function imageLabels(name: string): Record<string, string> | undefined {
 export async function pushDockerArchive(name: string, archive: string, reference: string, logFile: string): Promise<void> {
   await runLogged('buildah', [...globalArgs(), 'push', '--quiet', name, `docker-archive:${archive}:${reference}`], { logFile });
 }
+
+/** Names (repository:tag) of the store's images in one repository. */
+export function imagesNamed(repository: string): string[] {
+  const out = query('buildah', [...globalArgs(), 'images', '--noheading', '--format', '{{.Name}}:{{.Tag}}']) ?? '';
+  return out.split('\n').filter((line) => line.startsWith(`${repository}:`));
+}
+
+export function removeImage(name: string): void {
+  query('buildah', [...globalArgs(), 'rmi', name]);
+}
+
+/** Removes images that no name points at any more (an older build whose tag a rebuild took). */
+export function removeDanglingImages(): void {
+  query('buildah', [...globalArgs(), 'rmi', '--prune']);
+}

@@ -1,11 +1,11 @@
 // The function image, built by buildah from the shipped Dockerfile unchanged, on the local bases,
 // and written as a docker-archive for `ctr images import`. Cached by a hash of everything the
 // Dockerfile reads and of the bases: a second `npm run image` with nothing changed takes seconds.
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../versions';
 import { INPUTS_LABEL, baseImageName, ensureBase, imageCacheDir } from './bases';
-import { bud, imageLabels, pushDockerArchive } from './buildah';
+import { bud, imageLabels, imagesNamed, pushDockerArchive, removeDanglingImages, removeImage } from './buildah';
 import { filesUnder, inputHash } from './input-hash';
 import { readImagePins } from './pins';
 
@@ -49,5 +49,16 @@ export async function ensureFunctionImage(log: (line: string) => void = () => {}
   const built: BuiltImage = { name, archive, inputs, seconds: Math.round((Date.now() - started) / 1000), archiveBytes: statSync(archive).size };
   writeFileSync(stamp, JSON.stringify({ ...built, builtAt: new Date().toISOString() }, null, 2) + '\n');
   log(`built ${name} in ${built.seconds} s, ${(built.archiveBytes / 1e6).toFixed(1)} MB → ${archive}`);
+  pruneOlderBuilds(pins.name, name, archive);
   return built;
+}
+
+/** Each build is about 170 MB: keep only the newest archive and image (containerd keeps what it imported). */
+function pruneOlderBuilds(repository: string, keepName: string, keepArchive: string): void {
+  for (const file of readdirSync(imageCacheDir)) {
+    const path = join(imageCacheDir, file);
+    if (/^handoff-[0-9a-f]+\.tar(\.json)?$/.test(file) && !path.startsWith(keepArchive)) rmSync(path, { force: true });
+  }
+  for (const name of imagesNamed(repository)) if (name !== keepName) removeImage(name);
+  removeDanglingImages();
 }
