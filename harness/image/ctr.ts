@@ -17,6 +17,10 @@ export interface RunOptions {
 export function createCtr(address: string, logFile: string) {
   const base = ['--address', address, '--namespace', NAMESPACE];
   const ctr = (args: string[]) => runLogged('ctr', [...base, ...args], { logFile });
+  /** `ctr tasks ls` columns of one task: TASK, PID, STATUS. */
+  const taskRow = (id: string) => (query('ctr', [...base, 'tasks', 'ls']) ?? '').split('\n').map((line) => line.trim().split(/\s+/)).find((cols) => cols[0] === id);
+  /** RUNNING, STOPPED, …; undefined when the container has no task. */
+  const taskStatus = (id: string): string | undefined => taskRow(id)?.[2];
   const images = () => (query('ctr', [...base, 'images', 'ls', '--quiet']) ?? '').split('\n').filter(Boolean);
 
   return {
@@ -39,8 +43,8 @@ export function createCtr(address: string, logFile: string) {
 
     /** The host PID of the container's init process, or undefined when it has no task. */
     taskPid(id: string): number | undefined {
-      const row = (query('ctr', [...base, 'tasks', 'ls']) ?? '').split('\n').map((line) => line.trim().split(/\s+/)).find((cols) => cols[0] === id);
-      return row?.[1] ? Number(row[1]) : undefined;
+      const pid = taskRow(id)?.[1];
+      return pid ? Number(pid) : undefined;
     },
 
     /** Runs a process in the running container (as the container's user); its exit code and output. */
@@ -52,17 +56,15 @@ export function createCtr(address: string, logFile: string) {
     /** SIGTERM, then removes the task (forcefully if it has not ended) and the container. */
     async remove(id: string): Promise<void> {
       query('ctr', [...base, 'tasks', 'kill', '--signal', 'SIGTERM', id]);
-      for (let i = 0; i < 40 && query('ctr', [...base, 'tasks', 'ls']) && this.taskStatus(id) === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 250));
+      for (let i = 0; i < 40 && taskStatus(id) === 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 250));
       query('ctr', [...base, 'tasks', 'rm', '--force', id]);
       query('ctr', [...base, 'containers', 'rm', id]);
     },
 
-    taskStatus(id: string): string | undefined {
-      const row = (query('ctr', [...base, 'tasks', 'ls']) ?? '').split('\n').map((line) => line.trim().split(/\s+/)).find((cols) => cols[0] === id);
-      return row?.[2];
-    },
+    taskStatus,
 
-    containerExists: (id: string) => (query('ctr', [...base, 'containers', 'ls', '--quiet']) ?? '').split('\n').includes(id),
+    /** Ids of every container in the namespace. */
+    containers: () => (query('ctr', [...base, 'containers', 'ls', '--quiet']) ?? '').split('\n').filter(Boolean),
   };
 }
 

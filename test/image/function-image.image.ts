@@ -20,12 +20,15 @@ let image: BuiltImage;
 let containerd: Containerd;
 let ctr: Ctr;
 const started: string[] = [];
+const CONTAINER_PREFIX = 'handoff-image-test-';
 
 beforeAll(async () => {
   ensureHostPackages(['mmdebstrap', 'buildah', 'containerd', 'ctr', 'containerd-shim-runc-v2', 'runc']);
   image = await ensureFunctionImage();
   containerd = await ensureContainerd();
   ctr = createCtr(containerd.address, join(logDir, 'ctr.log'));
+  // A run that was killed leaves its containers in containerd's store.
+  for (const id of ctr.containers().filter((id) => id.startsWith(CONTAINER_PREFIX))) await ctr.remove(id);
   await loadImage(containerd.address, image);
 });
 
@@ -36,7 +39,7 @@ afterAll(async () => {
 
 /** Starts a container from the image on the host network; resolves with its id and port once /healthz answers. */
 async function start(name: string, options: { env?: Record<string, string>; args?: string[] } = {}) {
-  const id = `handoff-image-test-${name}-${process.pid}`;
+  const id = `${CONTAINER_PREFIX}${name}-${process.pid}`;
   const port = await freePort();
   const logFile = join(logDir, `${id}.log`);
   started.push(id);
