@@ -22,6 +22,10 @@ const result = await build({
   legalComments: 'linked',
   // Bundled CommonJS dependencies call require(); give ESM output one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  // node-fetch 2 (via @kubernetes/client-node) → whatwg-url 5 → tr46 0.0.3 requires Node's built-in
+  // `punycode`, deprecated at run time since Node 21 (DEP0040): every start on Node 24 printed a
+  // DeprecationWarning. Bundle the userland package instead, as tr46's later releases do ('punycode/').
+  alias: { punycode: 'punycode/' },
   logLevel: 'warning',
 });
 
