@@ -66,6 +66,12 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
       resolveExit(`error: ${error.message}`);
     });
   });
+  /** Waits for the exit, at most `ms`; the timer never keeps the caller's process alive. */
+  const exitedOr = async (ms: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+  };
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-pid, signal);
@@ -81,14 +87,14 @@ export function spawnManaged(options: SpawnOptions): ManagedProcess {
     exited,
     async stop(graceMs = 10_000) {
       signalGroup('SIGTERM');
-      if (!done) await Promise.race([exited, new Promise((r) => setTimeout(r, graceMs))]);
+      if (!done) await exitedOr(graceMs);
       // Always kill the group: children of a process that exited may still be running.
       signalGroup('SIGKILL');
-      if (!done) await Promise.race([exited, new Promise((r) => setTimeout(r, 2_000))]);
+      if (!done) await exitedOr(2_000);
     },
     async kill() {
       signalGroup('SIGKILL');
-      if (!done) await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (!done) await exitedOr(5_000);
     },
     respawn: () => spawnManaged(options),
   };
