@@ -3,6 +3,9 @@ import type { FunctionDeclaration } from '../shared/declarations';
 import type { ManifestOptions } from './options';
 import { serviceAccountWithRole } from './service-account';
 
+/** The file name, in the function's trigger-token volume, of the accepted token list. */
+const ACCEPTED_TOKENS_FILE = 'accepted-tokens';
+
 const partOf = { 'app.kubernetes.io/part-of': 'handoff' };
 
 /** Exactly the verbs shared/kubernetes/client.ts uses. */
@@ -50,7 +53,7 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
               ports: [{ containerPort: 8080 }],
               env: [
                 { name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                { name: 'TRIGGER_TOKENS_FILE', value: '/var/run/handoff/trigger/authorization' },
+                { name: 'TRIGGER_TOKENS_FILE', value: `/var/run/handoff/trigger/${ACCEPTED_TOKENS_FILE}` },
                 login('rex'),
                 login('cleo'),
                 login('tess'),
@@ -72,7 +75,8 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
             },
           ],
           volumes: [
-            { name: 'trigger-token', secret: { secretName: options.triggerTokenSecret.name, items: [{ key: options.triggerTokenSecret.key, path: 'authorization' }] } },
+            // No subPath: the kubelet updates this volume in place, and the function re-reads the file when it changes.
+            { name: 'trigger-token', secret: { secretName: options.acceptedTokensSecret.name, items: [{ key: options.acceptedTokensSecret.key, path: ACCEPTED_TOKENS_FILE }] } },
             ...(declaration.remediation ? [{ name: 'github', secret: { secretName: 'handoff-github', items: [{ key: 'private-key', path: 'private-key' }] } }] : []),
           ],
         },
