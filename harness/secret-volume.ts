@@ -49,9 +49,13 @@ function isLink(path: string): boolean {
   }
 }
 
+/** Who reads a mount (the EventSource shares the Sensors' folder): in the stack's model each kind has its own kubelet sync lag. */
+export type SecretConsumer = 'sensor' | 'function';
+
 /** One place a Secret is projected: the whole Secret (argo-events' volumes) or only some keys (`items`). */
 export interface SecretMount {
   readonly secret: string;
+  readonly consumer: SecretConsumer;
   readonly dir: string;
   /** Secret key → file name; absent: every key under its own name. */
   readonly items?: Readonly<Record<string, string>>;
@@ -60,8 +64,12 @@ export interface SecretMount {
 /** The stack's kubelet, for Secrets: every mount of a Secret is rewritten when the Secret changes. */
 export interface SecretVolumes {
   mount(mount: SecretMount, data: Readonly<Record<string, string>>): void;
-  /** Projects the new `data` of Secret `secret` into each of its mounts, one after the other. */
-  update(secret: string, data: Readonly<Record<string, string>>): void;
+  /**
+   * Projects the new `data` of Secret `secret` into each of its mounts: at once, or `lagMs[consumer]` later
+   * (in a cluster each kubelet refreshes a volume on its own sync, up to a minute or two apart). With a fixed
+   * lag per consumer, successive updates reach a mount in the order they were made.
+   */
+  update(secret: string, data: Readonly<Record<string, string>>, lagMs?: Partial<Record<SecretConsumer, number>>): void;
 }
 
 export function createSecretVolumes(): SecretVolumes {
@@ -78,8 +86,12 @@ export function createSecretVolumes(): SecretVolumes {
       mounts.push(mount);
       project(mount, data);
     },
-    update(secret, data) {
-      for (const mount of mounts.filter((m) => m.secret === secret)) project(mount, data);
+    update(secret, data, lagMs = {}) {
+      for (const mount of mounts.filter((m) => m.secret === secret)) {
+        const lag = lagMs[mount.consumer] ?? 0;
+        if (lag > 0) setTimeout(() => project(mount, data), lag).unref();
+        else project(mount, data);
+      }
     },
   };
 }
