@@ -37,7 +37,7 @@ export function githubEventSource(options: ManifestOptions, owner = 'your-org') 
   };
 }
 
-/** external-secrets.io/v1 (served since ESO v0.16; v1beta1 is no longer served by current releases). Same fields as v1beta1. */
+/** external-secrets.io/v1: served since External Secrets Operator v0.16.2; v0.17.0 stopped serving v1beta1. Same fields as v1beta1. */
 export function webhookExternalSecret(options: ManifestOptions) {
   return {
     apiVersion: 'external-secrets.io/v1',
