@@ -4,9 +4,10 @@
 // Secrets are read from the hard-coded /argo-events/secrets/<name>/<key> (argo-events
 // pkg/shared/util/util.go GetSecretVolumePath), so each process gets a private mount namespace
 // in which the stack's own secrets folder is bind-mounted on /argo-events; the host's
-// /argo-events stays an empty mount point.
+// /argo-events stays an empty mount point. The stack writes those folders as the kubelet writes a Secret volume
+// (harness/secret-volume.ts), so a changed Secret reaches a running Sensor the way it does in a pod.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from './kube-rest';
 import type { Nats } from './nats';
@@ -22,14 +23,6 @@ export function removeMountPointIfUnused(): void {
     rmdirSync(argoEventsMountPoint);
   } catch {
     /* not empty, absent, or in use: leave it */
-  }
-}
-
-/** Writes secrets as <root>/secrets/<name>/<key> files (what a Secret volume mount would look like). */
-export function writeSecretFiles(root: string, secrets: Record<string, Record<string, string>>): void {
-  for (const [name, keys] of Object.entries(secrets)) {
-    mkdirSync(join(root, 'secrets', name), { recursive: true });
-    for (const [key, value] of Object.entries(keys)) writeFileSync(join(root, 'secrets', name, key), value, { mode: 0o600 });
   }
 }
 

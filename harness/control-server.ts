@@ -7,10 +7,16 @@
 //   GET  /github/requests                   every request the fake GitHub got
 //   PUT  /github/mode {"mode": "..."}       ok | error500 | secondary-rate-limit | stall-label-removal
 //   POST /sensors {"sensor": {...}, "kubeApi": true}  runs one more Sensor on the stack's bus (once per name)
+//   PUT  /secrets/<name> {"data": {...}, "lagMs": {"function": 4000}}
+//                                           replaces a Secret's data and rewrites every volume of it, as the kubelet
+//                                           would, optionally later for one kind of consumer (sensor, function)
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fakeGitHubModes, type FakeGitHub, type FakeGitHubMode } from './fake-github';
 import type { KubeObject } from './kube-rest';
+import type { SecretConsumer } from './secret-volume';
+
+const secretConsumers: readonly SecretConsumer[] = ['sensor', 'function'];
 
 export interface ControllableProcesses {
   list(): { name: string; pid: number; running: boolean }[];
@@ -19,12 +25,17 @@ export interface ControllableProcesses {
   restart(name: string): Promise<void>;
 }
 
+export interface UpdatableSecrets {
+  update(name: string, data: Record<string, string>, lagMs?: Partial<Record<SecretConsumer, number>>): Promise<void>;
+}
+
 export interface ControlServerOptions {
   token: string;
   processes: ControllableProcesses;
   fakeGitHub?: FakeGitHub;
   /** Starts one more Sensor (stack.startSensor); absent when the stack runs without Argo Events. */
   startSensor?: (sensor: KubeObject, options: { kubeApi: boolean }) => Promise<unknown>;
+  secrets?: UpdatableSecrets;
 }
 
 export interface ControlServer {
@@ -62,6 +73,15 @@ export async function startControlServer(options: ControlServerOptions): Promise
       if (!options.processes.list().some((p) => p.name === name)) return [404, { error: `no stack process named ${name}` }];
       await options.processes[verb as 'kill' | 'start' | 'restart'](name);
       return [200, options.processes.list().find((p) => p.name === name)];
+    }
+    const secret = /^\/secrets\/([a-z0-9][-a-z0-9.]*)$/.exec(path);
+    if (method === 'PUT' && secret && options.secrets) {
+      const { data, lagMs = {} } = JSON.parse(body || '{}') as { data?: unknown; lagMs?: unknown };
+      if (!data || typeof data !== 'object' || Object.values(data).some((value) => typeof value !== 'string')) return [400, { error: 'body must be {"data": {"<key>": "<value>"}}' }];
+      const lagValid = lagMs && typeof lagMs === 'object' && Object.entries(lagMs).every(([consumer, ms]) => secretConsumers.includes(consumer as SecretConsumer) && Number.isInteger(ms) && (ms as number) >= 0 && (ms as number) <= 600_000);
+      if (!lagValid) return [400, { error: `lagMs must map ${secretConsumers.join('/')} to milliseconds (0-600000)` }];
+      await options.secrets.update(secret[1]!, data as Record<string, string>, lagMs as Partial<Record<SecretConsumer, number>>);
+      return [200, { updated: secret[1], keys: Object.keys(data) }];
     }
     const github = options.fakeGitHub;
     if (path.startsWith('/github/') && !github) return [404, { error: 'this stack runs without the fake GitHub' }];

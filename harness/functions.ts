@@ -14,8 +14,12 @@ export function functionBundle(name: FunctionName): string {
 
 export interface FunctionsOptions {
   namespace: string;
-  kubeconfig: string;
-  triggerToken: string;
+  /** One kubeconfig for every function, or one each (the local stack: a token of the function's ServiceAccount). */
+  kubeconfig: string | Readonly<Record<FunctionName, string>>;
+  /** Accepted as TRIGGER_TOKENS (fixed for the life of the process). */
+  triggerToken?: string;
+  /** The function's TRIGGER_TOKENS_FILE (the local stack: its projected Secret volume, re-read on change). */
+  triggerTokensFile?: (name: FunctionName) => string;
   webhookSecret: string;
   githubApiUrl: string;
   logDir: string;
@@ -48,8 +52,9 @@ export async function startFunctions(options: FunctionsOptions): Promise<Running
           PATH: globalThis.process.env.PATH,
           PORT: String(port),
           NAMESPACE: options.namespace,
-          KUBECONFIG: options.kubeconfig,
-          TRIGGER_TOKENS: options.triggerToken,
+          KUBECONFIG: typeof options.kubeconfig === 'string' ? options.kubeconfig : options.kubeconfig[name],
+          ...(options.triggerToken ? { TRIGGER_TOKENS: options.triggerToken } : {}),
+          ...(options.triggerTokensFile ? { TRIGGER_TOKENS_FILE: options.triggerTokensFile(name) } : {}),
           GITHUB_WEBHOOK_SECRETS: options.webhookSecret,
           GITHUB_TOKEN: 'local-harness-token',
           GITHUB_API_URL: options.githubApiUrl,

@@ -35,7 +35,7 @@ export function pluralOf(kind: string): string {
   return lower + 's';
 }
 
-const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ClusterWorkflowTemplate']);
+const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ClusterWorkflowTemplate', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 
 export function createKubeRest(options: KubeRestOptions): KubeRest {
   const call = <T>(method: string, path: string, body?: unknown, contentType = 'application/json') =>

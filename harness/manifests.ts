@@ -18,7 +18,8 @@ export interface ManifestOptions {
   eventSourceName: string;
   eventBusName: string;
   webhookSecret: { name: string; key: string };
-  triggerTokenSecret: { name: string; key: string };
+  sensorTokenSecret: { name: string; key: string };
+  acceptedTokensSecret: { name: string; key: string };
   playVariant: 'coderun' | 'podless';
 }
 

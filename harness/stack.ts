@@ -5,14 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionName } from '../shared/declarations';
-import { removeMountPointIfUnused, startArgoEventsProcess, writeSecretFiles } from './argo-events';
+import { removeMountPointIfUnused, startArgoEventsProcess } from './argo-events';
 import { ensureBinaries, type BinaryName } from './binaries';
 import { startControlPlane } from './control-plane';
 import { startFakeGitHub, type FakeGitHub } from './fake-github';
+import { functionKubeconfigs } from './function-identities';
 import { functionNames, startFunctions, type RunningFunction } from './functions';
 import { startKubeForward, type KubeForward } from './kube-forward';
 import type { KubeObject, KubeRest } from './kube-rest';
-import { loadBuildManifests, objectsOf, type ManifestOptions } from './manifests';
+import { loadBuildManifests, manifestsAvailable, objectsOf, type ManifestOptions } from './manifests';
+import { createSecretVolumes, type SecretConsumer } from './secret-volume';
 import { startNats } from './nats';
 import { startControlServer, type ControlServer } from './control-server';
 import { endLeftovers, forgetProcesses } from './leftovers';
@@ -69,16 +71,23 @@ export interface Stack extends StackInfo {
 
 export const secretRefs = {
   webhookSecret: { name: 'github-webhook-secret', key: 'secret' },
-  triggerTokenSecret: { name: 'handoff-trigger-token', key: 'authorization' },
+  /** What the Sensors send: `Bearer <token>`. */
+  sensorTokenSecret: { name: 'handoff-trigger-token', key: 'authorization' },
+  /** What the functions accept: one token per line. */
+  acceptedTokensSecret: { name: 'handoff-trigger-token', key: 'accepted-tokens' },
 };
 
+/** The file name of the accepted token list in a function's trigger-token volume (as in knative/<function>.yaml). */
+const ACCEPTED_TOKENS_FILE = 'accepted-tokens';
+
 /** Irregular plurals of kinds the generator may emit (Kubernetes does not derive plurals). */
-const appliedKinds = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'EventSource', 'Sensor', 'Service', 'Namespace']);
+const appliedKinds = new Set(['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'EventSource', 'Sensor', 'Service', 'Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+const clusterScopedKinds = new Set(['Namespace', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 
 export async function applyObjects(rest: KubeRest, objects: KubeObject[], namespace: string): Promise<void> {
   for (const object of objects) {
     if (!appliedKinds.has(object.kind)) continue; // e.g. ExternalSecret: no operator locally; CRDs: applied earlier
-    const withNs = object.kind === 'Namespace' || object.kind.startsWith('Cluster') ? object : { ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? namespace } };
+    const withNs = clusterScopedKinds.has(object.kind) || object.kind.startsWith('Cluster') ? object : { ...object, metadata: { ...object.metadata, namespace: object.metadata.namespace ?? namespace } };
     const res = await rest.apply(withNs);
     if (res.status >= 300) throw new Error(`apply ${object.kind}/${object.metadata.name}: ${res.status} ${res.text}`);
   }
@@ -133,8 +142,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     processes.add(apiServerProcess!, async () => (await rest.call('GET', '/readyz')).status === 200);
     const webhookSecret = randomBytes(20).toString('hex');
     const triggerToken = randomBytes(20).toString('hex');
-    const secretValues = { [secretRefs.webhookSecret.name]: { [secretRefs.webhookSecret.key]: webhookSecret }, [secretRefs.triggerTokenSecret.name]: { [secretRefs.triggerTokenSecret.key]: `Bearer ${triggerToken}` } };
-    await applyObjects(rest, Object.entries(secretValues).map(([name, data]) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: data })), namespace);
+    const secretValues: Record<string, Record<string, string>> = {
+      [secretRefs.webhookSecret.name]: { [secretRefs.webhookSecret.key]: webhookSecret },
+      [secretRefs.sensorTokenSecret.name]: { [secretRefs.sensorTokenSecret.key]: `Bearer ${triggerToken}`, [secretRefs.acceptedTokensSecret.key]: `${triggerToken}\n` },
+    };
+    const secretObject = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, stringData: data });
+    await applyObjects(rest, Object.entries(secretValues).map(([name, data]) => secretObject(name, data)), namespace);
+    // The kubelet's part: each consumer reads the Secrets from files, rewritten atomically when a Secret changes.
+    const secretVolumes = createSecretVolumes();
+    const secrets = {
+      async update(name: string, data: Record<string, string>, lagMs?: Partial<Record<SecretConsumer, number>>) {
+        const res = await rest.call('PUT', `/api/v1/namespaces/${namespace}/secrets/${name}`, secretObject(name, data));
+        if (res.status !== 200) throw new Error(`update Secret ${name}: ${res.status} ${res.text}`);
+        secretValues[name] = data;
+        secretVolumes.update(name, data, lagMs);
+      },
+    };
 
     const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs });
     track(controller);
@@ -147,6 +170,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         token: controlToken,
         processes,
         fakeGitHub,
+        secrets,
         startSensor: events ? (sensor, extra) => (info.startSensor ? info.startSensor(sensor, extra) : Promise.reject(new Error('the Sensors are not up yet'))) : undefined,
       });
       info.controlUrl = control.url;
@@ -160,7 +184,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     fakeGitHub = await startFakeGitHub();
     info.fakeGitHub = fakeGitHub;
     info.githubApiUrl = fakeGitHub.url;
-    const functions: RunningFunction[] = await startFunctions({ namespace, kubeconfig: controlPlane.kubeconfig, triggerToken, webhookSecret, githubApiUrl: fakeGitHub.url, logDir, startTimeoutMs });
+    // As in a cluster: each function reads its accepted tokens from its Secret volume and calls the apiserver as
+    // its own ServiceAccount (RBAC and the write policy apply), both from the generated manifests.
+    const tokenFile = (name: FunctionName) => join(workDir, 'functions', name, 'trigger', ACCEPTED_TOKENS_FILE);
+    for (const name of functionNames) {
+      secretVolumes.mount({ secret: secretRefs.acceptedTokensSecret.name, consumer: 'function', dir: join(workDir, 'functions', name, 'trigger'), items: { [secretRefs.acceptedTokensSecret.key]: ACCEPTED_TOKENS_FILE } }, secretValues[secretRefs.acceptedTokensSecret.name]!);
+    }
+    let kubeconfigs: string | Record<FunctionName, string> = controlPlane.kubeconfig;
+    if (manifestsAvailable()) {
+      const identities = objectsOf((await loadBuildManifests())({ namespace }), (f) => f.path.startsWith('knative/')).filter((o) => o.kind !== 'Service');
+      await applyObjects(rest, identities, namespace);
+      kubeconfigs = await functionKubeconfigs(rest, { names: functionNames, namespace, server: controlPlane.apiServer.server, caFile: controlPlane.apiServer.caFile, dir: workDir });
+      log(`functions run as their ServiceAccounts, under ${identities.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((o) => o.metadata.name).join(', ') || 'no write policy'}`);
+    }
+    const functions: RunningFunction[] = await startFunctions({ namespace, kubeconfig: kubeconfigs, triggerTokensFile: tokenFile, webhookSecret, githubApiUrl: fakeGitHub.url, logDir, startTimeoutMs });
     for (const f of functions) processes.add(f.process, async () => (await fetch(`${f.url}/readyz`)).ok);
     await startControl();
     for (const f of functions) info.functionUrls[f.name] = f.url;
@@ -181,7 +218,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       namespace,
       playVariant: 'podless',
       webhookSecret: secretRefs.webhookSecret,
-      triggerTokenSecret: secretRefs.triggerTokenSecret,
+      sensorTokenSecret: secretRefs.sensorTokenSecret,
+      acceptedTokensSecret: secretRefs.acceptedTokensSecret,
       functionUrl: (name) => `http://${sensorNs[name].hostIp}:${port[name]}/`,
     };
     const files = buildManifests(manifestOptions);
@@ -191,7 +229,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const nats = await startNats({ binary: binaries['nats-server'], workDir, logDir, clientIps: namespaces.map((n) => n.hostIp), startTimeoutMs });
     track(nats.process);
     const filesRoot = join(workDir, 'argo-events');
-    writeSecretFiles(filesRoot, secretValues);
+    // One folder for the EventSource and every Sensor (they share the bind-mounted root), so one consumer kind.
+    for (const [name, data] of Object.entries(secretValues)) secretVolumes.mount({ secret: name, consumer: 'sensor', dir: join(filesRoot, 'secrets', name) }, data);
 
     const eventSource = objectsOf(files, (f) => f.path === 'argo/events/eventsource-github.yaml').find((o) => o.kind === 'EventSource');
     if (!eventSource) throw new Error('the generator emitted no EventSource in argo/events/eventsource-github.yaml');

@@ -37,14 +37,15 @@ export function githubEventSource(options: ManifestOptions, owner = 'your-org') 
   };
 }
 
+/** external-secrets.io/v1: served since External Secrets Operator v0.16.2; v0.17.0 stopped serving v1beta1. Same fields as v1beta1. */
 export function webhookExternalSecret(options: ManifestOptions) {
   return {
-    apiVersion: 'external-secrets.io/v1beta1',
+    apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
     metadata: { name: options.webhookSecret.name, namespace: options.namespace },
     spec: {
       refreshInterval: '1h',
-      secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-secret-store' },
+      secretStoreRef: { kind: options.secretStore.kind, name: options.secretStore.name },
       target: { name: options.webhookSecret.name, creationPolicy: 'Owner' },
       data: [{ secretKey: options.webhookSecret.key, remoteRef: { key: 'github-webhooks', property: 'webhook_secret' } }],
     },

@@ -31,7 +31,9 @@ const gjsonKey = (key: string) => key.replaceAll('.', '\\.');
 
 export function functionSensor(declaration: FunctionDeclaration, options: ManifestOptions) {
   const dependency = declaration.name;
-  const authorization = [{ name: 'Authorization', valueFrom: { secretKeyRef: { name: options.triggerTokenSecret.name, key: options.triggerTokenSecret.key } } }];
+  // Read from the Sensor's Secret volume on every call (argo-events pkg/sensors/triggers/http/http.go Execute
+  // → pkg/shared/util GetSecretFromVolume), so a changed key is sent without restarting the Sensor.
+  const authorization = [{ name: 'Authorization', valueFrom: { secretKeyRef: { name: options.sensorTokenSecret.name, key: options.sensorTokenSecret.key } } }];
   const trigger = {
     name: `call-${declaration.name}`,
     // Without conditions a trigger waits for every dependency of the Sensor (argo-events listener.go getDependencyExpression).

@@ -26,6 +26,9 @@ export function containerSecurityContext() {
   };
 }
 
+/** The file name, in the function's trigger-token volume, of the accepted token list. */
+const ACCEPTED_TOKENS_FILE = 'accepted-tokens';
+
 const partOf = { 'app.kubernetes.io/part-of': 'handoff' };
 
 /** Exactly the verbs shared/kubernetes/client.ts uses. */
@@ -74,7 +77,7 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
               env: [
                 // A plain value: Knative refuses fieldRef unless its kubernetes.podspec-fieldref flag is on.
                 { name: 'NAMESPACE', value: options.namespace },
-                { name: 'TRIGGER_TOKENS_FILE', value: '/var/run/handoff/trigger/authorization' },
+                { name: 'TRIGGER_TOKENS_FILE', value: `/var/run/handoff/trigger/${ACCEPTED_TOKENS_FILE}` },
                 login('rex'),
                 login('cleo'),
                 login('tess'),
@@ -96,7 +99,8 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
             },
           ],
           volumes: [
-            { name: 'trigger-token', secret: { secretName: options.triggerTokenSecret.name, items: [{ key: options.triggerTokenSecret.key, path: 'authorization' }] } },
+            // No subPath: the kubelet updates this volume in place, and the function re-reads the file when it changes.
+            { name: 'trigger-token', secret: { secretName: options.acceptedTokensSecret.name, items: [{ key: options.acceptedTokensSecret.key, path: ACCEPTED_TOKENS_FILE }] } },
             ...(declaration.remediation ? [{ name: 'github', secret: { secretName: 'handoff-github', items: [{ key: 'private-key', path: 'private-key' }] } }] : []),
           ],
         },

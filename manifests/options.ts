@@ -6,6 +6,11 @@ export interface SecretKey {
   readonly key: string;
 }
 
+export interface SecretStoreRef {
+  readonly kind: 'ClusterSecretStore' | 'SecretStore';
+  readonly name: string;
+}
+
 export interface ManifestOptions {
   readonly namespace: string;
   readonly image: string;
@@ -15,8 +20,18 @@ export interface ManifestOptions {
   readonly eventBusName: string;
   /** GitHub's webhook secret, checked by the EventSource. */
   readonly webhookSecret: SecretKey;
-  /** Holds `Bearer <token>`: the Sensor sends it as Authorization, the function reads it as TRIGGER_TOKENS_FILE. */
-  readonly triggerTokenSecret: SecretKey;
+  /**
+   * The one `Bearer <token>` the Sensors send as Authorization (argo-events re-reads it on every call).
+   * Its own key, apart from `acceptedTokensSecret`, so a rotation can switch it after the functions accept both.
+   */
+  readonly sensorTokenSecret: SecretKey;
+  /**
+   * The tokens the functions accept, one per line (current, plus next while rotating), mounted as
+   * TRIGGER_TOKENS_FILE and re-read by the function when the kubelet updates it. See docs/operations.md.
+   */
+  readonly acceptedTokensSecret: SecretKey;
+  /** The (Cluster)SecretStore the ExternalSecret for `webhookSecret` reads from. */
+  readonly secretStore: SecretStoreRef;
   readonly logins: Readonly<Record<AgentRole, readonly string[]>>;
   readonly playVariant: 'coderun' | 'podless';
 }
@@ -30,7 +45,9 @@ export function withDefaults(options: Partial<ManifestOptions> = {}): ManifestOp
     eventSourceName: options.eventSourceName ?? 'github',
     eventBusName: options.eventBusName ?? 'default',
     webhookSecret: options.webhookSecret ?? { name: 'github-webhook-secret', key: 'secret' },
-    triggerTokenSecret: options.triggerTokenSecret ?? { name: 'handoff-trigger-token', key: 'authorization' },
+    sensorTokenSecret: options.sensorTokenSecret ?? { name: 'handoff-trigger-token', key: 'authorization' },
+    acceptedTokensSecret: options.acceptedTokensSecret ?? { name: 'handoff-trigger-token', key: 'accepted-tokens' },
+    secretStore: options.secretStore ?? { kind: 'ClusterSecretStore', name: 'vault-secret-store' },
     logins: options.logins ?? DEFAULT_LOGINS,
     playVariant: options.playVariant ?? 'coderun',
   };

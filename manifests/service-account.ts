@@ -20,3 +20,6 @@ export function serviceAccountWithRole(name: string, namespace: string, rules: r
     },
   ];
 }
+
+/** The ServiceAccount a function runs as (knative/<function>.yaml); the write policy matches its username. */
+export const functionServiceAccountName = (functionName: string) => `handoff-${functionName}`;

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AGENT_ROLES, DEFAULT_LOGINS, type AgentRole } from './declarations';
+import { parseTokenList, stripBearer } from './http/trigger-token-file';
 
 export type CorrelationMode = 'strict' | 'either';
 
@@ -14,7 +15,10 @@ export interface GitHubCredentials {
 export interface Config {
   readonly port: number;
   readonly namespace: string;
+  /** From TRIGGER_TOKENS: fixed for the life of the process. */
   readonly triggerTokens: readonly string[];
+  /** TRIGGER_TOKENS_FILE: re-read while running (shared/http/trigger-token-file.ts). */
+  readonly triggerTokensFile?: string;
   readonly webhookSecrets: readonly string[];
   readonly allowUnauthenticated: boolean;
   readonly github: GitHubCredentials;
@@ -120,12 +124,11 @@ export function loadConfig(env: Env = process.env, namespaceFile: string = SERVI
   }
   const e = parsed.data;
 
-  const triggerTokens = [
-    ...list(e.TRIGGER_TOKENS),
-    ...(e.TRIGGER_TOKENS_FILE ? list(readSecretFile(e.TRIGGER_TOKENS_FILE, 'TRIGGER_TOKENS_FILE').replace(/\r?\n/g, ',')) : []),
-  ].map(stripBearer);
+  const triggerTokens = list(e.TRIGGER_TOKENS).map(stripBearer);
+  // Read once here so a missing or empty file stops the start; the function re-reads it while running.
+  const fileTokens = e.TRIGGER_TOKENS_FILE ? parseTokenList(readSecretFile(e.TRIGGER_TOKENS_FILE, 'TRIGGER_TOKENS_FILE')) : [];
   const webhookSecrets = list(e.GITHUB_WEBHOOK_SECRETS);
-  if (triggerTokens.length === 0 && webhookSecrets.length === 0 && !e.ALLOW_UNAUTHENTICATED) {
+  if (triggerTokens.length + fileTokens.length === 0 && webhookSecrets.length === 0 && !e.ALLOW_UNAUTHENTICATED) {
     throw new ConfigError(
       'refusing to start without authentication: set TRIGGER_TOKENS (or TRIGGER_TOKENS_FILE) for Sensor calls ' +
         'and/or GITHUB_WEBHOOK_SECRETS for direct GitHub delivery; ALLOW_UNAUTHENTICATED=true is for local work only',
@@ -154,6 +157,7 @@ export function loadConfig(env: Env = process.env, namespaceFile: string = SERVI
     port: e.PORT,
     namespace: e.NAMESPACE ?? podNamespace(namespaceFile),
     triggerTokens,
+    triggerTokensFile: e.TRIGGER_TOKENS_FILE,
     webhookSecrets,
     allowUnauthenticated: e.ALLOW_UNAUTHENTICATED,
     github: {
@@ -168,11 +172,6 @@ export function loadConfig(env: Env = process.env, namespaceFile: string = SERVI
     retryAfterSeconds: e.RETRY_AFTER_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
-}
-
-/** A token file may hold the whole header value (`Bearer abc`), as a Sensor's secureHeaders sends it. */
-function stripBearer(token: string): string {
-  return token.replace(/^Bearer\s+/i, '');
 }
 
 export function hasGitHubCredentials(github: GitHubCredentials): boolean {

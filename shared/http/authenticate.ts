@@ -2,10 +2,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Webhooks } from '@octokit/webhooks';
 import { EventError } from './event-error';
+import type { TriggerTokenFile } from './trigger-token-file';
 
 export interface AuthenticateOptions {
-  /** Bearer tokens accepted from the Sensor; several allow rotation. */
+  /** Bearer tokens accepted from the Sensor (TRIGGER_TOKENS); several allow rotation. */
   readonly triggerTokens: readonly string[];
+  /** More accepted tokens, re-read when the file changes (TRIGGER_TOKENS_FILE); an unreadable file adds none. */
+  readonly triggerTokenFile?: TriggerTokenFile;
   /** Webhook secrets accepted for direct GitHub delivery; several allow rotation. */
   readonly webhookSecrets: readonly string[];
   /** Accept unauthenticated calls (local work only). */
@@ -18,7 +21,18 @@ export type Caller = 'sensor' | 'github' | 'unauthenticated';
 export type Authenticate = (headers: Headers, rawBody: string) => Promise<Caller>;
 
 export function createAuthenticate(options: AuthenticateOptions): Authenticate {
-  const tokenDigests = options.triggerTokens.map(digest);
+  const fixedDigests = options.triggerTokens.map(digest);
+  let fileTokens: readonly string[] = [];
+  let fileDigests: readonly Buffer[] = [];
+  /** The digests of every token accepted now; the file's are recomputed only when its list changed. */
+  const tokenDigests = (): readonly Buffer[] => {
+    const current = options.triggerTokenFile?.tokens() ?? [];
+    if (current !== fileTokens) {
+      fileTokens = current;
+      fileDigests = current.map(digest);
+    }
+    return fileDigests.length === 0 ? fixedDigests : [...fixedDigests, ...fileDigests];
+  };
   const verifiers = options.webhookSecrets.map((secret) => new Webhooks({ secret }));
 
   return async (headers, rawBody) => {
@@ -28,8 +42,9 @@ export function createAuthenticate(options: AuthenticateOptions): Authenticate {
     if (authorization !== null) {
       const token = /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1];
       if (!token) throw new EventError('unauthorized', 'the Authorization header is not "Bearer <token>"');
-      if (tokenDigests.length === 0) throw new EventError('unauthorized', 'bearer tokens are not accepted: TRIGGER_TOKENS is not configured');
-      if (!matchesAny(digest(token), tokenDigests)) throw new EventError('unauthorized', 'the bearer token is not one of TRIGGER_TOKENS');
+      const accepted = tokenDigests();
+      if (accepted.length === 0) throw new EventError('unauthorized', 'bearer tokens are not accepted: TRIGGER_TOKENS is not configured and TRIGGER_TOKENS_FILE holds none');
+      if (!matchesAny(digest(token), accepted)) throw new EventError('unauthorized', 'the bearer token is not one of TRIGGER_TOKENS');
       return 'sensor';
     }
     if (signature !== null) {

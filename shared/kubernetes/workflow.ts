@@ -78,6 +78,12 @@ export const UPDATED_AT_ANNOTATION = 'updated-at';
 /** How many dedup keys a workflow keeps; GitHub redelivers within days, a task sees a few dozen events. */
 export const DEDUP_KEYS_KEPT = 100;
 
+/**
+ * Every annotation a function writes on a Workflow (plan-resume.ts). The write policy
+ * (manifests/function-write-policy.ts) lets the functions change these and no other.
+ */
+export const FUNCTION_ANNOTATIONS = [DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION] as const;
+
 export function recordedKeysOf(annotations: Readonly<Record<string, string>> | undefined): string[] {
   const raw = annotations?.[DEDUP_ANNOTATION];
   if (!raw) return [];

@@ -6,6 +6,7 @@ import type { createGitHubClient } from '../github/octokit';
 import { createHandler, createRedriveHandler } from '../handler/handle-event';
 import { createAuthenticate } from '../http/authenticate';
 import { createApp } from '../http/create-app';
+import { watchTriggerTokenFile } from '../http/trigger-token-file';
 import { createKubernetesClients, recordedDedupKeys } from '../kubernetes/client';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
@@ -61,7 +62,17 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
   let draining = false;
   const app = createApp({
     functionName: declaration.name,
-    authenticate: createAuthenticate(config),
+    authenticate: createAuthenticate({
+      ...config,
+      triggerTokenFile: config.triggerTokensFile
+        ? watchTriggerTokenFile(config.triggerTokensFile, {
+            onReload: ({ count, error }) =>
+              error || count === 0
+                ? logger.error({ file: config.triggerTokensFile, err: error?.message }, 'TRIGGER_TOKENS_FILE is unreadable or empty: no token from it is accepted')
+                : logger.info({ file: config.triggerTokensFile, tokens: count }, 'TRIGGER_TOKENS_FILE read'),
+          })
+        : undefined,
+    }),
     handle,
     redrive: declaration.parkFrom?.length ? createRedriveHandler({ declaration, dryRun: config.dryRun, workflows: kubernetes.workflows }) : undefined,
     bodyLimitBytes: config.bodyLimitBytes,

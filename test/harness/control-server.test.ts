@@ -7,6 +7,7 @@ describe('harness control server', () => {
   let server: ControlServer;
   let github: FakeGitHub;
   const calls: string[] = [];
+  const secrets = { update: async (name: string, data: Record<string, string>, lagMs?: object) => void calls.push(`secret ${name} ${JSON.stringify(data)} ${JSON.stringify(lagMs)}`) };
   const processes: ControllableProcesses = {
     list: () => [{ name: 'kube-apiserver', pid: 7, running: true }],
     kill: async (name) => void calls.push(`kill ${name}`),
@@ -16,7 +17,7 @@ describe('harness control server', () => {
   beforeEach(async () => {
     calls.length = 0;
     github = await startFakeGitHub();
-    server = await startControlServer({ token: 'secret', processes, fakeGitHub: github });
+    server = await startControlServer({ token: 'secret', processes, fakeGitHub: github, secrets });
   });
   afterEach(async () => {
     await server.close();
@@ -45,5 +46,16 @@ describe('harness control server', () => {
     expect(github.mode).toBe('error500');
     await fetch(`${github.url}/repos/o/r/pulls`);
     expect(await (await call('GET', '/github/requests')).json()).toEqual([{ method: 'GET', path: '/repos/o/r/pulls', body: '', status: 500 }]);
+  });
+
+  it('updates a Secret with string values only', async () => {
+    expect((await call('PUT', '/secrets/handoff-trigger-token', { data: { 'accepted-tokens': 'a\nb\n' } })).status).toBe(200);
+    expect((await call('PUT', '/secrets/handoff-trigger-token', { data: { key: 1 } })).status).toBe(400);
+    expect((await call('PUT', '/secrets/handoff-trigger-token', {})).status).toBe(400);
+    expect((await call('PUT', '/secrets/../etc', { data: {} })).status).toBe(404);
+    expect((await call('PUT', '/secrets/s', { data: {}, lagMs: { function: 4000 } })).status).toBe(200);
+    expect((await call('PUT', '/secrets/s', { data: {}, lagMs: { kubelet: 1 } })).status).toBe(400);
+    expect((await call('PUT', '/secrets/s', { data: {}, lagMs: { function: -1 } })).status).toBe(400);
+    expect(calls).toEqual(['secret handoff-trigger-token {"accepted-tokens":"a\\nb\\n"} {}', 'secret s {} {"function":4000}']);
   });
 });

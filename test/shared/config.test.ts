@@ -40,12 +40,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TRIGGER_TOKENS: 'a' }, dir)).toThrow(/NAMESPACE is unset and .* cannot be read/);
   });
 
-  it('reads several tokens from the variable and the file, stripping a Bearer prefix', () => {
+  it('reads several tokens from the variable, stripping a Bearer prefix, and keeps the file path for re-reading', () => {
     const dir = mkdtempSync(join(tmpdir(), 'handoff-config-'));
     const file = join(dir, 'tokens');
     writeFileSync(file, 'Bearer from-file\nsecond-in-file\n');
-    const config = loadConfig({ TRIGGER_TOKENS: 'one, two', TRIGGER_TOKENS_FILE: file });
-    expect(config.triggerTokens).toEqual(['one', 'two', 'from-file', 'second-in-file']);
+    const config = loadConfig({ TRIGGER_TOKENS: 'one, Bearer two', TRIGGER_TOKENS_FILE: file });
+    expect(config.triggerTokens).toEqual(['one', 'two']);
+    expect(config.triggerTokensFile).toBe(file);
+  });
+
+  it('refuses to start when TRIGGER_TOKENS_FILE is the only credential and holds no token', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'handoff-config-')), 'tokens');
+    writeFileSync(file, '\n  \n');
+    expect(() => loadConfig({ TRIGGER_TOKENS_FILE: file })).toThrow(/refusing to start without authentication/);
+    writeFileSync(file, 'Bearer t\n');
+    expect(loadConfig({ TRIGGER_TOKENS_FILE: file }).triggerTokensFile).toBe(file);
   });
 
   it('names the variable whose file cannot be read', () => {
