@@ -16,7 +16,8 @@ const alive = (pid: number) => {
   }
 };
 
-function cmdline(pid: number): string {
+/** A process's command line, arguments joined by spaces; '' when it is gone. */
+export function cmdline(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
   } catch {

@@ -10,6 +10,7 @@
 //   behind setpriv --pdeathsig (harness/processes.ts), so the kernel kills it, and the next start
 //   ends what is left (harness/leftovers.ts) and deletes stale network namespaces.
 import { readFileSync } from 'node:fs';
+import { cmdline } from './leftovers';
 
 /** The start time of a process (field 22 of /proc/<pid>/stat), so a reused pid is not taken for it. */
 function startTime(pid: number): string | undefined {
@@ -31,14 +32,6 @@ function parentOf(pid: number): number | undefined {
   }
 }
 
-function commandOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-}
-
 export interface Launcher {
   pid: number;
   startTime: string;
@@ -55,7 +48,7 @@ export function launchers(pid = process.pid, underNpm = !!process.env.npm_lifecy
     const started = startTime(current);
     if (!started) break;
     chain.push({ pid: current, startTime: started });
-    if (!underNpm || /(^|\/)npm(-cli\.js)?( |$)/.test(commandOf(current))) break;
+    if (!underNpm || /(^|\/)npm(-cli\.js)?( |$)/.test(cmdline(current))) break;
     current = parentOf(current);
   }
   return chain;
