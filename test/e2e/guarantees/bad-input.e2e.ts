@@ -1,10 +1,11 @@
 // Guarantee: every bad input gets a clear answer and no side effect, against the running functions
 // over HTTP (the Sensor's envelope and bearer token, straight to each function's port). Thousands of
-// mutated real payloads and envelopes: never a 5xx, never a resume, and no play workflow is written.
+// mutated real payloads and envelopes: never a 5xx, never a resume, and no play workflow is changed by a function.
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FunctionName } from '../../../shared/declarations';
+import { WORKFLOW_LABELS, type FunctionName } from '../../../shared/declarations';
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION, type Workflow } from '../../../shared/kubernetes/workflow';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../../fixtures/github-events';
 import { createWorkflow, uniqueTask } from '../support';
 import { kube, stack, untilActive } from './support';
@@ -82,10 +83,45 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
   }) },
 );
 
-async function listPlayVersions(): Promise<Record<string, string>> {
-  const res = await kube().call<{ items: { metadata: { name: string; resourceVersion: string } }[] }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${stack().namespace}/workflows?labelSelector=workflow-type%3Dplay-orchestration`);
+interface Effects {
+  stage?: string;
+  annotations: (string | undefined)[];
+  /** Phase of every suspend node, by node ID. */
+  suspendNodes: Record<string, string | undefined>;
+  resourceVersion?: string;
+}
+
+/**
+ * What a function's write can change on each play workflow (the write policy, knative/function-write-policy.yaml,
+ * allows nothing else): the stage label, the functions' annotations and the phase of suspend nodes. Other
+ * tests' plays may still be moved on by the controller meanwhile (new nodes, status), so their
+ * resourceVersions are no measure; the fuzz target's own workflow, which nothing else touches, is also
+ * compared by resourceVersion.
+ */
+async function functionEffects(own: string): Promise<Map<string, Effects>> {
+  const res = await kube().call<{ items: Workflow[] }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${stack().namespace}/workflows?labelSelector=workflow-type%3Dplay-orchestration`);
   expect(res.status, res.text).toBe(200);
-  return Object.fromEntries(res.body.items.map((i) => [i.metadata.name, i.metadata.resourceVersion]));
+  return new Map(
+    res.body.items.map((wf) => [
+      wf.metadata.name,
+      {
+        stage: wf.metadata.labels?.[WORKFLOW_LABELS.stage],
+        annotations: [DEDUP_ANNOTATION, PARKED_ANNOTATION].map((key) => wf.metadata.annotations?.[key]),
+        suspendNodes: Object.fromEntries(Object.entries(wf.status?.nodes ?? {}).filter(([, node]) => node.type === 'Suspend').map(([id, node]) => [id, node.phase])),
+        ...(wf.metadata.name === own ? { resourceVersion: wf.metadata.resourceVersion } : {}),
+      },
+    ]),
+  );
+}
+
+/** The effects of `after` restricted to what `before` already had (nodes the controller added since are not the functions'). */
+function sameScope(before: Map<string, Effects>, after: Map<string, Effects>): [Record<string, Effects>, Record<string, Effects>] {
+  const names = [...before.keys()].filter((name) => after.has(name));
+  const restrict = (effects: Effects, to: Effects): Effects => ({ ...effects, suspendNodes: Object.fromEntries(Object.entries(effects.suspendNodes).filter(([id]) => id in to.suspendNodes)) });
+  return [
+    Object.fromEntries(names.map((name) => [name, restrict(before.get(name)!, after.get(name)!)])),
+    Object.fromEntries(names.map((name) => [name, restrict(after.get(name)!, before.get(name)!)])),
+  ];
 }
 
 describe('fuzzed payloads and envelopes against the running functions', () => {
@@ -101,7 +137,7 @@ describe('fuzzed payloads and envelopes against the running functions', () => {
       spec: { entrypoint: 'main', templates: [{ name: 'main', steps: [[{ name: 'wait-pr-approved', template: 'wait' }]] }, { name: 'wait', suspend: {} }] },
     });
     await untilActive(rest, name, 'wait-pr-approved');
-    const before = await listPlayVersions();
+    const before = await functionEffects(name);
     const statuses = new Map<string, number>();
 
     await fc.assert(
@@ -147,7 +183,10 @@ describe('fuzzed payloads and envelopes against the running functions', () => {
       { numRuns: runsPerFunction * 4 },
     );
 
-    expect(await listPlayVersions()).toEqual(before);
+    const after = await functionEffects(name);
+    expect(after.has(name)).toBe(true);
+    const [expected, received] = sameScope(before, after);
+    expect(received).toEqual(expected);
     console.log(`[fuzz] ${runsPerFunction * 4} requests; answers: ${[...statuses.entries()].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
   }, 900_000);
 });

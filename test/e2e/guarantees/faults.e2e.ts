@@ -127,7 +127,11 @@ describe('kube-apiserver killed in the middle of a burst', () => {
       const wf = await untilGatePassed(rest, names[i]!, 'wait-pr-created', 'quality-in-progress', 1, 300_000);
       expect(nodesNamed(wf, 'wait-pr-created').map((n) => n.phase)).toEqual(['Succeeded']);
       expect(appliedEvents(wf).filter((k) => k === deliveries[i])).toHaveLength(1);
-      const attempts = await handledDelivery('pr-opened', deliveries[i]!);
+      // The function logs an attempt after its write returns, so the log may trail the workflow a moment.
+      const attempts = await eventually(`task ${task}: an answered attempt in the log`, async () => {
+        const logged = await handledDelivery('pr-opened', deliveries[i]!);
+        return logged.some((a) => a.status === 200) ? logged : undefined;
+      }, 30_000);
       // One attempt resumed, or, when the apiserver died after the write but before its answer, the retry found it applied.
       const outcomes = attempts.map((a) => `${a.outcome}/${a.status}`).join(',');
       expect(attempts.filter((a) => a.outcome === 'resumed').length, `task ${task}: ${outcomes}`).toBeLessThanOrEqual(1);
