@@ -273,6 +273,31 @@ describe('pull-request functions', () => {
   });
 });
 
+describe('a task ID longer than a label value (63 characters)', () => {
+  const long = '9'.repeat(64);
+  const events: Record<string, () => Record<string, any>> = {
+    [PR_OPENED.name]: () => pullRequestEvent('opened', { task: long }),
+    [LABELED_READY_FOR_QA.name]: () => labeledEvent('ready-for-qa', { task: long }),
+    [APPROVED.name]: () => reviewEvent('approved', { task: long }),
+    [REX_PUSH.name]: () => pushEvent({ task: long }),
+  };
+
+  it.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s answers 422 mismatch with a reason, before any Kubernetes or GitHub call', async (name, declaration) => {
+    const t = setup(declaration);
+    t.workflows.workflows = [summary('play-7', '7', VALID[name]!.stage)];
+    // The apiserver refuses such a label selector with 400, which would surface as 500.
+    t.workflows.listForTask = async (taskId) => {
+      t.workflows.lists.push(taskId);
+      throw new Error('unable to parse requirement: values[0][task-id]: Invalid value: must be no more than 63 characters');
+    };
+    const response = await t.post(sensorEnvelope(VALID[name]!.event, events[name]!()));
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ outcome: 'mismatch', reason: expect.stringMatching(/64 digits; a task-id label value holds at most 63/) });
+    expect(t.workflows.lists).toEqual([]);
+    expect(t.sideEffects()).toBe(0);
+  });
+});
+
 describe('rex-push', () => {
   it('cancels Cleo and Tess CodeRuns of this workflow, removes ready-for-qa, resets and restarts QA', async () => {
     const t = setup(REX_PUSH);
