@@ -1,4 +1,4 @@
-import { TASK_BRANCH_PATTERN } from '../declarations';
+import { TASK_BRANCH_PATTERN, TASK_LABEL_PATTERN } from '../declarations';
 import { LABEL_VALUE_MAX_LENGTH } from '../labels/label-value';
 
 /**
@@ -14,7 +14,7 @@ export function taskIdTooLong(taskId: string): string | undefined {
   return `task ID ${taskId.slice(0, 12)}… has ${taskId.length} digits; a task-id label value holds at most ${TASK_ID_MAX_LENGTH}`;
 }
 
-const TASK_LABEL = /^task-([0-9]+)$/;
+const TASK_LABEL = new RegExp(TASK_LABEL_PATTERN);
 const TASK_BRANCH = new RegExp(TASK_BRANCH_PATTERN);
 
 /** Distinct task IDs named by `task-<N>` labels. */

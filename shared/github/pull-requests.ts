@@ -5,6 +5,7 @@ import type { RepoOctokits } from './repo-octokits';
 import type { PullRequestRef, PullRequests } from './types';
 
 export const LIST_PULLS_ROUTE = 'GET /repos/{owner}/{repo}/pulls';
+export const LIST_LABELS_ROUTE = 'GET /repos/{owner}/{repo}/issues/{issue_number}/labels';
 export const REMOVE_LABEL_ROUTE = 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}';
 
 export interface RestPullRequestsOptions {
@@ -77,6 +78,25 @@ export function restPullRequests(options: RestPullRequestsOptions): PullRequests
         );
       }
       return matching.map((pr): PullRequestRef => ({ number: pr.number, labels: pr.labels.map((label) => label.name) }));
+    },
+
+    async listLabels(owner, repo, issueNumber) {
+      requireText('owner', owner);
+      requireText('repo', repo);
+      if (!Number.isSafeInteger(issueNumber) || issueNumber <= 0) throw new TypeError(`issueNumber must be a positive integer, got ${issueNumber}`);
+      let pages = 0;
+      const labels = await withRepo(owner, repo, `list the labels of ${owner}/${repo}#${issueNumber}`, (octokit) =>
+        timed(
+          LIST_LABELS_ROUTE,
+          () =>
+            octokit.paginate(LIST_LABELS_ROUTE, { owner, repo, issue_number: issueNumber, per_page: 100 }, (response, done) => {
+              if (++pages >= MAX_LIST_PAGES) done();
+              return response.data;
+            }),
+          () => 200,
+        ),
+      );
+      return labels.map((label) => label.name);
     },
 
     async removeLabel(owner, repo, issueNumber, label) {

@@ -1,4 +1,4 @@
-/** The narrow GitHub interface rex-push uses (Prow style), so tests can swap in fakes. */
+/** The narrow GitHub interface rex-push and pr-opened use (Prow style), so tests can swap in fakes. */
 
 export interface PullRequestRef {
   readonly number: number;
@@ -11,6 +11,8 @@ export interface PullRequests {
    * opened against several bases), every page read; empty when there is none.
    */
   listOpenByBranch(owner: string, repo: string, branch: string): Promise<PullRequestRef[]>;
+  /** The labels on an issue or PR, every page read (pr-opened, when the payload has none). */
+  listLabels(owner: string, repo: string, issueNumber: number): Promise<string[]>;
   /** Remove a label; `absent` when GitHub answers 404 "Label does not exist". */
   removeLabel(owner: string, repo: string, issueNumber: number, label: string): Promise<'removed' | 'absent'>;
 }

@@ -46,6 +46,15 @@ export class FakePullRequests implements PullRequests {
     return this.pullRequests;
   }
 
+  /** Labels GitHub reports live, per PR number; a function answers for a GitHub outage. */
+  liveLabels: Record<number, string[]> | (() => Promise<string[]>) = {};
+  readonly labelReads: number[] = [];
+
+  async listLabels(_owner: string, _repo: string, issueNumber: number): Promise<string[]> {
+    this.labelReads.push(issueNumber);
+    return typeof this.liveLabels === 'function' ? this.liveLabels() : (this.liveLabels[issueNumber] ?? []);
+  }
+
   async removeLabel(_owner: string, _repo: string, issueNumber: number, label: string): Promise<'removed' | 'absent'> {
     this.removals.push({ issueNumber, label });
     return 'removed';

@@ -2,7 +2,7 @@ import nock from 'nock';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../../shared/github/octokit';
-import { GitHubRequestError } from '../../../shared/github/types';
+import { GitHubRequestError, GitHubUnavailableError } from '../../../shared/github/types';
 import { MAX_LIST_PAGES } from '../../../shared/github/pull-requests';
 import { API, guardNetwork, pull, testClient } from './helpers';
 
@@ -174,5 +174,32 @@ describe('removeLabel', () => {
 
   it('rejects a bad issue number before calling GitHub', async () => {
     await expect(testClient().client.removeLabel('acme', 'shop', 0, 'ready-for-qa')).rejects.toThrow(/positive integer/);
+  });
+});
+
+describe('listLabels', () => {
+  it('reads every page of the labels of a PR', async () => {
+    const page2 = `${API}/repositories/1/issues/12/labels?per_page=100&page=2`;
+    nock(API, { reqheaders: { authorization: 'token ghp_testtoken' } })
+      .get('/repos/acme/shop/issues/12/labels')
+      .query({ per_page: '100' })
+      .reply(200, [{ id: 1, name: 'bug' }], { link: `<${page2}>; rel="next"` })
+      .get('/repositories/1/issues/12/labels')
+      .query({ per_page: '100', page: '2' })
+      .reply(200, [{ id: 2, name: 'task-7' }]);
+    const { client, calls } = testClient();
+    await expect(client.listLabels('acme', 'shop', 12)).resolves.toEqual(['bug', 'task-7']);
+    expect(calls).toEqual([{ route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/labels', status: 200, durationMs: expect.any(Number) }]);
+  });
+
+  it('turns a 5xx into GitHubUnavailableError (503 upstream) and a missing PR into GitHubRequestError 404', async () => {
+    nock(API).get('/repos/acme/shop/issues/12/labels').query({ per_page: '100' }).reply(502, { message: 'Server Error' });
+    await expect(testClient({ retries: 0 }).client.listLabels('acme', 'shop', 12)).rejects.toBeInstanceOf(GitHubUnavailableError);
+    nock(API).get('/repos/acme/shop/issues/99/labels').query({ per_page: '100' }).reply(404, { message: 'Not Found' });
+    await expect(testClient().client.listLabels('acme', 'shop', 99)).rejects.toMatchObject({ name: 'GitHubRequestError', status: 404 });
+  });
+
+  it('rejects a bad issue number before calling GitHub', async () => {
+    await expect(testClient().client.listLabels('acme', 'shop', 0)).rejects.toThrow(/positive integer/);
   });
 });
