@@ -5,7 +5,7 @@
 import type { CorrelationMode } from '../config';
 import { correlate } from '../correlation/correlate';
 import { parsePayload, type ParsedPayload } from '../correlation/payloads';
-import { taskIdFromBranch } from '../correlation/task-id';
+import { taskIdFromBranch, taskIdTooLong } from '../correlation/task-id';
 import { selectWorkflow } from '../correlation/select-workflow';
 import { QA_STAGES, WORKFLOW_LABELS, type FunctionDeclaration, type Stage } from '../declarations';
 import type { Logins } from '../guards/evaluate-match';
@@ -118,7 +118,9 @@ async function withLiveLabels(parsed: ParsedPayload, options: HandlerOptions): P
   if (parsed.kind !== 'pull_request' || !options.pullRequests || options.correlation !== 'strict') return parsed;
   const { payload } = parsed;
   const pr = payload.pull_request;
-  if (pr.labels.length > 0 || !taskIdFromBranch(pr.head.ref)) return parsed;
+  const branchTask = taskIdFromBranch(pr.head.ref);
+  // No task branch: nothing to confirm. A task ID too long for a label: correlation refuses it (422) without a call.
+  if (pr.labels.length > 0 || !branchTask || taskIdTooLong(branchTask)) return parsed;
   const labels = await options.pullRequests.listLabels(payload.repository.owner.login, payload.repository.name, pr.number);
   return { kind: 'pull_request', payload: { ...payload, pull_request: { ...pr, labels: labels.map((name) => ({ name })) } } };
 }

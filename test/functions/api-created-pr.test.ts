@@ -138,11 +138,13 @@ describe('a PR created through the API (opened with no labels, task-N added afte
     expect(api.get('play-7')?.metadata.resourceVersion).toBe(version);
   });
 
-  it('reads nothing live when the payload has labels, or the branch is not a task branch', async () => {
+  it('reads nothing live when the payload has labels, the branch is not a task branch, or its task ID is too long', async () => {
     api.put(playWorkflow({ name: 'play-7', task: '7' }));
     const post = prOpened();
     expect((await post(sensorEnvelope('pull_request', pullRequestEvent('opened', { task: 7 }), 'o-1'))).body.outcome).toBe('resumed');
     expect((await post(sensorEnvelope('pull_request', pullRequestEvent('opened', { branch: 'docs-typo', labels: [] }), 'o-2'))).body.outcome).toBe('ignored');
     // nock has no interceptor: a GitHub call would fail the test (net connect disabled, pendingMocks empty).
+    const long = `task-${'9'.repeat(64)}-x`;
+    expect(await post(sensorEnvelope('pull_request', pullRequestEvent('opened', { branch: long, labels: [] }), 'o-3'))).toMatchObject({ status: 422, body: { outcome: 'mismatch', reason: expect.stringMatching(/at most 63/) } });
   });
 });

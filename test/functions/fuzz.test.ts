@@ -138,6 +138,7 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing',
           expect(response.status).toBe(422);
           expect(await response.json()).toMatchObject({ outcome: 'mismatch', reason: expect.stringMatching(/at most 63/) });
           expect(workflows.lists).toEqual([]);
+          expect(pullRequests.finds.length + pullRequests.labelReads.length).toBe(0); // no GitHub call either
         }
         if (response.status !== 200) expect(workflows.resumes.length + codeRuns.calls.length + pullRequests.removals.length).toBe(0);
       }),
