@@ -104,6 +104,8 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing',
     const bodyLimitBytes = 5 * 1024 * 1024; // BODY_LIMIT_BYTES' default
     const build = (id: string, where: string, suffix: string) => {
       const labelId = where === 'branch' || where === 'label and another branch' ? '7' : id;
+      // A PR opened without labels (created through the API): pr-opened would read them live.
+      const labels = where === 'branch, no labels' ? { labels: [] } : {};
       const branch = `task-${where === 'label' ? '7' : id}${suffix}`;
       const payload =
         declaration.event === 'push'
@@ -111,7 +113,7 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing',
           : declaration.event === 'pull_request_review'
             ? reviewEvent('approved', { task: labelId, branch })
             : declaration.name === 'pr-opened'
-              ? pullRequestEvent('opened', { task: labelId, branch })
+              ? pullRequestEvent('opened', { task: labelId, branch, ...labels })
               : labeledEvent('ready-for-qa', { task: labelId, branch });
       return JSON.stringify(sensorEnvelope(declaration.event, payload, 'fuzz-task-id'));
     };
@@ -121,7 +123,7 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing',
     const maxDigits = Math.floor((bodyLimitBytes - bytesAt(1) - 80 * perDigit) / perDigit) - 100;
     const length = fc.oneof(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 60, max: 200 }), fc.integer({ min: 1, max: maxDigits }), fc.constant(maxDigits));
     const digitString = fc.tuple(length, fc.integer({ min: 0, max: 9 }), fc.nat({ max: 80 })).map(([n, digit, zeros]) => '0'.repeat(zeros) + String(digit).repeat(n));
-    const placement = fc.constantFrom('label and branch', 'label', 'branch', 'label and another branch');
+    const placement = fc.constantFrom('label and branch', 'label', 'branch', 'label and another branch', 'branch, no labels');
     await fc.assert(
       fc.asyncProperty(digitString, placement, fc.constantFrom('', '-x', '-implementation'), async (id, where, suffix) => {
         const workflows = new FakeWorkflows();
