@@ -7,7 +7,7 @@ import { REDRIVE_ROUTE } from '../shared/http/read-redrive';
 import { PARKED_ANNOTATION } from '../shared/kubernetes/workflow';
 import type { ManifestOptions } from './options';
 import { PLAY_WORKFLOWS_EVENT, PLAY_WORKFLOWS_EVENT_SOURCE } from './play-workflows-eventsource';
-import { dataFilters } from './sensor-filters';
+import { githubDependencies } from './sensor-filters';
 
 export const sensorName = (declaration: FunctionDeclaration) => `handoff-${declaration.name}`;
 
@@ -30,36 +30,39 @@ const retried = (name: string) => ({
 const gjsonKey = (key: string) => key.replaceAll('.', '\\.');
 
 export function functionSensor(declaration: FunctionDeclaration, options: ManifestOptions) {
-  const dependency = declaration.name;
   // Read from the Sensor's Secret volume on every call (argo-events pkg/sensors/triggers/http/http.go Execute
   // → pkg/shared/util GetSecretFromVolume), so a changed key is sent without restarting the Sensor.
   const authorization = [{ name: 'Authorization', valueFrom: { secretKeyRef: { name: options.sensorTokenSecret.name, key: options.sensorTokenSecret.key } } }];
-  const trigger = {
-    name: `call-${declaration.name}`,
-    // Without conditions a trigger waits for every dependency of the Sensor (argo-events listener.go getDependencyExpression).
-    conditions: dependency,
-    http: {
-      url: options.functionUrl(declaration.name),
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      payload: [
-        { src: { dependencyName: dependency, dataKey: 'headers', useRawData: true }, dest: 'headers' },
-        { src: { dependencyName: dependency, dataKey: 'body', useRawData: true }, dest: 'body' },
-      ],
-      secureHeaders: authorization,
-      timeout: TRIGGER_TIMEOUT_SECONDS,
-    },
-  };
-  const dependencies: object[] = [
-    {
-      name: dependency,
+  const dependencies: object[] = [];
+  const triggers: object[] = [];
+  // One dependency and trigger per way of accepting an event (Argo Events ANDs one dependency's filters),
+  // each trigger sending its own dependency's event; the first keeps the function's name.
+  for (const dependency of githubDependencies(declaration, options.logins)) {
+    dependencies.push({
+      name: dependency.name,
       eventSourceName: options.eventSourceName,
       eventName: options.eventSourceName,
-      filters: { data: dataFilters(declaration, options.logins) },
-    },
-  ];
-  // Its own trigger, so its retries never hold up the GitHub events (each trigger consumes on its own).
-  const triggers: object[] = [{ template: trigger, ...retried(declaration.name) }];
+      filters: { data: dependency.filters },
+    });
+    const trigger = {
+      name: `call-${dependency.name}`,
+      // Without conditions a trigger waits for every dependency of the Sensor (argo-events listener.go getDependencyExpression).
+      conditions: dependency.name,
+      http: {
+        url: options.functionUrl(declaration.name),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        payload: [
+          { src: { dependencyName: dependency.name, dataKey: 'headers', useRawData: true }, dest: 'headers' },
+          { src: { dependencyName: dependency.name, dataKey: 'body', useRawData: true }, dest: 'body' },
+        ],
+        secureHeaders: authorization,
+        timeout: TRIGGER_TIMEOUT_SECONDS,
+      },
+    };
+    // Its own trigger, so its retries never hold up the GitHub events (each trigger consumes on its own).
+    triggers.push({ template: trigger, ...retried(dependency.name) });
+  }
   if (declaration.parkFrom?.length) {
     const parked = redriveDependency(declaration);
     dependencies.push({

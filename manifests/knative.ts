@@ -29,6 +29,9 @@ export function containerSecurityContext() {
 /** The file name, in the function's trigger-token volume, of the accepted token list. */
 const ACCEPTED_TOKENS_FILE = 'accepted-tokens';
 
+/** Functions that call GitHub get the App's credentials: rex-push (remediation) and pr-opened (live label read). */
+const callsGitHub = (declaration: FunctionDeclaration) => !!(declaration.remediation || declaration.readsLabelsLive);
+
 const partOf = { 'app.kubernetes.io/part-of': 'handoff' };
 
 /** Exactly the verbs shared/kubernetes/client.ts uses. */
@@ -81,7 +84,7 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
                 login('rex'),
                 login('cleo'),
                 login('tess'),
-                ...(declaration.remediation
+                ...(callsGitHub(declaration)
                   ? [
                       { name: 'GITHUB_APP_ID', valueFrom: { secretKeyRef: { name: 'handoff-github', key: 'app-id' } } },
                       { name: 'GITHUB_APP_PRIVATE_KEY_FILE', value: '/var/run/handoff/github/private-key' },
@@ -94,14 +97,14 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
               securityContext: containerSecurityContext(),
               volumeMounts: [
                 { name: 'trigger-token', mountPath: '/var/run/handoff/trigger', readOnly: true },
-                ...(declaration.remediation ? [{ name: 'github', mountPath: '/var/run/handoff/github', readOnly: true }] : []),
+                ...(callsGitHub(declaration) ? [{ name: 'github', mountPath: '/var/run/handoff/github', readOnly: true }] : []),
               ],
             },
           ],
           volumes: [
             // No subPath: the kubelet updates this volume in place, and the function re-reads the file when it changes.
             { name: 'trigger-token', secret: { secretName: options.acceptedTokensSecret.name, items: [{ key: options.acceptedTokensSecret.key, path: ACCEPTED_TOKENS_FILE }] } },
-            ...(declaration.remediation ? [{ name: 'github', secret: { secretName: 'handoff-github', items: [{ key: 'private-key', path: 'private-key' }] } }] : []),
+            ...(callsGitHub(declaration) ? [{ name: 'github', secret: { secretName: 'handoff-github', items: [{ key: 'private-key', path: 'private-key' }] } }] : []),
           ],
         },
       },

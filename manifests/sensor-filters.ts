@@ -33,9 +33,17 @@ function filterFor(match: Match, logins: ManifestOptions['logins']): DataFilter 
  * EventSource adds to the body; `headers.X-Github-Event` is an array, whose string
  * form is `["push"]`, so an anchored filter on it would never match.
  */
-export function dataFilters(declaration: FunctionDeclaration, logins: ManifestOptions['logins']): DataFilter[] {
+export function dataFilters(declaration: FunctionDeclaration, logins: ManifestOptions['logins'], matches: readonly Match[] = declaration.matches): DataFilter[] {
   return [
     { path: 'body.X-GitHub-Event', type: 'string', value: [exactly(declaration.event, false)] },
-    ...declaration.matches.map((match) => filterFor(match, logins)),
+    ...matches.map((match) => filterFor(match, logins)),
+  ];
+}
+
+/** One Sensor dependency per way the function accepts an event: its `matches`, then each `alsoMatches` group. */
+export function githubDependencies(declaration: FunctionDeclaration, logins: ManifestOptions['logins']): { readonly name: string; readonly filters: DataFilter[] }[] {
+  return [
+    { name: declaration.name, filters: dataFilters(declaration, logins) },
+    ...(declaration.alsoMatches ?? []).map((group) => ({ name: `${declaration.name}-${group.name}`, filters: dataFilters(declaration, logins, group.matches) })),
   ];
 }

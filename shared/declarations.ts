@@ -62,6 +62,9 @@ export const READY_FOR_QA_LABEL = 'ready-for-qa';
  */
 export const TASK_BRANCH_PATTERN = '(^|/)task-([0-9]+)(-|$)';
 
+/** A task label, `task-<N>` (ECMAScript/RE2 subset, as TASK_BRANCH_PATTERN). */
+export const TASK_LABEL_PATTERN = '^task-([0-9]+)$';
+
 /**
  * One condition on the GitHub payload. `path` is a dotted path into the
  * payload (`label.name`), the same path the Sensor filter uses under `body.`.
@@ -76,6 +79,13 @@ export type Match =
   /** The value is this boolean; a missing value counts as false. */
   | { readonly path: string; readonly is: boolean };
 
+/** Another way to accept an event: every condition of the group must hold. */
+export interface MatchGroup {
+  /** Names the group's Sensor dependency and trigger (`<function>-<name>`). */
+  readonly name: string;
+  readonly matches: readonly Match[];
+}
+
 export type FunctionName = 'pr-opened' | 'labeled-ready-for-qa' | 'approved' | 'rex-push';
 export type GitHubEventName = 'pull_request' | 'pull_request_review' | 'push';
 
@@ -83,8 +93,19 @@ export interface FunctionDeclaration {
   readonly name: FunctionName;
   /** The `X-GitHub-Event` this function handles. */
   readonly event: GitHubEventName;
-  /** Every condition must hold, or the event is ignored. */
+  /** Every condition must hold, or the event is ignored (unless a group of `alsoMatches` holds). */
   readonly matches: readonly Match[];
+  /**
+   * Further groups, each accepted on its own (an OR of ANDs). Argo Events ANDs a dependency's data
+   * filters, so each group becomes its own Sensor dependency and trigger.
+   */
+  readonly alsoMatches?: readonly MatchGroup[];
+  /**
+   * pull_request only: when the payload's PR carries no labels and CORRELATION_MODE=strict needs the
+   * task label, read the PR's labels from GitHub (a PR created through the API gets `task-N` a
+   * moment after `opened`, whose payload then says `labels: []`).
+   */
+  readonly readsLabelsLive?: boolean;
   /** Stages in which the workflow accepts this event. */
   readonly fromStages: readonly Stage[];
   /**
@@ -107,6 +128,18 @@ export const PR_OPENED: FunctionDeclaration = {
   name: 'pr-opened',
   event: 'pull_request',
   matches: [{ path: 'action', anyOf: ['opened', 'reopened'] }],
+  // The task label added after the PR was opened (gh pr create, then gh pr edit --add-label). Whichever of
+  // the two events comes second finds the gate resumed (already-done): one resume either way.
+  alsoMatches: [
+    {
+      name: 'task-labeled',
+      matches: [
+        { path: 'action', anyOf: ['labeled'] },
+        { path: 'label.name', pattern: TASK_LABEL_PATTERN },
+      ],
+    },
+  ],
+  readsLabelsLive: true,
   fromStages: ['waiting-pr-created'],
   parkFrom: ['implementation-in-progress'],
   suspendNodes: ['wait-pr-created'],

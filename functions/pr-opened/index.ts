@@ -1,4 +1,6 @@
 import { PR_OPENED } from '../../shared/declarations';
+import { createGitHubClient } from '../../shared/github/octokit';
 import { serveFunction } from '../../shared/server/serve-function';
 
-serveFunction(PR_OPENED);
+// The GitHub client reads a PR's labels live when its opened payload has none (README, "pr-opened").
+serveFunction(PR_OPENED, { createGitHubClient });

@@ -1,7 +1,7 @@
 /** Correlates an event to one task: the PR's `task-N` label and its `task-N-…` branch must agree. */
 import type { CorrelationMode } from '../config';
 import type { ParsedPayload } from './payloads';
-import { branchFromRef, taskIdFromBranch, taskIdsFromLabels } from './task-id';
+import { branchFromRef, taskIdFromBranch, taskIdsFromLabels, taskIdTooLong } from './task-id';
 
 export interface Correlation {
   readonly taskId: string;
@@ -14,7 +14,10 @@ export interface Correlation {
 
 export type CorrelationResult =
   | { readonly ok: true; readonly correlation: Correlation }
-  /** `ignored`: not a task event. `mismatch`: the sources disagree, or the PR comes from a fork. */
+  /**
+   * `ignored`: not a task event. `mismatch`: the sources disagree, the PR comes from a fork, or the
+   * task ID is longer than a label value can be.
+   */
   | { readonly ok: false; readonly outcome: 'ignored' | 'mismatch'; readonly reason: string };
 
 export function correlate(parsed: ParsedPayload, mode: CorrelationMode): CorrelationResult {
@@ -26,6 +29,8 @@ function correlatePush(payload: Extract<ParsedPayload, { kind: 'push' }>['payloa
   if (!branch) return { ok: false, outcome: 'ignored', reason: `${payload.ref} is not a branch` };
   const taskId = taskIdFromBranch(branch);
   if (!taskId) return { ok: false, outcome: 'ignored', reason: `branch ${branch} is not a task branch` };
+  const tooLong = taskIdTooLong(taskId);
+  if (tooLong) return { ok: false, outcome: 'mismatch', reason: `the pushed branch names no possible task: ${tooLong}` };
   const { owner, name } = ownerAndName(payload.repository);
   return { ok: true, correlation: { taskId, owner, repo: name, branch } };
 }
@@ -49,6 +54,11 @@ function correlatePullRequest(
   }
   const fromLabel = labelIds[0];
   const fromBranch = taskIdFromBranch(pr.head.ref);
+  // Decided before any Kubernetes call: such an ID cannot be a label value, so no workflow has it.
+  for (const [source, id] of [['label', fromLabel], ['branch', fromBranch]] as const) {
+    const tooLong = id === undefined ? undefined : taskIdTooLong(id);
+    if (tooLong) return { ok: false, outcome: 'mismatch', reason: `PR #${pr.number}: its task ${source} names no possible task: ${tooLong}` };
+  }
   if (!fromLabel && !fromBranch) {
     return { ok: false, outcome: 'ignored', reason: `PR #${pr.number} has no task label and ${pr.head.ref} is not a task branch` };
   }

@@ -1,6 +1,20 @@
-import { TASK_BRANCH_PATTERN } from '../declarations';
+import { TASK_BRANCH_PATTERN, TASK_LABEL_PATTERN } from '../declarations';
+import { LABEL_VALUE_MAX_LENGTH } from '../labels/label-value';
 
-const TASK_LABEL = /^task-([0-9]+)$/;
+/**
+ * The longest task ID a play workflow can carry: its `task-id` label value, at most 63 characters
+ * (the apiserver refuses a longer value in a label selector with 400). Counted after leading zeros
+ * are dropped, so `task-000…07` is task 7.
+ */
+export const TASK_ID_MAX_LENGTH = LABEL_VALUE_MAX_LENGTH;
+
+/** Why a task ID cannot name any workflow, or undefined when it can. */
+export function taskIdTooLong(taskId: string): string | undefined {
+  if (taskId.length <= TASK_ID_MAX_LENGTH) return undefined;
+  return `task ID ${taskId.slice(0, 12)}… has ${taskId.length} digits; a task-id label value holds at most ${TASK_ID_MAX_LENGTH}`;
+}
+
+const TASK_LABEL = new RegExp(TASK_LABEL_PATTERN);
 const TASK_BRANCH = new RegExp(TASK_BRANCH_PATTERN);
 
 /** Distinct task IDs named by `task-<N>` labels. */

@@ -1,10 +1,11 @@
-/** PullRequests over the GitHub REST API: find a branch's open PR, remove a label idempotently. */
+/** PullRequests over the GitHub REST API: list a branch's open PRs, remove a label idempotently. */
 import { githubMessage, isOctokitError, toGitHubError } from './errors';
 import type { GitHubLog, GitHubOctokit, Timed } from './github-octokit';
 import type { RepoOctokits } from './repo-octokits';
 import type { PullRequestRef, PullRequests } from './types';
 
 export const LIST_PULLS_ROUTE = 'GET /repos/{owner}/{repo}/pulls';
+export const LIST_LABELS_ROUTE = 'GET /repos/{owner}/{repo}/issues/{issue_number}/labels';
 export const REMOVE_LABEL_ROUTE = 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}';
 
 export interface RestPullRequestsOptions {
@@ -13,6 +14,12 @@ export interface RestPullRequestsOptions {
   readonly fallbackSecondarySeconds: number;
   readonly timed: Timed;
 }
+
+/**
+ * Pages of 100 read at most. A parsed `head` yields the branch's few PRs on one page; only a head
+ * GitHub cannot parse lists the whole repository, and that must not hold the remediation for minutes.
+ */
+export const MAX_LIST_PAGES = 10;
 
 /** The 404 body GitHub sends when the label is not on the issue (Prow's RemoveLabelWithContext treats it as success). */
 const LABEL_MISSING = 'Label does not exist';
@@ -40,37 +47,56 @@ export function restPullRequests(options: RestPullRequestsOptions): PullRequests
   }
 
   return {
-    async findOpenByBranch(owner, repo, branch) {
+    async listOpenByBranch(owner, repo, branch) {
       requireText('owner', owner);
       requireText('repo', repo);
       requireText('branch', branch);
       const head = `${owner}:${branch}`;
+      let pages = 0;
       const pulls = await withRepo(owner, repo, `list open pull requests of ${owner}/${repo} with head ${head}`, (octokit) =>
         timed(
           LIST_PULLS_ROUTE,
-          () => octokit.request(LIST_PULLS_ROUTE, { owner, repo, head, state: 'open', per_page: 100 }),
-          (response) => response.status,
+          // Each page is one request through plugin-retry and plugin-throttling; stop after MAX_LIST_PAGES.
+          () =>
+            octokit.paginate(LIST_PULLS_ROUTE, { owner, repo, head, state: 'open', per_page: 100 }, (response, done) => {
+              if (++pages >= MAX_LIST_PAGES) done();
+              return response.data;
+            }),
+          () => 200,
         ),
       );
+      if (pages >= MAX_LIST_PAGES) log.warn({ owner, repo, head, pages }, 'stopped listing pull requests after the page limit');
 
       // GitHub ignores a `head` it cannot parse and lists every open PR; keep only exact heads.
-      const matching = pulls.data
+      const matching = pulls
         .filter((pr) => pr.state === 'open' && pr.head.ref === branch && pr.head.label.toLowerCase() === head.toLowerCase())
         .sort((a, b) => a.number - b.number);
-      if (matching.length < pulls.data.length) {
+      if (matching.length < pulls.length) {
         log.warn(
-          { owner, repo, head, returned: pulls.data.map((pr) => pr.number), kept: matching.map((pr) => pr.number) },
+          { owner, repo, head, returned: pulls.length, kept: matching.map((pr) => pr.number) },
           'GitHub listed pull requests with another head; ignored them',
         );
       }
-      const [first] = matching;
-      if (!first) return undefined;
+      return matching.map((pr): PullRequestRef => ({ number: pr.number, labels: pr.labels.map((label) => label.name) }));
+    },
 
-      const ref: PullRequestRef = { number: first.number, labels: first.labels.map((label) => label.name) };
-      if (matching.length === 1) return ref;
-      const allOpen = matching.map((pr) => pr.number);
-      log.warn({ owner, repo, head, allOpen, chosen: first.number }, 'several open pull requests share this head; using the lowest number');
-      return { ...ref, allOpen };
+    async listLabels(owner, repo, issueNumber) {
+      requireText('owner', owner);
+      requireText('repo', repo);
+      if (!Number.isSafeInteger(issueNumber) || issueNumber <= 0) throw new TypeError(`issueNumber must be a positive integer, got ${issueNumber}`);
+      let pages = 0;
+      const labels = await withRepo(owner, repo, `list the labels of ${owner}/${repo}#${issueNumber}`, (octokit) =>
+        timed(
+          LIST_LABELS_ROUTE,
+          () =>
+            octokit.paginate(LIST_LABELS_ROUTE, { owner, repo, issue_number: issueNumber, per_page: 100 }, (response, done) => {
+              if (++pages >= MAX_LIST_PAGES) done();
+              return response.data;
+            }),
+          () => 200,
+        ),
+      );
+      return labels.map((label) => label.name);
     },
 
     async removeLabel(owner, repo, issueNumber, label) {

@@ -1,18 +1,18 @@
-/** The narrow GitHub interface rex-push uses (Prow style), so tests can swap in fakes. */
+/** The narrow GitHub interface rex-push and pr-opened use (Prow style), so tests can swap in fakes. */
 
 export interface PullRequestRef {
   readonly number: number;
   readonly labels: readonly string[];
-  /**
-   * Every open PR number with this head, ascending, when GitHub reports more
-   * than one (same branch opened against several bases). `number` is the lowest.
-   */
-  readonly allOpen?: readonly number[];
 }
 
 export interface PullRequests {
-  /** The open PR whose head is `owner:branch` in `owner/repo`, if any. */
-  findOpenByBranch(owner: string, repo: string, branch: string): Promise<PullRequestRef | undefined>;
+  /**
+   * Every open PR whose head is `owner:branch` in `owner/repo`, ascending by number (one branch can be
+   * opened against several bases), every page read; empty when there is none.
+   */
+  listOpenByBranch(owner: string, repo: string, branch: string): Promise<PullRequestRef[]>;
+  /** The labels on an issue or PR, every page read (pr-opened, when the payload has none). */
+  listLabels(owner: string, repo: string, issueNumber: number): Promise<string[]>;
   /** Remove a label; `absent` when GitHub answers 404 "Label does not exist". */
   removeLabel(owner: string, repo: string, issueNumber: number, label: string): Promise<'removed' | 'absent'>;
 }

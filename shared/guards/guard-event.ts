@@ -3,7 +3,7 @@ import { firstFailedMatch, type Logins } from './evaluate-match';
 
 export type GuardResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
 
-/** Checks the event type and every declared condition (action, label, sender, ref…). */
+/** Checks the event type and every declared condition (action, label, sender, ref…), or every condition of one further group. */
 export function guardEvent(
   declaration: FunctionDeclaration,
   eventName: string,
@@ -14,5 +14,13 @@ export function guardEvent(
     return { accepted: false, reason: `event ${eventName} is not ${declaration.event}` };
   }
   const failed = firstFailedMatch(declaration.matches, payload, logins);
-  return failed ? { accepted: false, reason: failed } : { accepted: true };
+  if (!failed) return { accepted: true };
+  const groups = declaration.alsoMatches ?? [];
+  const groupFailures: string[] = [];
+  for (const group of groups) {
+    const groupFailed = firstFailedMatch(group.matches, payload, logins);
+    if (!groupFailed) return { accepted: true };
+    groupFailures.push(`nor ${group.name}: ${groupFailed}`);
+  }
+  return { accepted: false, reason: [failed, ...groupFailures].join('; ') };
 }

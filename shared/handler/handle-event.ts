@@ -4,7 +4,8 @@
  */
 import type { CorrelationMode } from '../config';
 import { correlate } from '../correlation/correlate';
-import { parsePayload } from '../correlation/payloads';
+import { parsePayload, type ParsedPayload } from '../correlation/payloads';
+import { taskIdFromBranch, taskIdTooLong } from '../correlation/task-id';
 import { selectWorkflow } from '../correlation/select-workflow';
 import { QA_STAGES, WORKFLOW_LABELS, type FunctionDeclaration, type Stage } from '../declarations';
 import type { Logins } from '../guards/evaluate-match';
@@ -26,6 +27,7 @@ export interface HandlerOptions {
   readonly recordedKeys: (workflow: WorkflowSummary) => readonly string[];
   /** rex-push only. */
   readonly codeRuns?: CodeRuns;
+  /** rex-push (required) and pr-opened (`readsLabelsLive`; without it, no live read). */
   readonly pullRequests?: PullRequests;
   /** Called once per correlation failure, for metrics. */
   readonly onCorrelationFailure?: (reason: string) => void;
@@ -51,7 +53,8 @@ export function createHandler(options: HandlerOptions): HandleEvent {
     const guard = guardEvent(declaration, event.name, event.payload, options.logins);
     if (!guard.accepted) return { ...base, outcome: 'ignored', reason: guard.reason };
 
-    const correlated = correlate(parsed.value, options.correlation);
+    const payload = declaration.readsLabelsLive ? await withLiveLabels(parsed.value, options) : parsed.value;
+    const correlated = correlate(payload, options.correlation);
     if (!correlated.ok) {
       if (correlated.outcome === 'mismatch') options.onCorrelationFailure?.('mismatch');
       return { ...base, outcome: correlated.outcome, reason: correlated.reason };
@@ -104,6 +107,22 @@ export function createHandler(options: HandlerOptions): HandleEvent {
     const result = await options.workflows.resume(resumeRequest);
     return { ...base, task, workflow: workflow.name, ...describe(result, 'resumed') };
   };
+}
+
+/**
+ * A PR created through the API is opened with `labels: []` and labelled `task-N` a moment later: when
+ * strict correlation needs that label and the payload has none, read the PR's labels from GitHub.
+ * Only then; GitHub unavailable throws GitHubUnavailableError (503, the Sensor retries).
+ */
+async function withLiveLabels(parsed: ParsedPayload, options: HandlerOptions): Promise<ParsedPayload> {
+  if (parsed.kind !== 'pull_request' || !options.pullRequests || options.correlation !== 'strict') return parsed;
+  const { payload } = parsed;
+  const pr = payload.pull_request;
+  const branchTask = taskIdFromBranch(pr.head.ref);
+  // No task branch: nothing to confirm. A task ID too long for a label: correlation refuses it (422) without a call.
+  if (pr.labels.length > 0 || !branchTask || taskIdTooLong(branchTask)) return parsed;
+  const labels = await options.pullRequests.listLabels(payload.repository.owner.login, payload.repository.name, pr.number);
+  return { kind: 'pull_request', payload: { ...payload, pull_request: { ...pr, labels: labels.map((name) => ({ name })) } } };
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Wires one function from its declaration and configuration: clients, handler, app. No I/O happens here. */
 import type { Hono } from 'hono';
-import type { Config } from '../config';
+import { hasGitHubCredentials, type Config } from '../config';
 import type { FunctionDeclaration } from '../declarations';
 import type { createGitHubClient } from '../github/octokit';
 import { createHandler, createRedriveHandler } from '../handler/handle-event';
@@ -20,16 +20,13 @@ export interface FunctionApp {
 
 export interface FunctionAppOptions {
   /**
-   * The GitHub client, for a remediating function only (rex-push). Passed in by its entry point so
-   * the other functions' bundles do not carry Octokit.
+   * The GitHub client, for the functions that call GitHub only (rex-push; pr-opened for its live label
+   * read). Passed in by their entry points so the other functions' bundles do not carry Octokit.
    */
   readonly createGitHubClient?: typeof createGitHubClient;
 }
 
 export function buildFunctionApp(declaration: FunctionDeclaration, config: Config, options: FunctionAppOptions = {}): FunctionApp {
-  if (declaration.remediation && !options.createGitHubClient) {
-    throw new Error(`${declaration.name} removes a pull-request label: pass createGitHubClient (functions/${declaration.name}/index.ts does)`);
-  }
   const logger = createLogger({ level: config.logLevel, function: declaration.name });
   const metrics = createMetrics({ defaultMetrics: true });
   const kubernetes = createKubernetesClients({
@@ -38,7 +35,15 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
       metrics.kubernetesRequests.observe({ verb, resource, result: error ? 'error' : 'ok' }, durationMs / 1000),
     onConflict: () => metrics.resumeConflicts.inc({ function: declaration.name }),
   });
-  const pullRequests = declaration.remediation
+  // pr-opened without GitHub credentials still serves; it then relies on the task label's `labeled` event.
+  const withGitHub = declaration.remediation || (declaration.readsLabelsLive && hasGitHubCredentials(config.github));
+  if (withGitHub && !options.createGitHubClient) {
+    throw new Error(`${declaration.name} calls GitHub: pass createGitHubClient (functions/${declaration.name}/index.ts does)`);
+  }
+  if (declaration.readsLabelsLive && !withGitHub) {
+    logger.warn('no GitHub credentials: a PR opened without labels is correlated from its payload only (the task label\'s labeled event still resumes)');
+  }
+  const pullRequests = withGitHub
     ? options.createGitHubClient!({
         ...config.github,
         log: logger,

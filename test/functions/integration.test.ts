@@ -10,6 +10,9 @@ import { FakeKubeApi } from '../fakes/fake-kube-api';
 import { pullRequestEvent, pushEvent, sensorEnvelope } from '../fixtures/github-events';
 import { playWorkflow } from '../fixtures/workflows';
 import { FakePullRequests } from '../support/fake-clients';
+import nock from 'nock';
+import { createGitHubClient } from '../../shared/github/octokit';
+import type { PullRequests } from '../../shared/github/types';
 import { testApp } from '../support/test-app';
 
 let api: FakeKubeApi;
@@ -18,9 +21,8 @@ beforeEach(async () => {
 });
 afterEach(() => api.close());
 
-function functionApp(declaration: FunctionDeclaration) {
+function functionApp<P extends PullRequests = FakePullRequests>(declaration: FunctionDeclaration, pullRequests: P = new FakePullRequests() as unknown as P) {
   const kubernetes = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig(), conflictBackoff: { steps: 8, initialMs: 1, factor: 2 } });
-  const pullRequests = new FakePullRequests();
   const { post: send } = testApp({ declaration, workflows: kubernetes.workflows, codeRuns: kubernetes.codeRuns, pullRequests, recordedKeys: recordedDedupKeys, bodyLimitBytes: 1 << 20 });
   const post = async (body: unknown) => {
     const response = await send(body);
@@ -81,7 +83,7 @@ describe('rex-push end to end against the fake API', () => {
     const { post, pullRequests } = functionApp(REX_PUSH);
     const event = sensorEnvelope('push', pushEvent({ task: 7, after: 'c'.repeat(40) }), 'push-1');
     const first = await post(event);
-    expect(first).toMatchObject({ status: 200, body: { outcome: 'remediated', steps: { codeRuns: [{ name: 'cleo-7', result: 'deleted' }], label: { result: 'removed' } } } });
+    expect(first).toMatchObject({ status: 200, body: { outcome: 'remediated', steps: { codeRuns: [{ name: 'cleo-7', result: 'deleted' }], labels: [{ result: 'removed' }] } } });
     expect(api.get('cleo-7', 'coderuns', 'agents.platform')).toBeUndefined();
     expect(api.get('play-7')?.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
     expect(suspend('play-7', 'wait-ready-for-qa')[0]?.outputs?.parameters).toEqual([{ name: 'decision', value: 'restart' }]);
@@ -90,5 +92,51 @@ describe('rex-push end to end against the fake API', () => {
     const again = await post(sensorEnvelope('push', pushEvent({ task: 7, after: 'c'.repeat(40) }), 'push-1-redelivered-as-new'));
     expect(again.body.outcome).toBe('duplicate');
     expect(pullRequests.removals).toHaveLength(1);
+  });
+});
+
+describe('rex-push with the real GitHub client (nock) against the fake API', () => {
+  const GITHUB = 'https://api.github.com';
+  const pull = (number: number, labels: string[]) => ({
+    number,
+    state: 'open',
+    head: { ref: 'task-7-implementation', label: 'Codertocat:task-7-implementation' },
+    labels: labels.map((name, id) => ({ id, name })),
+  });
+  afterEach(() => {
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  it('removes ready-for-qa from every open PR of the branch, across pages; a label already gone counts as done', async () => {
+    nock.disableNetConnect();
+    nock.enableNetConnect('127.0.0.1'); // the fake Kubernetes API
+    const query = { head: 'Codertocat:task-7-implementation', state: 'open', per_page: '100' };
+    const page2 = `${GITHUB}/repositories/1/pulls?head=Codertocat%3Atask-7-implementation&state=open&per_page=100&page=2`;
+    const github = nock(GITHUB)
+      .get('/repos/Codertocat/Hello-World/pulls')
+      .query(query)
+      .reply(200, [pull(12, ['task-7', 'ready-for-qa']), pull(20, ['task-7'])], { link: `<${page2}>; rel="next"` })
+      .get('/repositories/1/pulls')
+      .query({ ...query, page: '2' })
+      .reply(200, [pull(140, ['ready-for-qa'])])
+      .delete('/repos/Codertocat/Hello-World/issues/12/labels/ready-for-qa')
+      .reply(200, [])
+      // Removed by someone else between the listing and the call.
+      .delete('/repos/Codertocat/Hello-World/issues/140/labels/ready-for-qa')
+      .reply(404, { message: 'Label does not exist' });
+    api.put(playWorkflow({ name: 'play-7', task: '7', position: 'wait-ready-for-qa' }));
+    const client = createGitHubClient({ token: 't', baseUrl: GITHUB, retries: 0, delayUnitMs: 1, throttleId: 'integration-rex-push' });
+    const { post } = functionApp(REX_PUSH, client);
+
+    const response = await post(sensorEnvelope('push', pushEvent({ task: 7, after: 'd'.repeat(40) }), 'push-pages'));
+    expect(response).toMatchObject({ status: 200, body: { outcome: 'remediated' } });
+    expect(response.body.steps.labels).toEqual([
+      { pullRequest: 12, result: 'removed' },
+      { pullRequest: 20, result: 'absent' },
+      { pullRequest: 140, result: 'absent' },
+    ]);
+    expect(github.pendingMocks()).toEqual([]);
+    expect(api.get('play-7')?.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
   });
 });

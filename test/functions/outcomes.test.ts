@@ -273,6 +273,31 @@ describe('pull-request functions', () => {
   });
 });
 
+describe('a task ID longer than a label value (63 characters)', () => {
+  const long = '9'.repeat(64);
+  const events: Record<string, () => Record<string, any>> = {
+    [PR_OPENED.name]: () => pullRequestEvent('opened', { task: long }),
+    [LABELED_READY_FOR_QA.name]: () => labeledEvent('ready-for-qa', { task: long }),
+    [APPROVED.name]: () => reviewEvent('approved', { task: long }),
+    [REX_PUSH.name]: () => pushEvent({ task: long }),
+  };
+
+  it.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s answers 422 mismatch with a reason, before any Kubernetes or GitHub call', async (name, declaration) => {
+    const t = setup(declaration);
+    t.workflows.workflows = [summary('play-7', '7', VALID[name]!.stage)];
+    // The apiserver refuses such a label selector with 400, which would surface as 500.
+    t.workflows.listForTask = async (taskId) => {
+      t.workflows.lists.push(taskId);
+      throw new Error('unable to parse requirement: values[0][task-id]: Invalid value: must be no more than 63 characters');
+    };
+    const response = await t.post(sensorEnvelope(VALID[name]!.event, events[name]!()));
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ outcome: 'mismatch', reason: expect.stringMatching(/64 digits; a task-id label value holds at most 63/) });
+    expect(t.workflows.lists).toEqual([]);
+    expect(t.sideEffects()).toBe(0);
+  });
+});
+
 describe('rex-push', () => {
   it('cancels Cleo and Tess CodeRuns of this workflow, removes ready-for-qa, resets and restarts QA', async () => {
     const t = setup(REX_PUSH);
@@ -285,7 +310,7 @@ describe('rex-push', () => {
       outcome: 'remediated',
       steps: {
         codeRuns: [{ name: 'cleo-run', result: 'deleted' }],
-        label: { pullRequest: 1, result: 'removed' },
+        labels: [{ pullRequest: 1, result: 'removed' }],
         resume: { outcome: 'resumed' },
       },
     });
@@ -321,17 +346,55 @@ describe('rex-push', () => {
   it('skips the label when the PR no longer has it, and when there is no open PR', async () => {
     const t = setup(REX_PUSH);
     t.workflows.workflows = [summary('play-7', '7', 'testing-in-progress')];
-    t.pullRequests.pullRequest = { number: 3, labels: ['task-7'] };
-    expect(((await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 })))).json()) as any).steps.label).toEqual({ pullRequest: 3, result: 'absent' });
-    t.pullRequests.pullRequest = undefined;
-    expect(((await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 })))).json()) as any).steps.label).toEqual({ result: 'no-open-pr' });
+    t.pullRequests.pullRequests = [{ number: 3, labels: ['task-7'] }];
+    expect(((await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 })))).json()) as any).steps.labels).toEqual([{ pullRequest: 3, result: 'absent' }]);
+    t.pullRequests.pullRequests = [];
+    expect(((await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 })))).json()) as any).steps.labels).toEqual([]);
     expect(t.pullRequests.removals).toEqual([]);
+  });
+
+  it('removes ready-for-qa from every open PR of the branch, not only the first', async () => {
+    const t = setup(REX_PUSH);
+    t.workflows.workflows = [summary('play-7', '7', 'waiting-pr-approved')];
+    t.pullRequests.pullRequests = [
+      { number: 12, labels: ['task-7', 'ready-for-qa'] },
+      { number: 20, labels: ['task-7'] },
+      { number: 31, labels: ['ready-for-qa'] },
+    ];
+    const body = (await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 })))).json()) as any;
+    expect(body).toMatchObject({ outcome: 'remediated' });
+    expect(body.steps.labels).toEqual([
+      { pullRequest: 12, result: 'removed' },
+      { pullRequest: 20, result: 'absent' },
+      { pullRequest: 31, result: 'removed' },
+    ]);
+    expect(t.pullRequests.removals).toEqual([
+      { issueNumber: 12, label: 'ready-for-qa' },
+      { issueNumber: 31, label: 'ready-for-qa' },
+    ]);
+  });
+
+  it('when one removal fails, answers 503 and writes nothing to the workflow (a redelivery redoes every PR)', async () => {
+    const t = setup(REX_PUSH);
+    t.workflows.workflows = [summary('play-7', '7', 'waiting-pr-approved')];
+    t.pullRequests.pullRequests = [
+      { number: 12, labels: ['ready-for-qa'] },
+      { number: 31, labels: ['ready-for-qa'] },
+    ];
+    const remove = t.pullRequests.removeLabel.bind(t.pullRequests);
+    t.pullRequests.removeLabel = async (owner, repo, issueNumber, label) => {
+      if (issueNumber === 31) throw new GitHubUnavailableError('GitHub answered 502 after retries');
+      return remove(owner, repo, issueNumber, label);
+    };
+    const response = await t.post(sensorEnvelope('push', pushEvent({ task: 7 })));
+    expect(response.status).toBe(503);
+    expect(t.workflows.resumes).toEqual([]);
   });
 
   it('answers 503 with GitHub\'s Retry-After when GitHub is unavailable, before the resume write', async () => {
     const t = setup(REX_PUSH);
     t.workflows.workflows = [summary('play-7', '7', 'waiting-ready-for-qa')];
-    t.pullRequests.findOpenByBranch = async () => {
+    t.pullRequests.listOpenByBranch = async () => {
       throw new GitHubUnavailableError('secondary rate limit', 60);
     };
     const response = await t.post(sensorEnvelope('push', pushEvent({ task: 7 })));
@@ -357,7 +420,7 @@ describe('GitHub refusals', () => {
     const { GitHubRequestError } = await import('../../shared/github/types');
     const t = setup(REX_PUSH);
     t.workflows.workflows = [summary('play-7', '7', 'waiting-ready-for-qa')];
-    t.pullRequests.findOpenByBranch = async () => {
+    t.pullRequests.listOpenByBranch = async () => {
       throw new GitHubRequestError('Bad credentials', 401);
     };
     const response = await t.post(sensorEnvelope('push', pushEvent({ task: 7 })));

@@ -16,16 +16,16 @@ describe('harness fake GitHub', () => {
 
   it('each task branch has one open PR with task-N and ready-for-qa; a removal is kept, a second one is "absent", adding puts it back', async () => {
     const prs = client();
-    expect(await prs.findOpenByBranch('Codertocat', 'Hello-World', 'task-42-implementation')).toEqual({ number: fakePullNumber(42), labels: ['task-42', 'ready-for-qa'] });
-    expect(await prs.findOpenByBranch('Codertocat', 'Hello-World', 'main')).toBeUndefined();
+    expect(await prs.listOpenByBranch('Codertocat', 'Hello-World', 'task-42-implementation')).toEqual([{ number: fakePullNumber(42), labels: ['task-42', 'ready-for-qa'] }]);
+    expect(await prs.listOpenByBranch('Codertocat', 'Hello-World', 'main')).toEqual([]);
     expect(await prs.removeLabel('Codertocat', 'Hello-World', fakePullNumber(42), 'ready-for-qa')).toBe('removed');
     expect(await prs.removeLabel('Codertocat', 'Hello-World', fakePullNumber(42), 'ready-for-qa')).toBe('absent');
-    expect((await prs.findOpenByBranch('Codertocat', 'Hello-World', 'task-42-implementation'))?.labels).toEqual(['task-42']);
-    expect((await prs.findOpenByBranch('Codertocat', 'Hello-World', 'task-43-implementation'))?.labels).toEqual(['task-43', 'ready-for-qa']);
+    expect((await prs.listOpenByBranch('Codertocat', 'Hello-World', 'task-42-implementation'))[0]?.labels).toEqual(['task-42']);
+    expect((await prs.listOpenByBranch('Codertocat', 'Hello-World', 'task-43-implementation'))[0]?.labels).toEqual(['task-43', 'ready-for-qa']);
 
     const added = await fetch(`${github.url}/repos/Codertocat/Hello-World/issues/${fakePullNumber(42)}/labels`, { method: 'POST', body: JSON.stringify({ labels: ['ready-for-qa'] }) });
     expect(added.status).toBe(200);
-    expect((await prs.findOpenByBranch('Codertocat', 'Hello-World', 'task-42-implementation'))?.labels).toEqual(['task-42', 'ready-for-qa']);
+    expect((await prs.listOpenByBranch('Codertocat', 'Hello-World', 'task-42-implementation'))[0]?.labels).toEqual(['task-42', 'ready-for-qa']);
     expect(github.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([200, 404]);
   });
 

@@ -25,6 +25,13 @@ const cases: [string, string, Record<string, any>][] = [
   ['ready-for-qa by a regex look-alike', 'pull_request', labeledEvent('ready-for-qa', { sender: '5DLabs-Cleob' })],
   ['ready-for-qa-2 label', 'pull_request', labeledEvent('ready-for-qa-2')],
   ['bug label by Cleo', 'pull_request', labeledEvent('bug')],
+  ['task-7 label added by a person (PR created through the API)', 'pull_request', labeledEvent('task-7', { task: 7, labels: [], sender: 'octocat' })],
+  ['task-7 label added by Rex', 'pull_request', labeledEvent('task-7', { task: 7, labels: [], sender: '5DLabs-Rex[bot]' })],
+  ['task-7x label', 'pull_request', labeledEvent('task-7x', { task: 7 })],
+  ['my-task-7 label', 'pull_request', labeledEvent('my-task-7', { task: 7 })],
+  ['task- label', 'pull_request', labeledEvent('task-', { task: 7 })],
+  ['task-7 unlabeled', 'pull_request', { ...labeledEvent('task-7', { task: 7 }), action: 'unlabeled' }],
+  ['task-7 label on a review', 'pull_request_review', { ...reviewEvent('approved'), label: { name: 'task-7' } }],
   ['approved by Tess', 'pull_request_review', reviewEvent('approved')],
   ['APPROVED by Tess', 'pull_request_review', reviewEvent('APPROVED')],
   ['commented by Tess', 'pull_request_review', reviewEvent('commented')],
@@ -37,11 +44,23 @@ const cases: [string, string, Record<string, any>][] = [
 
 describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s Sensor', (_name, declaration) => {
   const sensor = sensorOf(declaration);
-  const filters: DataFilter[] = sensor.spec.dependencies[0].filters.data;
+  const github = sensor.spec.dependencies.filter((d: any) => d.eventSourceName === 'github');
+  const filters: DataFilter[][] = github.map((d: any) => d.filters.data);
 
   it.each(cases)('agrees with the guard on %s', (_what, event, payload) => {
     const data = sensorEnvelope(event, payload);
-    expect(filtersPass({ data: filters }, data)).toBe(guardEvent(declaration, event, payload, DEFAULT_LOGINS).accepted);
+    // The Sensor fires when any of the function's GitHub dependencies passes.
+    expect(filters.some((data_) => filtersPass({ data: data_ }, data))).toBe(guardEvent(declaration, event, payload, DEFAULT_LOGINS).accepted);
+  });
+
+  it('has one GitHub dependency per way of accepting an event, each with its own trigger sending its own event', () => {
+    expect(github.map((d: any) => d.name)).toEqual([declaration.name, ...(declaration.alsoMatches ?? []).map((g) => `${declaration.name}-${g.name}`)]);
+    for (const dependency of github) {
+      const trigger = sensor.spec.triggers.find((t: any) => t.template.conditions === dependency.name);
+      expect(trigger.template.name).toBe(`call-${dependency.name}`);
+      expect(trigger.template.http.payload.map((p: any) => p.src.dependencyName)).toEqual([dependency.name, dependency.name]);
+      expect(trigger.dlqTrigger.template.name).toBe(`dead-letter-${dependency.name}`);
+    }
   });
 
   it('has every HTTP-trigger setting that makes delivery reliable and authenticated', () => {

@@ -37,13 +37,22 @@ export class FakeCodeRuns implements CodeRuns {
 }
 
 export class FakePullRequests implements PullRequests {
-  pullRequest: PullRequestRef | undefined = { number: 1, labels: ['task-1', 'ready-for-qa'] };
+  pullRequests: PullRequestRef[] = [{ number: 1, labels: ['task-1', 'ready-for-qa'] }];
   readonly finds: string[] = [];
   readonly removals: { issueNumber: number; label: string }[] = [];
 
-  async findOpenByBranch(owner: string, repo: string, branch: string): Promise<PullRequestRef | undefined> {
+  async listOpenByBranch(owner: string, repo: string, branch: string): Promise<PullRequestRef[]> {
     this.finds.push(`${owner}/${repo}:${branch}`);
-    return this.pullRequest;
+    return this.pullRequests;
+  }
+
+  /** Labels GitHub reports live, per PR number; a function answers for a GitHub outage. */
+  liveLabels: Record<number, string[]> | (() => Promise<string[]>) = {};
+  readonly labelReads: number[] = [];
+
+  async listLabels(_owner: string, _repo: string, issueNumber: number): Promise<string[]> {
+    this.labelReads.push(issueNumber);
+    return typeof this.liveLabels === 'function' ? this.liveLabels() : (this.liveLabels[issueNumber] ?? []);
   }
 
   async removeLabel(_owner: string, _repo: string, issueNumber: number, label: string): Promise<'removed' | 'absent'> {

@@ -81,6 +81,42 @@ describe('correlate', () => {
   });
 });
 
+describe('task IDs longer than a label value', () => {
+  const digits = (n: number) => '9'.repeat(n);
+
+  it.each([
+    ['label and branch', { task: digits(64) }],
+    ['label only', { task: digits(64), branch: 'fix-things' }],
+    ['branch only', { task: digits(64), labels: [] }],
+    ['a short label with a long branch', { task: 7, branch: `task-${digits(500)}-x` }],
+  ])('answers mismatch, naming the limit, for a 64-digit task ID in the %s', (_what, options) => {
+    for (const mode of ['strict', 'either'] as const) {
+      expect(correlate(parsed('pull_request', pullRequestEvent('opened', options)), mode)).toMatchObject({
+        ok: false,
+        outcome: 'mismatch',
+        reason: expect.stringMatching(/digits; a task-id label value holds at most 63/),
+      });
+    }
+  });
+
+  it('answers mismatch for a push to a branch with a 64-digit task ID', () => {
+    expect(correlate(parsed('push', pushEvent({ branch: `task-${digits(64)}-x` })), 'strict')).toMatchObject({ ok: false, outcome: 'mismatch', reason: expect.stringMatching(/at most 63/) });
+  });
+
+  it('accepts 63 digits, and counts after leading zeros are dropped', () => {
+    expect(correlate(parsed('pull_request', pullRequestEvent('opened', { task: digits(63) })), 'strict')).toMatchObject({ ok: true, correlation: { taskId: digits(63) } });
+    const padded = `${'0'.repeat(100)}7`;
+    expect(correlate(parsed('pull_request', pullRequestEvent('opened', { task: padded })), 'strict')).toMatchObject({ ok: true, correlation: { taskId: '7' } });
+    expect(correlate(parsed('push', pushEvent({ branch: `task-${padded}-x` })), 'strict')).toMatchObject({ ok: true, correlation: { taskId: '7' } });
+  });
+
+  it('keeps the reason short however long the ID is', () => {
+    const result = correlate(parsed('push', pushEvent({ branch: `task-${digits(100_000)}` })), 'strict');
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result).length).toBeLessThan(400);
+  });
+});
+
 describe('parsePayload', () => {
   it('rejects payloads that lack what correlation needs, naming the field', () => {
     const payload = pullRequestEvent();

@@ -53,10 +53,10 @@ describe('GitHub App authentication', () => {
       .get('/repos/acme/other/pulls').query(QUERY).reply(200, []);
     const { client, calls } = appClient();
 
-    await expect(client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 12, labels: ['ready-for-qa'] });
+    await expect(client.listOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual([{ number: 12, labels: ['ready-for-qa'] }]);
     await expect(client.removeLabel('acme', 'shop', 12, 'ready-for-qa')).resolves.toBe('removed');
     // Another repository of the same installation: one more lookup, no new token.
-    await expect(client.findOpenByBranch('acme', 'other', 'task-7-rex')).resolves.toBeUndefined();
+    await expect(client.listOpenByBranch('acme', 'other', 'task-7-rex')).resolves.toEqual([]);
 
     expect(app.isDone()).toBe(true);
     expect(installation.isDone()).toBe(true);
@@ -76,7 +76,7 @@ describe('GitHub App authentication', () => {
       .post('/app/installations/7/access_tokens').once().reply(201, tokenBody('ghs_7'))
       .get('/repos/acme/shop/pulls').query(QUERY).times(2).reply(200, []);
     const { client } = appClient();
-    await Promise.all([client.findOpenByBranch('acme', 'shop', 'task-7-rex'), client.findOpenByBranch('acme', 'shop', 'task-7-rex')]);
+    await Promise.all([client.listOpenByBranch('acme', 'shop', 'task-7-rex'), client.listOpenByBranch('acme', 'shop', 'task-7-rex')]);
   });
 
   it('reports an App that is not installed on the repository, and looks again next time', async () => {
@@ -85,7 +85,7 @@ describe('GitHub App authentication', () => {
     const { client } = appClient();
 
     for (let i = 0; i < 2; i++) {
-      const error = await client.findOpenByBranch('acme', 'shop', 'task-7-rex').catch((e: unknown) => e);
+      const error = await client.listOpenByBranch('acme', 'shop', 'task-7-rex').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GitHubRequestError);
       expect(error).toMatchObject({ status: 404, message: `the GitHub App ${APP_ID} is not installed on acme/shop (404 from GET /repos/{owner}/{repo}/installation)` });
     }
@@ -113,7 +113,7 @@ describe('GitHub App authentication', () => {
       .post('/app/installations/5/access_tokens').once().reply(201, tokenBody('ghs_5'));
     nock(API, { reqheaders: { authorization: 'token ghs_5' } })
       .get('/repos/acme/shop/pulls').query(QUERY).reply(200, []);
-    await expect(appClient().client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toBeUndefined();
+    await expect(appClient().client.listOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual([]);
   });
 
   it('uses the GHES base URL for the lookup, the token and the call', async () => {
@@ -124,6 +124,6 @@ describe('GitHub App authentication', () => {
     nock('https://ghe.example.com', { reqheaders: { authorization: 'token ghs_9' } })
       .get('/api/v3/repos/acme/shop/pulls').query(QUERY).reply(200, [pull(3, 'task-7-rex')]);
     const { client } = appClient('https://ghe.example.com/api/v3');
-    await expect(client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 3, labels: [] });
+    await expect(client.listOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual([{ number: 3, labels: [] }]);
   });
 });

@@ -61,7 +61,7 @@ export function testClient(overrides: Partial<GitHubClientOptions> = {}) {
   return { client, log, calls };
 }
 
-/** A minimal pulls-list item: what findOpenByBranch reads. */
+/** A minimal pulls-list item: what listOpenByBranch reads. */
 export function pull(number: number, ref: string, labels: string[] = [], owner = 'acme') {
   return { number, state: 'open', head: { ref, label: `${owner}:${ref}` }, labels: labels.map((name, id) => ({ id, name })) };
 }

@@ -40,7 +40,7 @@ describe('5xx and network errors (plugin-retry)', () => {
       .get(PULLS).query(QUERY).reply(s.reply(200, [pull(12, 'task-7-rex')]));
     const { client, calls } = testClient({ retries: 2 });
 
-    await expect(client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 12, labels: [] });
+    await expect(client.listOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual([{ number: 12, labels: [] }]);
     expect(s.statuses()).toEqual([502, 503, 200]);
     expect(calls).toEqual([expect.objectContaining({ route: 'GET /repos/{owner}/{repo}/pulls', status: 200 })]);
   });
@@ -59,12 +59,12 @@ describe('5xx and network errors (plugin-retry)', () => {
 
   it('does not retry with retries: 0', async () => {
     nock(API).get(PULLS).query(QUERY).once().reply(503, { message: 'down' });
-    await unavailable(testClient({ retries: 0 }).client.findOpenByBranch('acme', 'shop', 'task-7-rex'));
+    await unavailable(testClient({ retries: 0 }).client.listOpenByBranch('acme', 'shop', 'task-7-rex'));
   });
 
   it('turns an unreachable GitHub into GitHubUnavailableError', async () => {
     nock(API).get(PULLS).query(QUERY).times(2).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' });
-    const error = await unavailable(testClient({ retries: 1 }).client.findOpenByBranch('acme', 'shop', 'task-7-rex'));
+    const error = await unavailable(testClient({ retries: 1 }).client.listOpenByBranch('acme', 'shop', 'task-7-rex'));
     expect(error.message).toMatch(/GitHub unreachable/);
   });
 });
@@ -78,7 +78,7 @@ describe('secondary rate limits (plugin-throttling)', () => {
     const unit = 20;
     const { client, log } = testClient({ delayUnitMs: unit });
 
-    await expect(client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 12, labels: [] });
+    await expect(client.listOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual([{ number: 12, labels: [] }]);
     expect(s.statuses()).toEqual([403, 200]);
     expect(log.entries).toContainEqual(
       expect.objectContaining({ level: 'warn', msg: 'GitHub secondary rate limit', obj: expect.objectContaining({ retryAfterSeconds: 2, willRetry: true }) }),
@@ -93,7 +93,7 @@ describe('secondary rate limits (plugin-throttling)', () => {
     nock(API)
       .get(PULLS).query(QUERY).reply(s.reply(429, SECONDARY_LIMIT_BODY, { 'retry-after': '1' }))
       .get(PULLS).query(QUERY).reply(s.reply(200, []));
-    await expect(testClient().client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toBeUndefined();
+    await expect(testClient().client.listOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual([]);
     expect(s.statuses()).toEqual([429, 200]);
   });
 
@@ -102,7 +102,7 @@ describe('secondary rate limits (plugin-throttling)', () => {
     nock(API).get(PULLS).query(QUERY).times(3).reply(s.reply(403, SECONDARY_LIMIT_BODY, { 'retry-after': '1' }));
     const { client, calls } = testClient({ secondaryRateLimitRetries: 2 });
 
-    const error = await unavailable(client.findOpenByBranch('acme', 'shop', 'task-7-rex'));
+    const error = await unavailable(client.listOpenByBranch('acme', 'shop', 'task-7-rex'));
     expect(error.retryAfterSeconds).toBe(1);
     expect(error.message).toMatch(/rate limit \(HTTP 403\); retry after 1s/);
     expect(s.statuses()).toEqual([403, 403, 403]);
@@ -111,13 +111,13 @@ describe('secondary rate limits (plugin-throttling)', () => {
 
   it('fails at once when retry-after is longer than maxRateLimitWaitSeconds', async () => {
     nock(API).get(PULLS).query(QUERY).once().reply(403, SECONDARY_LIMIT_BODY, { 'retry-after': '120' });
-    const error = await unavailable(testClient({ maxRateLimitWaitSeconds: 10 }).client.findOpenByBranch('acme', 'shop', 'task-7-rex'));
+    const error = await unavailable(testClient({ maxRateLimitWaitSeconds: 10 }).client.listOpenByBranch('acme', 'shop', 'task-7-rex'));
     expect(error.retryAfterSeconds).toBe(120);
   });
 
   it('assumes the fallback wait when a secondary limit has no retry-after', async () => {
     nock(API).get(PULLS).query(QUERY).once().reply(403, SECONDARY_LIMIT_BODY);
-    const error = await unavailable(testClient({ fallbackSecondaryRetryAfterSeconds: 60 }).client.findOpenByBranch('acme', 'shop', 'task-7-rex'));
+    const error = await unavailable(testClient({ fallbackSecondaryRetryAfterSeconds: 60 }).client.listOpenByBranch('acme', 'shop', 'task-7-rex'));
     expect(error.retryAfterSeconds).toBe(60);
   });
 });
@@ -160,7 +160,7 @@ describe('primary rate limit (plugin-throttling)', () => {
     nock(API)
       .get(PULLS).query(QUERY).reply(s.reply(403, RATE_LIMITED, exhausted(reset)))
       .get(PULLS).query(QUERY).reply(s.reply(200, [pull(12, 'task-7-rex', ['ready-for-qa'])]));
-    await expect(testClient().client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 12, labels: ['ready-for-qa'] });
+    await expect(testClient().client.listOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual([{ number: 12, labels: ['ready-for-qa'] }]);
     expect(s.statuses()).toEqual([403, 200]);
   });
 });

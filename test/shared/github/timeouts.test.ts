@@ -39,14 +39,14 @@ describe('requestTimeoutMs', () => {
   it('aborts a hanging attempt and retries it', async () => {
     script = ['hang', 'ok'];
     const { client } = testClient({ baseUrl, retries: 1, requestTimeoutMs: 100 });
-    await expect(client.findOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual({ number: 12, labels: [] });
+    await expect(client.listOpenByBranch('acme', 'shop', 'task-7-rex')).resolves.toEqual([{ number: 12, labels: [] }]);
     expect(seen).toHaveLength(2);
   });
 
   it('fails with GitHubUnavailableError when every attempt times out', async () => {
     script = ['hang', 'hang'];
     const { client } = testClient({ baseUrl, retries: 1, requestTimeoutMs: 100 });
-    const error = await client.findOpenByBranch('acme', 'shop', 'task-7-rex').catch((e: unknown) => e);
+    const error = await client.listOpenByBranch('acme', 'shop', 'task-7-rex').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubUnavailableError);
     expect((error as Error).message).toMatch(/GitHub unreachable \(.*timeout.*\)/);
     expect(seen).toHaveLength(2);

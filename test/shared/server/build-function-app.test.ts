@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config';
-import { PR_OPENED, REX_PUSH } from '../../../shared/declarations';
+import { APPROVED, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../../shared/declarations';
 import { createGitHubClient } from '../../../shared/github/octokit';
 import { buildFunctionApp } from '../../../shared/server/build-function-app';
 import { FakeKubeApi } from '../../fakes/fake-kube-api';
@@ -52,9 +52,10 @@ describe('buildFunctionApp', () => {
     expect((await app.request('/readyz')).status).toBe(503);
   });
 
-  it('a remediating function needs the GitHub client passed in; the others never build one', () => {
+  it('rex-push, and pr-opened when GitHub credentials are set, need the GitHub client passed in; the others never build one', () => {
     const config = loadConfig({ TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent', GITHUB_TOKEN: 'g' });
-    expect(() => buildFunctionApp(REX_PUSH, config)).toThrow(/rex-push removes a pull-request label: pass createGitHubClient/);
+    expect(() => buildFunctionApp(REX_PUSH, config)).toThrow(/rex-push calls GitHub: pass createGitHubClient/);
+    expect(() => buildFunctionApp(PR_OPENED, config)).toThrow(/pr-opened calls GitHub: pass createGitHubClient/);
     const built: string[] = [];
     const factory: typeof createGitHubClient = (options) => {
       built.push(options.token ?? '');
@@ -62,6 +63,11 @@ describe('buildFunctionApp', () => {
     };
     buildFunctionApp(REX_PUSH, config, { createGitHubClient: factory });
     buildFunctionApp(PR_OPENED, config, { createGitHubClient: factory });
-    expect(built).toEqual(['g']);
+    buildFunctionApp(APPROVED, config, { createGitHubClient: factory });
+    buildFunctionApp(LABELED_READY_FOR_QA, config, { createGitHubClient: factory });
+    expect(built).toEqual(['g', 'g']);
+    // Without credentials pr-opened serves without a client (the labeled event alone resumes).
+    buildFunctionApp(PR_OPENED, loadConfig({ TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent' }), { createGitHubClient: factory });
+    expect(built).toEqual(['g', 'g']);
   });
 });
