@@ -2,15 +2,19 @@
 // .cache/bin/<component>-<version>/, reusing Go's module and build caches.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { componentOfBinary, packageOfBinary, readComponents, repoRoot, toolsDir, type Component, type ComponentName } from './versions';
+import { cBinaryOf, componentOfBinary, packageOfBinary, readComponents, repoRoot, toolsDir, type CBinary, type Component, type ComponentName } from './versions';
 
 export const binCacheDir = process.env.HANDOFF_BIN_CACHE ?? join(repoRoot, '.cache', 'bin');
 
 /** Upstream commands, plus our test tools built against a pinned upstream module (`tools` in tools/versions.json). */
-export type BinaryName = 'kube-apiserver' | 'etcd' | 'workflow-controller' | 'argo' | 'argo-events' | 'nats-server' | 'validate-knative-services';
-export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo', 'validate-knative-services'];
+export type ControlPlaneBinary = 'kube-apiserver' | 'etcd' | 'workflow-controller' | 'argo' | 'argo-events' | 'nats-server' | 'validate-knative-services';
+/** What the node adds: Kubernetes' node components and kubectl, the cluster DNS, Argo's executor and the pod sandbox's pause. */
+export type NodeBinary = 'kubelet' | 'kube-scheduler' | 'kube-controller-manager' | 'kube-proxy' | 'kubectl' | 'coredns' | 'argoexec' | 'pause';
+export type BinaryName = ControlPlaneBinary | NodeBinary;
+export const nodeBinaries: NodeBinary[] = ['pause', 'kubelet', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kubectl', 'coredns', 'argoexec'];
+export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo', 'validate-knative-services', ...nodeBinaries];
 
 /** Arguments that print each binary's version, and how to read the version from the output. */
 // workflow-controller and argo-events have no version command: they are only taken from our cache.
@@ -19,6 +23,12 @@ const versionProbe: Partial<Record<BinaryName, string[]>> = {
   etcd: ['--version'],
   'nats-server': ['--version'],
   argo: ['version', '--short'],
+  kubelet: ['--version'],
+  'kube-scheduler': ['--version'],
+  'kube-controller-manager': ['--version'],
+  'kube-proxy': ['--version'],
+  kubectl: ['version', '--client'],
+  coredns: ['-version'],
 };
 
 /**
@@ -86,15 +96,20 @@ export function moduleDir(module: string, version: string): string {
 }
 
 /**
- * The argo CLI embeds the UI (`//go:embed dist/app` in ui/embed.go) and the module zip has no
- * ui/dist. Files under GOMODCACHE cannot be overlaid, so, like upstream's Makefile with
- * STATIC_FILES=false (`mkdir -p ui/dist/app; touch ui/dist/app/index.html`), we copy the module
- * source to a git-ignored folder, create the placeholder there, and build with a generated
- * -modfile that replaces the module with that copy. Returns the extra go build arguments.
+ * Files a module zip lacks that the build needs. The argo CLI embeds the UI (`//go:embed dist/app`
+ * in ui/embed.go) and the module zip has no ui/dist: like upstream's Makefile with
+ * STATIC_FILES=false (`mkdir -p ui/dist/app; touch ui/dist/app/index.html`) we create the
+ * placeholder. Module zips also drop symbolic links (golang.org/x/mod/zip skips them): argoexec's
+ * workflow/executor/osspecific/signal_linux.go is a link to signal_darwin.go upstream, so we make
+ * the link again (`links`: path → target, as in the upstream tree). Files under GOMODCACHE cannot be
+ * changed, so we copy the module source to a git-ignored folder, add the files there, and build with
+ * a generated -modfile that replaces the module with that copy. Returns the extra go build arguments.
  */
-function placeholderArgs(name: ComponentName, component: Component, binary: BinaryName, outDir: string): string[] {
-  const placeholders = (component as Component & { placeholders?: Record<string, string[]> }).placeholders?.[binary] ?? [];
-  if (placeholders.length === 0) return [];
+function sourceFixArgs(name: ComponentName, component: Component, binary: BinaryName, outDir: string): string[] {
+  const extra = component as Component & { placeholders?: Record<string, string[]>; links?: Record<string, Record<string, string>> };
+  const placeholders = extra.placeholders?.[binary] ?? [];
+  const links = Object.entries(extra.links?.[binary] ?? {});
+  if (placeholders.length === 0 && links.length === 0) return [];
   const source = join(repoRoot, '.cache', 'src', `${name}-${component.version}`);
   if (!existsSync(join(source, 'go.mod'))) {
     rmSync(source, { recursive: true, force: true });
@@ -105,6 +120,9 @@ function placeholderArgs(name: ComponentName, component: Component, binary: Bina
   for (const file of placeholders) {
     mkdirSync(dirname(join(source, file)), { recursive: true });
     if (!existsSync(join(source, file))) writeFileSync(join(source, file), '');
+  }
+  for (const [path, target] of links) {
+    if (!existsSync(join(source, path))) symlinkSync(target, join(source, path));
   }
   const wrapper = join(toolsDir, component.dir);
   const modfile = join(outDir, `${binary}.go.mod`);
@@ -138,8 +156,10 @@ export async function buildBinary(binary: BinaryName, options: BuildOptions = {}
   if (existsSync(target) && !options.force) return { path: target };
   const outDir = join(binCacheDir, `${name}-${component.version}`);
   mkdirSync(outDir, { recursive: true });
+  const program = cBinaryOf(component, binary);
+  if (program) return compileC(binary, component, program, target, options);
   const args = ['build', '-trimpath', '-ldflags', ldflags(component), '-o', `${target}.tmp`];
-  args.push(...placeholderArgs(name, component, binary, outDir));
+  args.push(...sourceFixArgs(name, component, binary, outDir));
   args.push(packageOfBinary(component, binary) ?? binary);
   options.onProgress?.(`building ${binary} ${component.version} (go ${args.join(' ')})`);
   const started = Date.now();
@@ -165,6 +185,22 @@ export async function buildBinary(binary: BinaryName, options: BuildOptions = {}
   const record: BuildRecord = { binary, version: component.version, seconds: Math.round((Date.now() - started) / 1000), builtAt: new Date().toISOString() };
   writeFileSync(`${target}.build.json`, JSON.stringify(record, null, 2) + '\n');
   options.onProgress?.(`built ${binary} in ${record.seconds}s → ${target}`);
+  return { path: target, record };
+}
+
+/**
+ * A C program of the upstream module (Kubernetes' pause), compiled like upstream's Makefile does
+ * (static, so the image needs no libc). Needs gcc and the static libc (Debian gcc, libc6-dev).
+ */
+async function compileC(binary: BinaryName, component: Component, program: CBinary, target: string, options: BuildOptions): Promise<{ path: string; record: BuildRecord }> {
+  const source = join(moduleDir(component.module, component.version), program.source);
+  const started = Date.now();
+  options.onProgress?.(`compiling ${binary} ${component.version} (gcc ${program.cflags.join(' ')} ${program.source})`);
+  const out = spawnSync('gcc', [...program.cflags, '-o', `${target}.tmp`, source], { encoding: 'utf8' });
+  if (out.error || out.status !== 0) throw new Error(`gcc ${binary} failed (needs gcc and libc6-dev): ${out.error?.message ?? ''}${out.stderr ?? ''}`);
+  renameSync(`${target}.tmp`, target);
+  const record: BuildRecord = { binary, version: component.version, seconds: Math.round((Date.now() - started) / 1000), builtAt: new Date().toISOString() };
+  writeFileSync(`${target}.build.json`, JSON.stringify(record, null, 2) + '\n');
   return { path: target, record };
 }
 

@@ -1,6 +1,6 @@
 // etcd + kube-apiserver + CRDs + namespace + kubeconfig: the Kubernetes part of the local stack.
 import { join } from 'node:path';
-import { startApiServer, type ApiServer } from './apiserver';
+import { startApiServer, type ApiServer, type ApiServerNodeOptions } from './apiserver';
 import { applyCrds } from './crds';
 import { startEtcd } from './etcd';
 import { writeKubeconfig } from './kubeconfig';
@@ -13,6 +13,8 @@ export interface ControlPlaneOptions {
   namespace: string;
   startTimeoutMs: number;
   log: (line: string) => void;
+  /** Serve the node's pods and components too (harness/node). */
+  node?: ApiServerNodeOptions;
 }
 
 export interface ControlPlane {
@@ -28,7 +30,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const etcd = await startEtcd({ binary: options.binaries.etcd, dataDir: join(options.workDir, 'etcd'), logDir: options.logDir, startTimeoutMs: options.startTimeoutMs });
     processes.push(etcd.process);
     options.log(`etcd ready at ${etcd.url}`);
-    const apiServer = await startApiServer({ binary: options.binaries['kube-apiserver'], etcdUrl: etcd.url, certDir: join(options.workDir, 'apiserver'), logDir: options.logDir, startTimeoutMs: options.startTimeoutMs });
+    const apiServer = await startApiServer({ binary: options.binaries['kube-apiserver'], etcdUrl: etcd.url, certDir: join(options.workDir, 'apiserver'), logDir: options.logDir, startTimeoutMs: options.startTimeoutMs, node: options.node });
     processes.unshift(apiServer.process);
     options.log(`kube-apiserver ready at ${apiServer.server}`);
     const kubeconfig = join(options.workDir, 'kubeconfig');

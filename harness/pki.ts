@@ -18,11 +18,11 @@ export interface TlsFiles {
   key: string;
 }
 
-/** A self-signed server certificate for `ips` (and localhost), valid 7 days. */
-export function writeSelfSignedCert(dir: string, name: string, ips: string[]): TlsFiles {
+/** A self-signed server certificate for `ips`, `dnsNames` and localhost, valid 7 days (it is its own CA). */
+export function writeSelfSignedCert(dir: string, name: string, ips: string[], dnsNames: string[] = []): TlsFiles {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  const san = ['DNS:localhost', ...ips.map((ip) => `IP:${ip}`)].join(',');
+  const san = ['DNS:localhost', ...dnsNames.map((dns) => `DNS:${dns}`), ...ips.map((ip) => `IP:${ip}`)].join(',');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '7', '-subj', `/CN=${name}`, '-addext', `subjectAltName=${san}`, '-keyout', key, '-out', cert], { stdio: 'pipe' });
   return { cert, key };
 }

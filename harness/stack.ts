@@ -6,7 +6,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionName } from '../shared/declarations';
 import { removeMountPointIfUnused, startArgoEventsProcess } from './argo-events';
-import { ensureBinaries, type BinaryName } from './binaries';
+import { ensureBinaries, nodeBinaries, type BinaryName } from './binaries';
+import { hostIp } from './node/host-ip';
+import { nodeIdentities, tokenFileLines } from './node/identities';
+import { nodeName, startNode, type Node } from './node/start-node';
 import { startControlPlane } from './control-plane';
 import { startFakeGitHub, type FakeGitHub } from './fake-github';
 import { functionKubeconfigs } from './function-identities';
@@ -36,6 +39,11 @@ export interface StackOptions {
   functions?: boolean;
   /** Start NATS, the EventSource and the Sensors (needs manifests/). Default true. */
   events?: boolean;
+  /**
+   * A node: containerd, kubelet, kube-proxy, scheduler, controller-manager and CoreDNS, so Pods run
+   * (harness/node). Default: HANDOFF_NODE=1 in the environment.
+   */
+  node?: boolean;
   log?: (line: string) => void;
 }
 
@@ -109,6 +117,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = options.log ?? (() => {});
   const events = options.events ?? true;
   const withFunctions = events || (options.functions ?? true);
+  const withNode = options.node ?? process.env.HANDOFF_NODE === '1';
   const pidFile = `${workDir}.pids.json`;
   for (const pid of endLeftovers(pidFile)) log(`ended process group ${pid} left by a previous run`);
   rmSync(workDir, { recursive: true, force: true });
@@ -122,10 +131,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let fakeGitHub: FakeGitHub | undefined;
   let control: ControlServer | undefined;
   const forwards: KubeForward[] = [];
+  let node: Node | undefined;
   const stop = async () => {
     await control?.close();
     // Reverse start order: consumers first, the apiserver and etcd last.
     for (const p of processes.all().reverse()) await p.stop();
+    node?.clean();
     for (const forward of forwards) await forward.close();
     forgetProcesses(pidFile);
     for (const ns of namespaces) deleteNetns(ns);
@@ -134,12 +145,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   try {
     const needed: BinaryName[] = events ? ['etcd', 'kube-apiserver', 'workflow-controller', 'nats-server', 'argo-events'] : ['etcd', 'kube-apiserver', 'workflow-controller'];
+    if (withNode) needed.push(...nodeBinaries);
     const binaries = await ensureBinaries(needed, { onProgress: log, logFile: join(logDir, 'build-binaries.log') });
-    const controlPlane = await startControlPlane({ binaries, workDir, logDir, namespace, startTimeoutMs, log });
+    const nodeIp = withNode ? hostIp() : undefined;
+    const identities = nodeIdentities(nodeName);
+    const controlPlane = await startControlPlane({ binaries, workDir, logDir, namespace, startTimeoutMs, log, node: nodeIp ? { ip: nodeIp, tokenLines: tokenFileLines(identities) } : undefined });
     const rest = controlPlane.apiServer.rest;
     const [apiServerProcess, etcdProcess] = controlPlane.processes;
     processes.add(etcdProcess!);
     processes.add(apiServerProcess!, async () => (await rest.call('GET', '/readyz')).status === 200);
+    if (nodeIp) {
+      node = await startNode({ binaries, nodeIp, identities, server: controlPlane.apiServer.server, caFile: controlPlane.apiServer.caFile, rest, logDir, startTimeoutMs, log, track: (p) => processes.add(p) });
+    }
     const webhookSecret = randomBytes(20).toString('hex');
     const triggerToken = randomBytes(20).toString('hex');
     const secretValues: Record<string, Record<string, string>> = {
@@ -159,7 +176,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     };
 
-    const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs });
+    const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs, executorImage: node?.images.argoexec });
     track(controller);
     log('workflow-controller is leader');
 

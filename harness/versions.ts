@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type ComponentName = 'kubernetes' | 'etcd' | 'argo-workflows' | 'argo-events' | 'nats-server' | 'knative-serving';
+export type ComponentName = 'kubernetes' | 'etcd' | 'argo-workflows' | 'argo-events' | 'nats-server' | 'coredns' | 'knative-serving';
 
 export interface Component {
   /** Go module path of the upstream component. */
@@ -15,6 +15,16 @@ export interface Component {
   binaries: Record<string, string>;
   /** Binary name → package of the wrapper module itself (`./cmd/...`): a test tool of ours built against the pinned upstream. */
   tools?: Record<string, string>;
+  /** Binary name → a C program in the upstream module, built with the host's compiler (e.g. Kubernetes' pause). */
+  cBinaries?: Record<string, CBinary>;
+}
+
+export interface CBinary {
+  /** Source file, relative to the module root. */
+  source: string;
+  cflags: string[];
+  /** Tag of the image upstream ships the binary in. */
+  imageTag?: string;
 }
 
 export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -31,10 +41,15 @@ export function packageOfBinary(component: Component, binary: string): string | 
   return component.tools && Object.hasOwn(component.tools, binary) ? component.tools[binary] : undefined;
 }
 
+/** The C program a binary is compiled from, if it is one. */
+export function cBinaryOf(component: Component, binary: string): CBinary | undefined {
+  return component.cBinaries && Object.hasOwn(component.cBinaries, binary) && binary !== '$comment' ? component.cBinaries[binary] : undefined;
+}
+
 /** The component that builds a given binary name. */
 export function componentOfBinary(binary: string): [ComponentName, Component] {
   for (const [name, component] of Object.entries(readComponents()) as [ComponentName, Component][]) {
-    if (packageOfBinary(component, binary)) return [name, component];
+    if (packageOfBinary(component, binary) || cBinaryOf(component, binary)) return [name, component];
   }
   throw new Error(`no component in tools/versions.json builds ${binary}`);
 }

@@ -11,6 +11,8 @@ export interface WorkflowControllerOptions {
   logDir: string;
   rest: KubeRest;
   startTimeoutMs: number;
+  /** With a node: the argoexec image the controller puts in every pod (never pulled: no registry). */
+  executorImage?: string;
 }
 
 export const controllerConfigMapName = 'workflow-controller-configmap';
@@ -29,7 +31,7 @@ export async function startWorkflowController(options: WorkflowControllerOptions
   const process = spawnManaged({
     name: 'workflow-controller',
     command: options.binary,
-    args: ['--kubeconfig', options.kubeconfig, '--namespace', options.namespace, '--namespaced', '--managed-namespace', options.namespace, '--configmap', controllerConfigMapName, '--loglevel', 'info'],
+    args: ['--kubeconfig', options.kubeconfig, '--namespace', options.namespace, '--namespaced', '--managed-namespace', options.namespace, '--configmap', controllerConfigMapName, '--loglevel', 'info', ...(options.executorImage ? ['--executor-image', options.executorImage, '--executor-image-pull-policy', 'Never'] : [])],
     env: { ...globalThis.process.env, LEADER_ELECTION_IDENTITY: `handoff-local-${globalThis.process.pid}`, DEFAULT_REQUEUE_TIME: '1s', KUBECONFIG: options.kubeconfig },
     logDir: options.logDir,
   });

@@ -3,12 +3,15 @@
 // store persists in .handoff/containerd/root, so an imported image stays for the next start.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnManaged, waitFor } from '../processes';
+import { nodeImageNames } from '../node/node-images';
+import { nodePaths } from '../node/paths';
+import { spawnManaged, waitFor, type ManagedProcess } from '../processes';
 import { repoRoot } from '../versions';
 import { query } from './command';
 
 export const containerdDir = join(repoRoot, '.handoff', 'containerd');
 export const defaultAddress = join(containerdDir, 'containerd.sock');
+export const containerdStateDir = join(containerdDir, 'state');
 
 export interface Containerd {
   address: string;
@@ -20,6 +23,9 @@ export interface Containerd {
  * Config version 2 (containerd docs/cri/config.md @ v1.6.20). restrict_oom_score_adj: this machine
  * kind's capability bounding set lacks CAP_SYS_RESOURCE, so containerd may not lower OOM scores
  * (issue 11's checked facts). cgroup v1 with the cgroupfs driver (SystemdCgroup false, the default).
+ * For the node's CRI: the sandbox image we build (no registry), the node's CNI config, pod network
+ * namespaces mounted under our state dir (netns_mounts_under_state_dir) and runc's state under it
+ * too, so nothing of ours lands in /run/netns or /run/containerd and cleanup is one folder.
  */
 export function containerdConfig(dir: string): string {
   return [
@@ -35,6 +41,19 @@ export function containerdConfig(dir: string): string {
     '',
     '[plugins."io.containerd.grpc.v1.cri"]',
     '  restrict_oom_score_adj = true',
+    '  netns_mounts_under_state_dir = true',
+    `  sandbox_image = ${JSON.stringify(nodeImageNames().pause)}`,
+    '',
+    '[plugins."io.containerd.grpc.v1.cri".cni]',
+    `  bin_dir = ${JSON.stringify(nodePaths.cniBinDir)}`,
+    `  conf_dir = ${JSON.stringify(nodePaths.cniConfDir)}`,
+    '  max_conf_num = 1',
+    '',
+    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
+    '  runtime_type = "io.containerd.runc.v2"',
+    '',
+    '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
+    `  Root = ${JSON.stringify(join(dir, 'state', 'runc'))}`,
     '',
   ].join('\n');
 }
@@ -48,7 +67,12 @@ export function containerdAnswers(address: string): boolean {
 export async function ensureContainerd(log: (line: string) => void = () => {}, address = process.env.HANDOFF_CONTAINERD_ADDRESS ?? defaultAddress): Promise<Containerd> {
   if (containerdAnswers(address)) return { address, stop: async () => {} };
   if (address !== defaultAddress) throw new Error(`no containerd answers on ${address} (HANDOFF_CONTAINERD_ADDRESS)`);
-  const logDir = join(repoRoot, '.handoff', 'logs', 'image');
+  const process = await startContainerd(join(repoRoot, '.handoff', 'logs', 'image'), log);
+  return { address, stop: () => process.stop() };
+}
+
+/** Starts the project's containerd (config written fresh) and waits until it answers. */
+export async function startContainerd(logDir: string, log: (line: string) => void = () => {}): Promise<ManagedProcess> {
   mkdirSync(logDir, { recursive: true });
   mkdirSync(containerdDir, { recursive: true });
   const config = join(containerdDir, 'config.toml');
@@ -56,10 +80,10 @@ export async function ensureContainerd(log: (line: string) => void = () => {}, a
   log(`starting containerd (${config})`);
   const process = spawnManaged({ name: 'containerd', command: 'containerd', args: ['--config', config], logDir });
   try {
-    await waitFor('containerd', async () => containerdAnswers(address), 30_000, process);
+    await waitFor('containerd', async () => containerdAnswers(defaultAddress), 30_000, process);
   } catch (error) {
     await process.stop();
     throw error;
   }
-  return { address, stop: () => process.stop() };
+  return process;
 }

@@ -1,0 +1,53 @@
+// The images every pod on the node needs besides ours, made from binaries the project builds
+// (no registry is reachable): the sandbox's pause (Kubernetes build/pause/Dockerfile: `/pause`,
+// USER 65535:65535) and Argo's executor (upstream's argoexec image: `/bin/argoexec` on PATH, which
+// emissary copies into each pod, workflow/executor/emissary/binary.go). Written once per binary
+// version into .cache/node-images and imported into containerd when it lacks the name.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BinaryName } from '../binaries';
+import { createCtr } from '../image/ctr';
+import { readComponents, repoRoot } from '../versions';
+import { writeOciArchive, type OciImage } from './oci-archive';
+
+export const nodeImagesDir = join(repoRoot, '.cache', 'node-images');
+
+const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface NodeImages {
+  pause: string;
+  argoexec: string;
+}
+
+/** The image names, from the pinned versions (tools/versions.json). */
+export function nodeImageNames(): NodeImages {
+  const components = readComponents();
+  const pauseTag = components.kubernetes.cBinaries?.pause?.imageTag ?? '3.10.1';
+  return { pause: `dev.local/pause:${pauseTag}`, argoexec: `dev.local/argoexec:${components['argo-workflows'].version}` };
+}
+
+export function nodeImageDefinitions(binaries: Pick<Record<BinaryName, string>, 'pause' | 'argoexec'>): OciImage[] {
+  const names = nodeImageNames();
+  return [
+    { name: names.pause, files: [{ source: binaries.pause, path: '/pause', mode: 0o755 }], config: { Entrypoint: ['/pause'], User: '65535:65535' } },
+    {
+      name: names.argoexec,
+      files: [{ source: binaries.argoexec, path: '/bin/argoexec', mode: 0o755 }],
+      directories: { '/tmp': 0o1777 },
+      config: { Entrypoint: ['argoexec'], Env: [PATH] },
+    },
+  ];
+}
+
+/** Writes each image's archive if missing and imports it into the containerd on `address` if it lacks it. */
+export async function loadNodeImages(address: string, binaries: Pick<Record<BinaryName, string>, 'pause' | 'argoexec'>, logFile: string, log: (line: string) => void): Promise<NodeImages> {
+  const ctr = createCtr(address, logFile);
+  for (const image of nodeImageDefinitions(binaries)) {
+    if (ctr.hasImage(image.name)) continue;
+    const archive = join(nodeImagesDir, `${image.name.replaceAll(/[/:]/g, '_')}.tar`);
+    if (!existsSync(archive)) writeOciArchive(archive, image);
+    await ctr.importArchive(archive, image.name);
+    log(`imported ${image.name} into containerd`);
+  }
+  return nodeImageNames();
+}
