@@ -10,7 +10,7 @@ import { repoRoot } from '../../harness/versions';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: StackInfo & { events: boolean; argo: string; argoEvents: string; validateKnativeServices: string };
+    stack: StackInfo & { events: boolean; node: boolean; argo: string; argoEvents: string; validateKnativeServices: string };
   }
 }
 
@@ -24,7 +24,10 @@ export async function setup(project: TestProject): Promise<void> {
   if (!bundles) throw new Error('dist/functions/*/index.js missing: run npm run build before npm run test:e2e');
   const events = manifestsAvailable();
   if (!events) log('manifests/index.ts is missing: starting without NATS and Argo Events; tests that need them are skipped');
+  // Pods run on a real node unless HANDOFF_NODE=0 (then the tests that need pods are skipped).
+  const node = process.env.HANDOFF_NODE !== '0';
   stack = await startStack({
+    node,
     workDir: join(repoRoot, '.handoff', 'e2e', 'run'),
     logDir: join(repoRoot, '.handoff', 'logs', 'e2e'),
     startTimeoutMs: 300_000,
@@ -32,7 +35,7 @@ export async function setup(project: TestProject): Promise<void> {
     log,
   });
   const { rest: _rest, fakeGitHub: _fake, startSensor: _startSensor, stop: _stop, ...info } = stack;
-  project.provide('stack', { ...info, events, argo: binaries.argo, argoEvents: binaries['argo-events'], validateKnativeServices: binaries['validate-knative-services'] });
+  project.provide('stack', { ...info, events, node, argo: binaries.argo, argoEvents: binaries['argo-events'], validateKnativeServices: binaries['validate-knative-services'] });
 }
 
 export async function teardown(): Promise<void> {

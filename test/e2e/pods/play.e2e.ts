@@ -1,0 +1,68 @@
+// The play template as shipped, run by the real workflow-controller with pods on the node: its
+// stage steps are resource templates that argoexec runs in pods, its agents are CodeRuns that the
+// agents' side (harness/agents) completes, and its gates are resumed by the functions when signed
+// GitHub webhooks arrive at the EventSource. Nothing in the workflow is simulated.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCodeRunAgents, type CodeRunAgents } from '../../../harness/agents/coderun-agents';
+import { loadBuildManifests, objectsOf } from '../../../harness/manifests';
+import { readWorkflow, repository, repositoryLabel, sendToEventSource, stageOf, untilWorkflowPhase } from '../guarantees/support';
+import { createWorkflow, eventually, kube, stack, uniqueTask } from '../support';
+
+const needsPods = !stack().node || !stack().eventSourceUrl;
+let agents: CodeRunAgents;
+
+/** The shipped play-orchestration template (argo/workflows/play-orchestration.yaml), submitted inline with its parameters. */
+async function submitShippedPlay(task: number): Promise<string> {
+  const { namespace } = stack();
+  const files = (await loadBuildManifests())({ namespace });
+  const template = objectsOf(files).find((o) => o.kind === 'WorkflowTemplate' && o.metadata.name === 'play-orchestration') as { spec: { arguments: { parameters: { name: string; value?: string }[] } } } | undefined;
+  if (!template) throw new Error('the generator emitted no play-orchestration WorkflowTemplate');
+  const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'e2e' };
+  const parameters = template.spec.arguments.parameters.map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'e2e' }));
+  return createWorkflow(kube(), namespace, {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { generateName: `play-pods-${task}-` },
+    spec: { ...template.spec, arguments: { parameters } },
+  });
+}
+
+/** Waits for the workflow's own stage step to move the label to `stage`. */
+function untilStage(name: string, stage: string) {
+  return eventually(`${name} at stage ${stage}`, async () => {
+    const wf = await readWorkflow(kube(), name);
+    return stageOf(wf) === stage ? wf : undefined;
+  }, 180_000);
+}
+
+describe.skipIf(needsPods)('the shipped play template in pods', () => {
+  beforeAll(() => {
+    agents = startCodeRunAgents({ rest: kube(), namespace: stack().namespace });
+  });
+  afterAll(() => agents?.stop());
+
+  it('runs from submission to completed through its own stage steps, driven only by GitHub events and the agents', async () => {
+    const task = uniqueTask();
+    const name = await submitShippedPlay(task);
+
+    // Rex's CodeRun succeeds; the template's own step moves the stage.
+    await untilStage(name, 'waiting-pr-created');
+    expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex']);
+    expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
+
+    await untilStage(name, 'waiting-ready-for-qa');
+    expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo']);
+    expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
+
+    await untilStage(name, 'waiting-pr-approved');
+    expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo', '5DLabs-Tess']);
+    expect((await sendToEventSource('approved', task)).status).toBe(200);
+
+    const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
+    expect(stageOf(done)).toBe('completed');
+    // Every stage step and agent ran as a pod that argoexec drove to Succeeded.
+    const pods = Object.values(done.status?.nodes ?? {}).filter((n) => n.type === 'Pod');
+    expect(pods.map((n) => n.displayName).sort()).toEqual(['agent-cleo', 'agent-rex', 'agent-tess', 'stage-completed', 'stage-waiting-pr-approved', 'stage-waiting-pr-created', 'stage-waiting-ready-for-qa'].sort());
+    expect(pods.every((n) => n.phase === 'Succeeded')).toBe(true);
+  }, 600_000);
+});
