@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
+import { ensureHostPackages } from './image/host-packages';
 import { cBinaryOf, componentOfBinary, packageOfBinary, readComponents, repoRoot, toolsDir, type CBinary, type Component, type ComponentName } from './versions';
 
 export const binCacheDir = process.env.HANDOFF_BIN_CACHE ?? join(repoRoot, '.cache', 'bin');
@@ -193,6 +194,7 @@ export async function buildBinary(binary: BinaryName, options: BuildOptions = {}
  * (static, so the image needs no libc). Needs gcc and the static libc (Debian gcc, libc6-dev).
  */
 async function compileC(binary: BinaryName, component: Component, program: CBinary, target: string, options: BuildOptions): Promise<{ path: string; record: BuildRecord }> {
+  ensureHostPackages(['gcc', '/usr/lib/x86_64-linux-gnu/libc.a'], options.onProgress);
   const source = join(moduleDir(component.module, component.version), program.source);
   const started = Date.now();
   options.onProgress?.(`compiling ${binary} ${component.version} (gcc ${program.cflags.join(' ')} ${program.source})`);

@@ -1,9 +1,12 @@
-// Installs the Debian packages that provide the image tools (tools/versions.json `image.hostPackages`)
-// when a command is missing: apt-get as root, else an error that names the command to run.
+// Installs the Debian packages that provide the host tools of the image build and the node
+// (tools/versions.json `image.hostPackages`) when a command, or a file named by its absolute path
+// (CNI plugins, the static libc), is missing: apt-get as root, else an error that names the command to run.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readImagePins } from './pins';
 
 export function hasCommand(command: string): boolean {
+  if (command.startsWith('/')) return existsSync(command);
   return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', command], { stdio: 'ignore' }).status === 0;
 }
 

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeBinary } from '../binaries';
 import { containerdAnswers, containerdStateDir, defaultAddress, startContainerd } from '../image/containerd';
+import { ensureHostPackages } from '../image/host-packages';
 import type { KubeRest } from '../kube-rest';
 import { writeKubeconfig } from '../kubeconfig';
 import { waitFor, type ManagedProcess } from '../processes';
@@ -55,7 +56,11 @@ export function cleanNodeState(log: (line: string) => void = () => {}): void {
   if (left.processes + left.shims + left.mounts > 0) log(`node cleanup: ended ${left.processes} pod processes and ${left.shims} shims, unmounted ${left.mounts} mounts`);
 }
 
+/** What the node runs from Debian packages (tools/versions.json image.hostPackages). */
+export const nodeHostCommands = ['containerd', 'ctr', 'containerd-shim-runc-v2', 'runc', 'nft', '/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/loopback'];
+
 export async function startNode(options: NodeOptions): Promise<Node> {
+  ensureHostPackages(nodeHostCommands, options.log);
   if (containerdAnswers(defaultAddress)) throw new Error(`a containerd already answers on ${defaultAddress} (npm run test:image, or another stack?); stop it first`);
   cleanNodeState(options.log);
   writeCniConfig();
