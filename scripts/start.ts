@@ -63,13 +63,15 @@ if (cluster) {
     await fakeGitHub?.close();
   };
 } else {
-  log('no reachable cluster: starting the local control plane (etcd, kube-apiserver, workflow-controller, NATS, Argo Events, functions)');
+  // A node (kubelet, containerd, kube-proxy, CoreDNS) runs the play's pods unless HANDOFF_NODE=0.
+  const node = process.env.HANDOFF_NODE !== '0';
+  log(`no reachable cluster: starting the local stack (etcd, kube-apiserver, ${node ? 'a node, ' : ''}workflow-controller, NATS, Argo Events, functions)`);
   const started = Date.now();
   let stack: Stack;
   try {
     const events = manifestsAvailable();
     if (!events) log('manifests/index.ts (the manifest generator) is missing: starting without NATS, the EventSource and the Sensors');
-    stack = await startStack({ log, events });
+    stack = await startStack({ log, events, node });
   } catch (error) {
     safeLine(process.stderr)(`[start] failed: ${error instanceof Error ? error.message : String(error)}\n[start] logs: ${logDir}`);
     process.exit(1);

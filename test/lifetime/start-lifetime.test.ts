@@ -2,9 +2,12 @@
 // and a start after a kill -9 cleans up what was left. Each case starts the real stack with
 // `npm start` (warm binaries: about 20 s), ends it one way, and checks every recorded process.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createKubeRest } from '../../harness/kube-rest';
+import { cgroupMounts, cgroupRoot } from '../../harness/node/cleanup';
+import { nodeImageNames } from '../../harness/node/node-images';
 import { repoRoot } from '../../harness/versions';
 
 const pidFile = join(repoRoot, '.handoff', 'run.pids.json');
@@ -27,6 +30,38 @@ const alive = (pid: number) => {
     return false;
   }
 };
+
+/** Processes in the node's cgroup tree (the pods' containers), on the host. */
+function podProcesses(): number[] {
+  const pids = new Set<number>();
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
+    if (existsSync(join(dir, 'cgroup.procs'))) for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) pids.add(Number(pid));
+  };
+  for (const mount of cgroupMounts()) walk(join(mount, cgroupRoot));
+  return [...pids];
+}
+
+/** containerd shims serving the stack's containerd (they are not children of the stack: they daemonize). */
+const shims = () => (spawnSync('pgrep', ['-f', `containerd-shim.* -address ${join(repoRoot, '.handoff', 'containerd', 'containerd.sock')}`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean).map(Number);
+
+/** Runs a pod on the stack's node (the pause image) and waits until its process runs on the host. */
+async function runPod(): Promise<number[]> {
+  const kubeconfig = JSON.parse(readFileSync(join(repoRoot, '.handoff', 'run', 'kubeconfig'), 'utf8'));
+  const rest = createKubeRest({ server: kubeconfig.clusters[0].cluster.server, token: kubeconfig.users[0].user.token, ca: readFileSync(kubeconfig.clusters[0].cluster['certificate-authority']) });
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lifetime' }, spec: { containers: [{ name: 'pause', image: nodeImageNames().pause, imagePullPolicy: 'Never' }] } };
+  const created = await rest.call('POST', '/api/v1/namespaces/default/pods', pod);
+  if (created.status !== 201) throw new Error(`create pod: ${created.status} ${created.text}`);
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const res = await rest.call<{ status?: { phase?: string } }>('GET', '/api/v1/namespaces/default/pods/lifetime');
+    // The sandbox's pause and the container's pause: two processes in the pod's cgroups.
+    if (res.body.status?.phase === 'Running' && podProcesses().length >= 2) return podProcesses();
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the lifetime pod did not run');
+}
 
 const ourNetns = () => (spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((line) => line.startsWith('hnd-')).map((line) => line.split(' ')[0]!);
 
@@ -98,8 +133,12 @@ describe('npm start ends the whole stack, however it ends', () => {
   ])('%s', async (_name, end) => {
     current = await startStack();
     expect(current.pids.length).toBeGreaterThan(5);
+    const pod = await runPod();
     end(current);
-    expect(await allGone([...current.pids, current.startPid]), current.output()).toEqual([]);
+    expect(await allGone([...current.pids, current.startPid, ...pod]), current.output()).toEqual([]);
+    // The node's pods and their shims (not our children: containerd daemonizes them) end with it too.
+    expect(podProcesses()).toEqual([]);
+    expect(shims()).toEqual([]);
     // A clean stop also deletes its network namespaces and its record of processes.
     expect(await allGone([current.startPid])).toEqual([]);
     expect(ourNetns()).toEqual([]);
@@ -109,16 +148,24 @@ describe('npm start ends the whole stack, however it ends', () => {
   it('a crash (SIGKILL of the start process) kills every child, and the next start cleans up the rest', async () => {
     current = await startStack();
     const { pids, startPid } = current;
+    const pod = await runPod();
     process.kill(startPid, 'SIGKILL');
     // The kernel's parent-death signal (setpriv --pdeathsig) ends every direct child.
     expect(await allGone(pids), current.output()).toEqual([]);
-    // Left behind: the network namespaces and the process record; the next start removes them.
+    // Left behind: the network namespaces, the process record, and the pod with its shim (containerd
+    // daemonizes shims, so no parent-death signal reaches them); the next start removes them all.
     expect(ourNetns().length).toBeGreaterThan(0);
+    expect(pod.filter(alive).length).toBeGreaterThan(0);
+    expect(shims().length).toBeGreaterThan(0);
     signalGroup(current.npm.pid!, 'SIGKILL');
     current = await startStack();
     expect(current.output()).toMatch(/removed stale network namespace hnd-/);
+    expect(current.output()).toMatch(/node cleanup: ended [1-9]\d* pod processes and [1-9]\d* shims/);
+    expect(pod.filter(alive)).toEqual([]);
     process.kill(-current.npm.pid!, 'SIGINT');
     expect(await allGone([...current.pids, current.startPid])).toEqual([]);
     expect(ourNetns()).toEqual([]);
+    expect(podProcesses()).toEqual([]);
+    expect(shims()).toEqual([]);
   });
 });
