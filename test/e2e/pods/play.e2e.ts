@@ -65,4 +65,21 @@ describe.skipIf(needsPods)('the shipped play template in pods', () => {
     expect(pods.map((n) => n.displayName).sort()).toEqual(['agent-cleo', 'agent-rex', 'agent-tess', 'stage-completed', 'stage-waiting-pr-approved', 'stage-waiting-pr-created', 'stage-waiting-ready-for-qa'].sort());
     expect(pods.every((n) => n.phase === 'Succeeded')).toBe(true);
   }, 600_000);
+
+  it('an agent failure restarts QA: Cleo fails once, runs again, and the play completes', async () => {
+    const task = uniqueTask();
+    agents.script(task, '5DLabs-Cleo', ['Failed', 'Succeeded']);
+    const name = await submitShippedPlay(task);
+    await untilStage(name, 'waiting-pr-created');
+    expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
+    await untilStage(name, 'waiting-ready-for-qa');
+    expect(agents.runs(task).map((r) => `${r.githubApp}:${r.phase}`)).toEqual(['5DLabs-Rex:Succeeded', '5DLabs-Cleo:Failed', '5DLabs-Cleo:Succeeded']);
+    expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
+    await untilStage(name, 'waiting-pr-approved');
+    expect((await sendToEventSource('approved', task)).status).toBe(200);
+    const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
+    expect(stageOf(done)).toBe('completed');
+    const failed = Object.values(done.status?.nodes ?? {}).filter((n) => n.displayName === 'agent-cleo' && n.phase === 'Failed');
+    expect(failed).toHaveLength(1);
+  }, 600_000);
 });
