@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end tests on a fresh Debian machine: installs what the local stack needs (only if
 # missing), builds the pinned upstream binaries (cached in .cache/bin by version), runs the suite.
-# Needs root (network namespaces for the Argo Events processes), Go >= 1.26 and Node 20.
+# Needs root (network namespaces, cgroups and mounts for the node and the Argo Events processes),
+# Go >= 1.26 and Node 20. The node's Debian packages (containerd, runc, nftables,
+# containernetworking-plugins; gcc and libc6-dev for Kubernetes' pause) are installed by the
+# harness when missing (tools/versions.json image.hostPackages).
 # Also builds the shipped image from the Dockerfile (buildah, on bases made by mmdebstrap) and runs
 # it in containerd (npm run test:image; it installs buildah, mmdebstrap, containerd, runc if missing).
 set -euo pipefail
@@ -26,7 +29,8 @@ command -v go >/dev/null || { echo "e2e: Go >= 1.26 is required to build the pin
 [ -d node_modules ] || npm ci
 npm run build
 
-# Cold: about 10 minutes on 2 cores (docs/local-control-plane.md); warm: seconds.
+# Cold: about 32 minutes on 2 cores, the node's binaries included (docs/local-control-plane.md);
+# warm Go caches: about two minutes; cached in .cache/bin: seconds.
 start=$(date +%s)
 npm run binaries
 echo "e2e: binaries ready in $(( $(date +%s) - start ))s"
