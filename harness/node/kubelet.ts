@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnManaged, type ManagedProcess } from '../processes';
+import { cgroupRoot } from './cleanup';
 import { nodePaths } from './paths';
 
 export interface KubeletOptions {
@@ -27,6 +28,8 @@ export function kubeletConfiguration(options: Pick<KubeletOptions, 'nodeIp' | 'c
     authentication: { anonymous: { enabled: true }, webhook: { enabled: false }, x509: {} },
     authorization: { mode: 'AlwaysAllow' },
     cgroupDriver: 'cgroupfs',
+    // Pods under /handoff/kubepods, so a cleanup finds exactly the node's processes (harness/node/cleanup.ts).
+    cgroupRoot,
     containerRuntimeEndpoint: `unix://${options.containerdAddress}`,
     clusterDNS: [options.nodeIp],
     clusterDomain: 'cluster.local',

@@ -76,7 +76,7 @@ describe('node configuration', () => {
 
   it('kubelet: cgroupfs, cluster DNS on the node IP, image GC off, CRI on our containerd', () => {
     const config = kubeletConfiguration({ nodeIp: '192.0.2.9', containerdAddress: '/c.sock', resolvConf: '/r' });
-    expect(config).toMatchObject({ cgroupDriver: 'cgroupfs', clusterDNS: ['192.0.2.9'], clusterDomain: 'cluster.local', imageGCHighThresholdPercent: 100, containerRuntimeEndpoint: 'unix:///c.sock', resolvConf: '/r', failSwapOn: false });
+    expect(config).toMatchObject({ cgroupDriver: 'cgroupfs', cgroupRoot: '/handoff', clusterDNS: ['192.0.2.9'], clusterDomain: 'cluster.local', imageGCHighThresholdPercent: 100, containerRuntimeEndpoint: 'unix:///c.sock', resolvConf: '/r', failSwapOn: false });
   });
 
   it('kube-proxy: nftables mode with the pods cluster CIDR', () => {
