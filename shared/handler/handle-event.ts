@@ -94,12 +94,16 @@ export function createHandler(options: HandlerOptions): HandleEvent {
         return { ...base, task, workflow: workflow.name, outcome: 'ignored', reason: `QA has not started (stage ${stage ?? 'unset'})` };
       }
       const result = await remediate({
+        declaration,
         correlation,
         workflow: workflow.name,
+        pushKey: dedupKeys[dedupKeys.length - 1] as string,
+        dedupKeys,
         dryRun: options.dryRun,
+        workflows: options.workflows,
         codeRuns: options.codeRuns as CodeRuns,
         pullRequests: options.pullRequests as PullRequests,
-        resume: () => options.workflows.resume({ ...resumeRequest, nodeOptional: true, clearParked: true }),
+        resumeRequest,
       });
       return { ...base, task, workflow: workflow.name, ...describe(result.resume, 'remediated'), steps: result.steps };
     }
