@@ -22,11 +22,11 @@ export type GuaranteeWorkflow = Workflow;
 const wfPath = (namespace: string, name: string) => `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`;
 
 /** The generated podless play template, submitted by reference (as play.e2e.ts does). */
-export async function submitPodlessPlay(rest: KubeRest, task: number): Promise<string> {
+export async function submitPodlessPlay(rest: KubeRest, task: number, overrides: Record<string, string> = {}): Promise<string> {
   const { namespace } = stack();
   const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/play-orchestration`);
   expect(template.status).toBe(200);
-  const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'e2e' };
+  const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'e2e', ...overrides };
   const parameters = (template.body.spec.arguments?.parameters ?? []).map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'e2e' }));
   return createWorkflow(rest, namespace, {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -64,10 +64,16 @@ export function untilActive(rest: KubeRest, name: string, displayName: string, c
   );
 }
 
-/** `argo resume --node-field-selector`: the real CLI finishes a podless agent, as its CodeRun would. */
-export async function finishAgent(name: string, displayName: string): Promise<void> {
+/**
+ * The real CLI finishes a podless agent, as its CodeRun would: `argo node set` reports the CodeRun's phase
+ * (the real step's `phase` output: Succeeded, or Failed for an agent failure), `argo resume --node-field-selector`
+ * ends the node.
+ */
+export async function finishAgent(name: string, displayName: string, phase: 'Succeeded' | 'Failed' = 'Succeeded'): Promise<void> {
   const { argo, kubeconfig, namespace } = stack();
-  await run(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+  const options = { env: { ...process.env, KUBECONFIG: kubeconfig } };
+  await run(argo, ['node', 'set', name, '-n', namespace, '--output-parameter', `phase=${phase}`, '--node-field-selector', `displayName=${displayName}`], options);
+  await run(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], options);
 }
 
 /** The merge patch the template's update-workflow-stage step makes (dropped in the podless variant). */
@@ -226,8 +232,8 @@ export function untilHandled(fn: string, task: number, count: number, timeoutMs 
  * A podless play for `task` taken to Cleo's turn the real way: Rex finishes, a signed
  * `pull_request.opened` goes through the EventSource and Sensor, and wait-pr-created passes.
  */
-export async function playOpenedThroughEventSource(rest: KubeRest, task: number): Promise<string> {
-  const name = await submitPodlessPlay(rest, task);
+export async function playOpenedThroughEventSource(rest: KubeRest, task: number, parameters: Record<string, string> = {}): Promise<string> {
+  const name = await submitPodlessPlay(rest, task, parameters);
   await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
   expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
   await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
