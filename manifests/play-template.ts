@@ -4,7 +4,7 @@
  * (docs/state-machine.md). The cycle runs again when a gate is resumed with decision=restart or when
  * rex-push deletes a running Cleo/Tess CodeRun (a cancellation: the agent step fails, `continueOn`
  * keeps the workflow going), and when an agent's CodeRun fails, at most `max-agent-failures` times in
- * a row since the last Rex push; then the play ends in stage `failed`.
+ * a row since the last Rex push; then the play stops in stage `failed` until an operator resumes it.
  */
 import {
   CODERUN_APPS, DEFAULT_MAX_AGENT_FAILURES, FAILED_STAGE, FAILURE_REASON_ANNOTATION, MAX_AGENT_FAILURES_PARAMETER, WORKFLOW_LABELS, type AgentRole, type Stage,
@@ -75,9 +75,24 @@ function agentOutcome(role: 'cleo' | 'tess', next: string) {
   };
 }
 
-/** Each template's steps, as groups; the podless variant drops the stage updates (they need pods). */
+/** Steps that write the workflow's own labels: resource steps, which need pods; the podless variant drops them. */
+const LABEL_WRITING_TEMPLATES = ['update-workflow-stage', 'mark-play-failed'];
+
+/**
+ * Where the play stops when its agents keep failing: stage `failed` and the reason on the workflow, then a gate
+ * only an operator resumes (docs/operations.md); resumed, the play runs `next` again with the count reset.
+ */
+function stopForOperator(name: string, next: Step) {
+  return {
+    name,
+    inputs: { parameters: [{ name: 'reason' }] },
+    steps: [[step('record-failure', 'mark-play-failed', args({ reason: '{{inputs.parameters.reason}}' }))], [step('wait-for-operator', 'wait-for-operator')], [next]],
+  };
+}
+
+/** Each template's steps, as groups; the podless variant drops the label writes (they need pods). */
 function templates(podless: boolean) {
-  const groups = (...candidates: Step[][]) => candidates.map((group) => group.filter((s) => !(podless && s.template === 'update-workflow-stage'))).filter((group) => group.length > 0);
+  const groups = (...candidates: Step[][]) => candidates.map((group) => group.filter((s) => !(podless && LABEL_WRITING_TEMPLATES.includes(s.template as string)))).filter((group) => group.length > 0);
   const rexPhase = '{{steps.agent-rex.outputs.parameters.phase}}';
   const withGroups = <T extends { steps: Step[][] }>(template: T): T => ({ ...template, steps: groups(...template.steps) });
   return [
@@ -85,7 +100,7 @@ function templates(podless: boolean) {
       name: 'main',
       steps: groups(
         [agent('rex')],
-        [step('implemented', 'after-rex', { when: `${rexPhase} == Succeeded` }), step('give-up', 'play-failed', { when: `${rexPhase} != Succeeded`, ...args({ reason: 'rex CodeRun failed' }) })],
+        [step('implemented', 'after-rex', { when: `${rexPhase} == Succeeded` }), step('give-up', 'rex-failed', { when: `${rexPhase} != Succeeded`, ...args({ reason: 'rex CodeRun failed' }) })],
       ),
     },
     { name: 'after-rex', steps: groups([stage('waiting-pr-created')], [step('wait-pr-created', 'wait-for-event')], [step('qa', 'qa-cycle', args({ [FAILURES]: '0' }))], [stage('completed')]) },
@@ -110,6 +125,8 @@ function templates(podless: boolean) {
       ...failuresInput,
       steps: groups([stage('waiting-pr-approved')], [step('wait-pr-approved', 'wait-for-event')], [restartQa(`${decision('wait-pr-approved')} == restart`)]),
     },
+    withGroups(stopForOperator('rex-failed', step('operator-restart', 'main'))),
+    withGroups(stopForOperator('play-failed', step('operator-restart', 'qa-cycle', args({ [FAILURES]: '0' })))),
   ];
 }
 
@@ -168,28 +185,25 @@ const updateWorkflowStage = {
     action: 'patch',
     mergeStrategy: 'merge',
     flags: ['workflow', '{{workflow.name}}'],
-    manifest: `metadata:\n  labels:\n    ${WORKFLOW_LABELS.stage}: ${toJsonTag(input('stage'))}\n`,
+    // A stage written after the play stopped in `failed` (an operator resumed it) clears the reason (null deletes it).
+    manifest: `metadata:\n  labels:\n    ${WORKFLOW_LABELS.stage}: ${toJsonTag(input('stage'))}\n  annotations:\n    ${FAILURE_REASON_ANNOTATION}: null\n`,
   },
 };
 
-/**
- * The play gives up: stage `failed` and the reason on the workflow in one merge patch, then the step
- * fails on purpose (failureCondition on what it just wrote), so the workflow ends Failed.
- */
-const playFailed = {
-  name: 'play-failed',
+/** Stage `failed` and the reason on the workflow, in one merge patch of its own metadata. */
+const markPlayFailed = {
+  name: 'mark-play-failed',
   inputs: { parameters: [{ name: 'reason' }] },
   resource: {
     action: 'patch',
     mergeStrategy: 'merge',
     flags: ['workflow', '{{workflow.name}}'],
-    failureCondition: `metadata.labels.${WORKFLOW_LABELS.stage} == ${FAILED_STAGE}`,
     manifest: `metadata:\n  labels:\n    ${WORKFLOW_LABELS.stage}: ${FAILED_STAGE}\n  annotations:\n    ${FAILURE_REASON_ANNOTATION}: ${toJsonTag(input('reason'))}\n`,
   },
 };
 
-/** Podless variant: a suspend node the test fails after writing what play-failed writes. */
-const playFailedAsSuspend = { name: 'play-failed', inputs: { parameters: [{ name: 'reason' }] }, suspend: {} };
+/** The gate only an operator resumes (`argo resume --node-field-selector displayName=wait-for-operator`); no function does. */
+const waitForOperator = { name: 'wait-for-operator', suspend: {} };
 
 export function playWorkflowTemplate(options: ManifestOptions) {
   const podless = options.playVariant === 'podless';
@@ -218,8 +232,8 @@ export function playWorkflowTemplate(options: ManifestOptions) {
         ...templates(podless),
         waitForEvent,
         podless ? runAgentAsSuspend : runAgentAsCodeRun,
-        podless ? playFailedAsSuspend : playFailed,
-        ...(podless ? [] : [updateWorkflowStage]),
+        waitForOperator,
+        ...(podless ? [] : [updateWorkflowStage, markPlayFailed]),
       ],
     },
   };

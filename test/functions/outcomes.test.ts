@@ -38,7 +38,7 @@ function setup(declaration: FunctionDeclaration, options: { dryRun?: boolean; bo
     ...options,
   });
   /** Writes or GitHub calls the function made. */
-  const sideEffects = () => workflows.resumes.length + codeRuns.calls.length + pullRequests.removals.length;
+  const sideEffects = () => workflows.resumes.length + workflows.decisions.length + codeRuns.calls.length + pullRequests.removals.length;
   return { app, post, workflows, codeRuns, pullRequests, metrics, sideEffects };
 }
 
@@ -362,6 +362,17 @@ describe('rex-push', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringMatching(/QA has not started/) });
     expect(t.sideEffects()).toBe(0);
+  });
+
+  it('does nothing once the play has ended (completed, or failed after too many agent failures)', async () => {
+    for (const stage of ['completed', 'failed']) {
+      const t = setup(REX_PUSH);
+      t.workflows.workflows = [summary('play-7', '7', stage)];
+      const response = await t.post(sensorEnvelope('push', pushEvent({ task: 7 })));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ outcome: 'ignored', reason: `the play has ended (stage ${stage})` });
+      expect(t.sideEffects()).toBe(0);
+    }
   });
 
   it('treats a head SHA already handled as a duplicate, whatever the delivery ID', async () => {

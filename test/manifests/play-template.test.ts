@@ -65,22 +65,38 @@ describe('agent failures are bounded', () => {
     expect(runAgent.outputs?.parameters).toEqual([{ name: 'phase', valueFrom: { jsonPath: '{.status.phase}' } }]);
   });
 
-  it('play-failed writes stage failed and the reason in one merge patch, then fails its step so the workflow ends Failed', () => {
-    const failed = named('coderun', 'play-failed');
-    expect(failed.resource).toMatchObject({ action: 'patch', mergeStrategy: 'merge', flags: ['workflow', '{{workflow.name}}'], failureCondition: `metadata.labels.current-stage == ${FAILED_STAGE}` });
-    expect(failed.resource?.manifest).toBe(`metadata:\n  labels:\n    current-stage: ${FAILED_STAGE}\n  annotations:\n    handoff.dev/failure-reason: {{=toJson(inputs.parameters['reason'])}}\n`);
+  it('past the limit the play stops: stage failed and the reason in one merge patch, then a gate only an operator resumes, then QA again', () => {
+    const mark = named('coderun', 'mark-play-failed');
+    expect(mark.resource).toEqual({
+      action: 'patch',
+      mergeStrategy: 'merge',
+      flags: ['workflow', '{{workflow.name}}'],
+      manifest: `metadata:\n  labels:\n    current-stage: ${FAILED_STAGE}\n  annotations:\n    handoff.dev/failure-reason: {{=toJson(inputs.parameters['reason'])}}\n`,
+    });
+    const stops = (name: string) => named('coderun', name).steps?.map((group) => group.map((s) => [s.name, s.template]));
+    expect(stops('play-failed')).toEqual([[['record-failure', 'mark-play-failed']], [['wait-for-operator', 'wait-for-operator']], [['operator-restart', 'qa-cycle']]]);
+    expect(named('coderun', 'play-failed').steps?.[2]?.[0]?.arguments?.parameters).toEqual([{ name: 'failures', value: '0' }]);
+    expect(stops('rex-failed')).toEqual([[['record-failure', 'mark-play-failed']], [['wait-for-operator', 'wait-for-operator']], [['operator-restart', 'main']]]);
+    expect(named('coderun', 'wait-for-operator')).toEqual({ name: 'wait-for-operator', suspend: {} });
+  });
+
+  it('a stage written after an operator resumed the play clears the failure reason', () => {
+    expect(named('coderun', 'update-workflow-stage').resource?.manifest).toBe(
+      "metadata:\n  labels:\n    current-stage: {{=toJson(inputs.parameters['stage'])}}\n  annotations:\n    handoff.dev/failure-reason: null\n",
+    );
   });
 });
 
 describe('the podless variant is the same graph', () => {
-  it('same templates and steps, minus the stage updates; agents and play-failed become suspend nodes', () => {
-    const withoutStages = (templates: Template[]) =>
+  it('same templates and steps, minus the label writes (pod steps); agents become suspend nodes that report a phase', () => {
+    const podSteps = ['update-workflow-stage', 'mark-play-failed'];
+    const withoutPodSteps = (templates: Template[]) =>
       templates
-        .filter((t) => t.name !== 'update-workflow-stage')
-        .map((t) => ({ name: t.name, steps: t.steps?.map((group) => group.filter((s) => s.template !== 'update-workflow-stage')).filter((group) => group.length > 0) }));
-    expect(withoutStages(templatesOf('podless'))).toEqual(withoutStages(templatesOf('coderun')));
+        .filter((t) => !podSteps.includes(t.name))
+        .map((t) => ({ name: t.name, steps: t.steps?.map((group) => group.filter((s) => !podSteps.includes(s.template))).filter((group) => group.length > 0) }));
+    expect(withoutPodSteps(templatesOf('podless'))).toEqual(withoutPodSteps(templatesOf('coderun')));
     expect(named('podless', 'run-agent')).toMatchObject({ suspend: {}, outputs: { parameters: [{ name: 'phase', valueFrom: { supplied: {}, default: 'Succeeded' } }] } });
-    expect(named('podless', 'play-failed')).toMatchObject({ suspend: {} });
     expect(named('podless', 'update-workflow-stage')).toBeUndefined();
+    expect(named('podless', 'mark-play-failed')).toBeUndefined();
   });
 });

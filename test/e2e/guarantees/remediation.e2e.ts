@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { uniqueTask } from '../support';
 import {
-  activeNode, addReadyForQaLabel, codeRunNames, createCodeRun, eventually, kube, labelRemovals, nodesNamed, playAgent, playOpenedThroughEventSource, readWorkflow,
-  sendRexPush, sendToEventSource, stack, stageOf, supplied, untilActive, untilGatePassed, untilOutcome, untilWorkflowPhase,
+  activeNode, addReadyForQaLabel, codeRunNames, createCodeRun, kube, labelRemovals, nodesNamed, playAgent, playOpenedThroughEventSource, readWorkflow,
+  sendRexPush, sendToEventSource, stack, stageOf, supplied, untilActive, untilGatePassed, untilOutcome, untilWorkflowPhase, failNode,
 } from './support';
 
 const answeredRemovals = async (task: number) => (await labelRemovals(task)).filter((r) => r.status === 200).length;
@@ -153,20 +153,4 @@ async function finishAndReach(name: string, n: number): Promise<void> {
   expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
   await untilGatePassed(rest, name, 'wait-ready-for-qa', 'testing-in-progress', 2);
   await playAgent(rest, name, 'agent-tess', 'wait-pr-approved', 'waiting-pr-approved', 1);
-}
-
-/** Sets the active node `displayName` Failed with a workflow update, as a failed resource step would end. */
-async function failNode(name: string, displayName: string): Promise<void> {
-  const rest = kube();
-  const { namespace } = stack();
-  await eventually(`${displayName} of ${name} set Failed`, async () => {
-    const wf = (await readWorkflow(rest, name)) as any;
-    const node = Object.values(wf.status.nodes as Record<string, any>).find((n) => n.displayName === displayName && n.phase === 'Running');
-    if (!node) throw new Error(`${displayName} not Running`);
-    node.phase = 'Failed';
-    node.message = 'CodeRun deleted (rex-push remediation)';
-    node.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const res = await rest.call('PUT', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`, wf);
-    return res.status === 200 ? true : undefined; // 409: the controller wrote first; read again
-  }, 30_000);
 }

@@ -76,6 +76,12 @@ export async function finishAgent(name: string, displayName: string, phase: 'Suc
   await run(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], options);
 }
 
+/** `argo resume --node-field-selector displayName=<node>`: how an operator resumes a play stopped in stage failed (docs/operations.md). */
+export async function resumeNode(name: string, displayName: string): Promise<void> {
+  const { argo, kubeconfig, namespace } = stack();
+  await run(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+}
+
 /** The merge patch the template's update-workflow-stage step makes (dropped in the podless variant). */
 export async function setStage(rest: KubeRest, name: string, stage: string): Promise<void> {
   const res = await rest.call('PATCH', wfPath(stack().namespace, name), { metadata: { labels: { 'current-stage': stage } } }, 'application/merge-patch+json');
@@ -246,4 +252,20 @@ export function untilOutcome(fn: string, delivery: string, outcome: string, time
     const attempts = await handledDelivery(fn, delivery);
     return attempts.some((e) => e.outcome === outcome) ? attempts : undefined;
   }, timeoutMs);
+}
+
+/** Sets the active node `displayName` Failed with a workflow update, as a failed resource step would end. */
+export async function failNode(name: string, displayName: string, message = 'CodeRun deleted (rex-push remediation)'): Promise<void> {
+  const rest = kube();
+  const { namespace } = stack();
+  await eventually(`${displayName} of ${name} set Failed`, async () => {
+    const wf = (await readWorkflow(rest, name)) as any;
+    const node = Object.values(wf.status.nodes as Record<string, any>).find((n) => n.displayName === displayName && n.phase === 'Running');
+    if (!node) throw new Error(`${displayName} not Running`);
+    node.phase = 'Failed';
+    node.message = message;
+    node.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const res = await rest.call('PUT', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`, wf);
+    return res.status === 200 ? true : undefined; // 409: the controller wrote first; read again
+  }, 30_000);
 }
