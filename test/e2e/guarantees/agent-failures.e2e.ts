@@ -45,7 +45,7 @@ describe('agent failures are bounded', () => {
     const name = await playOpenedThroughEventSource(rest, task, { 'max-agent-failures': '1' });
     await untilActive(rest, name, 'agent-cleo', 1);
     await finishAgent(name, 'agent-cleo', 'Failed'); // failure 1: QA again
-    await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa', 2); // Cleo passes
+    await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa', 2, 1); // Cleo passes on her second run
     await addReadyForQaLabel(task);
     expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
     await untilGatePassed(rest, name, 'wait-ready-for-qa', 'testing-in-progress');

@@ -88,11 +88,14 @@ export async function setStage(rest: KubeRest, name: string, stage: string): Pro
   expect(res.status, res.text).toBe(200);
 }
 
-/** Plays an agent step: waits for `agent-<x>` (the `count`th), finishes it, waits for the gate and sets its stage. */
-export async function playAgent(rest: KubeRest, name: string, agent: 'agent-rex' | 'agent-cleo' | 'agent-tess', gate: string, stage: string, count = 1): Promise<GuaranteeWorkflow> {
+/**
+ * Plays an agent step: waits for `agent-<x>` (the `count`th), finishes it, waits for the gate (the `gateCount`th:
+ * fewer than `count` when earlier passes were cancelled before their gate) and sets its stage.
+ */
+export async function playAgent(rest: KubeRest, name: string, agent: 'agent-rex' | 'agent-cleo' | 'agent-tess', gate: string, stage: string, count = 1, gateCount = count): Promise<GuaranteeWorkflow> {
   await untilActive(rest, name, agent, count);
   await finishAgent(name, agent);
-  await untilActive(rest, name, gate, count);
+  await untilActive(rest, name, gate, gateCount);
   await setStage(rest, name, stage);
   return readWorkflow(rest, name);
 }
