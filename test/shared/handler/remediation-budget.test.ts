@@ -10,14 +10,14 @@ describe('rex-push time budget', () => {
   });
 
   it('GitHub work not done within the budget fails with GitHubUnavailableError (503), counted from the start of the attempt', async () => {
-    const deadline = startDeadline(40);
+    const deadline = startDeadline(1_000);
     await expect(deadline.github('fast', new Promise((resolve) => setTimeout(() => resolve('done'), 5)))).resolves.toBe('done');
-    const slow = new Promise((resolve) => setTimeout(() => resolve('late'), 200));
+    const slow = new Promise((resolve) => setTimeout(() => resolve('late'), 5_000));
     await expect(deadline.github('list pulls', slow)).rejects.toThrow(GitHubUnavailableError);
     // Budget already spent: a later call fails at once.
     const started = performance.now();
-    await expect(deadline.github('remove label', new Promise(() => undefined))).rejects.toThrow(/not done within rex-push's 0.04 s GitHub budget/);
-    expect(performance.now() - started).toBeLessThan(30);
+    await expect(deadline.github('remove label', new Promise(() => undefined))).rejects.toThrow(/not done within rex-push's 1 s GitHub budget/);
+    expect(performance.now() - started).toBeLessThan(500); // at once, not after a budget of its own
   });
 
   it('a rejection of abandoned work is not left unhandled', async () => {
