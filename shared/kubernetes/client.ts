@@ -88,18 +88,7 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
     },
 
     async resume(request) {
-      const backoff = options.conflictBackoff ?? { steps: 5, initialMs: 10, factor: 2 };
-      let delay = backoff.initialMs;
-      for (let attempt = 1; ; attempt += 1) {
-        const result = await resumeOnce(request, attempt);
-        if (result !== 'conflict') return result;
-        options.onConflict?.();
-        if (attempt >= backoff.steps) {
-          throw new KubernetesUnavailableError(`${request.name} kept changing: ${attempt} conflicting writes in a row`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay *= backoff.factor;
-      }
+      return retryingConflicts(request.name, (attempt) => resumeOnce(request, attempt));
     },
 
     async decideRemediation(request) {
