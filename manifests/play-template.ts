@@ -55,7 +55,7 @@ function agentStep(name: string, role: 'cleo' | 'tess', first: Stage) {
   };
 }
 
-/** Succeeded → `next`; Failed → QA again with one failure more, or, past the limit, the play fails. */
+/** Succeeded → `next`; Failed → QA again with one failure more, or, at the limit, the play stops for an operator (play-failed). */
 function agentOutcome(role: 'cleo' | 'tess', next: string) {
   const phase = '{{inputs.parameters.phase}}';
   const failures = `{{inputs.parameters.${FAILURES}}}`;
