@@ -125,7 +125,9 @@ function templates(podless: boolean) {
       ...failuresInput,
       steps: groups([stage('waiting-pr-approved')], [step('wait-pr-approved', 'wait-for-event')], [restartQa(`${decision('wait-pr-approved')} == restart`)]),
     },
-    withGroups(stopForOperator('rex-failed', step('operator-restart', 'main'))),
+    withGroups(stopForOperator('rex-failed', step('operator-restart', 'rex-again'))),
+    // Rex again: the label says so first, so a pr-opened that arrives while Rex works is parked, not already-done.
+    { name: 'rex-again', steps: groups([stage(INITIAL_STAGE)], [step('implementation', 'main')]) },
     withGroups(stopForOperator('play-failed', step('operator-restart', 'qa-cycle', args({ [FAILURES]: '0' })))),
   ];
 }

@@ -76,7 +76,9 @@ describe('agent failures are bounded', () => {
     const stops = (name: string) => named('coderun', name).steps?.map((group) => group.map((s) => [s.name, s.template]));
     expect(stops('play-failed')).toEqual([[['record-failure', 'mark-play-failed']], [['wait-for-operator', 'wait-for-operator']], [['operator-restart', 'qa-cycle']]]);
     expect(named('coderun', 'play-failed').steps?.[2]?.[0]?.arguments?.parameters).toEqual([{ name: 'failures', value: '0' }]);
-    expect(stops('rex-failed')).toEqual([[['record-failure', 'mark-play-failed']], [['wait-for-operator', 'wait-for-operator']], [['operator-restart', 'main']]]);
+    expect(stops('rex-failed')).toEqual([[['record-failure', 'mark-play-failed']], [['wait-for-operator', 'wait-for-operator']], [['operator-restart', 'rex-again']]]);
+    // Rex runs again under implementation-in-progress, so an early pr-opened is parked rather than already-done.
+    expect(stops('rex-again')).toEqual([[['stage-implementation-in-progress', 'update-workflow-stage']], [['implementation', 'main']]]);
     expect(named('coderun', 'wait-for-operator')).toEqual({ name: 'wait-for-operator', suspend: {} });
   });
 
