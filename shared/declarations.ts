@@ -14,8 +14,21 @@ export const STAGES = [
   'testing-in-progress',
   'waiting-pr-approved',
   'completed',
+  'failed',
 ] as const;
 export type Stage = (typeof STAGES)[number];
+
+/**
+ * The play ended because its agents kept failing (more than `max-agent-failures` in a row since the last
+ * Rex push). Last in STAGES, so every function answers `already-done` for it; docs/operations.md says
+ * how an operator resumes such a play.
+ */
+export const FAILED_STAGE: Stage = 'failed';
+/** Written by the play with FAILED_STAGE: why it gave up (which agent, how many failures). */
+export const FAILURE_REASON_ANNOTATION = 'handoff.dev/failure-reason';
+/** The play parameter bounding agent failures, and its default. */
+export const MAX_AGENT_FAILURES_PARAMETER = 'max-agent-failures';
+export const DEFAULT_MAX_AGENT_FAILURES = 3;
 
 /** Stages in which the QA cycle (Cleo, then Tess) has started. */
 export const QA_STAGES: readonly Stage[] = [
@@ -184,7 +197,9 @@ export const REX_PUSH: FunctionDeclaration = {
   ],
   fromStages: QA_STAGES,
   suspendNodes: ['wait-ready-for-qa', 'wait-pr-approved'],
-  nextStage: 'waiting-pr-created',
+  // QA restarts: Cleo reviews Rex's new commits, as after pr-opened. The template's restart writes the same
+  // stage first (qa-cycle's stage step), so whichever of the two writes lands last, the label agrees.
+  nextStage: 'quality-in-progress',
   outputs: { decision: 'restart' },
   remediation: true,
 };

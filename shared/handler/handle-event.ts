@@ -7,7 +7,7 @@ import { correlate } from '../correlation/correlate';
 import { parsePayload, type ParsedPayload } from '../correlation/payloads';
 import { taskIdFromBranch, taskIdTooLong } from '../correlation/task-id';
 import { selectWorkflow } from '../correlation/select-workflow';
-import { QA_STAGES, WORKFLOW_LABELS, type FunctionDeclaration, type Stage } from '../declarations';
+import { QA_STAGES, WORKFLOW_LABELS, stageIndex, type FunctionDeclaration, type Stage } from '../declarations';
 import type { Logins } from '../guards/evaluate-match';
 import { guardEvent } from '../guards/guard-event';
 import { EventError } from '../http/event-error';
@@ -91,15 +91,20 @@ export function createHandler(options: HandlerOptions): HandleEvent {
     if (declaration.remediation) {
       const stage = workflow.labels[WORKFLOW_LABELS.stage];
       if (!QA_STAGES.includes(stage as Stage)) {
-        return { ...base, task, workflow: workflow.name, outcome: 'ignored', reason: `QA has not started (stage ${stage ?? 'unset'})` };
+        const ended = stageIndex(stage) > Math.max(...QA_STAGES.map(stageIndex));
+        return { ...base, task, workflow: workflow.name, outcome: 'ignored', reason: ended ? `the play has ended (stage ${stage})` : `QA has not started (stage ${stage ?? 'unset'})` };
       }
       const result = await remediate({
+        declaration,
         correlation,
         workflow: workflow.name,
+        pushKey: dedupKeys[dedupKeys.length - 1] as string,
+        dedupKeys,
         dryRun: options.dryRun,
+        workflows: options.workflows,
         codeRuns: options.codeRuns as CodeRuns,
         pullRequests: options.pullRequests as PullRequests,
-        resume: () => options.workflows.resume({ ...resumeRequest, nodeOptional: true, clearParked: true }),
+        resumeRequest,
       });
       return { ...base, task, workflow: workflow.name, ...describe(result.resume, 'remediated'), steps: result.steps };
     }

@@ -4,8 +4,12 @@
  */
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { asUnavailable, statusOf } from './api-errors';
+import { planRemediation } from './plan-remediation';
 import { planResume } from './plan-resume';
-import { KubernetesUnavailableError, type CodeRunDeletion, type CodeRuns, type PlayWorkflows, type ResumeRequest, type ResumeResult, type WorkflowSummary } from './types';
+import {
+  KubernetesUnavailableError, type CodeRunDeletion, type CodeRuns, type PlayWorkflows, type RemediationDecision, type RemediationRequest, type ResumeRequest, type ResumeResult,
+  type WorkflowSummary,
+} from './types';
 import { CODERUNS, DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION, WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
 import { WORKFLOW_LABELS } from '../declarations';
 
@@ -84,20 +88,51 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
     },
 
     async resume(request) {
-      const backoff = options.conflictBackoff ?? { steps: 5, initialMs: 10, factor: 2 };
-      let delay = backoff.initialMs;
-      for (let attempt = 1; ; attempt += 1) {
-        const result = await resumeOnce(request, attempt);
-        if (result !== 'conflict') return result;
-        options.onConflict?.();
-        if (attempt >= backoff.steps) {
-          throw new KubernetesUnavailableError(`${request.name} kept changing: ${attempt} conflicting writes in a row`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay *= backoff.factor;
-      }
+      return retryingConflicts(request.name, (attempt) => resumeOnce(request, attempt));
+    },
+
+    async decideRemediation(request) {
+      return retryingConflicts(request.name, (attempt) => decideOnce(request, attempt));
     },
   };
+
+  /** Runs `once` again after a 409, with Argo's retry.DefaultRetry backoff; too many conflicts are unavailable (503). */
+  async function retryingConflicts<T>(name: string, once: (attempt: number) => Promise<T | 'conflict'>): Promise<T> {
+    const backoff = options.conflictBackoff ?? { steps: 5, initialMs: 10, factor: 2 };
+    let delay = backoff.initialMs;
+    for (let attempt = 1; ; attempt += 1) {
+      const result = await once(attempt);
+      if (result !== 'conflict') return result;
+      options.onConflict?.();
+      if (attempt >= backoff.steps) throw new KubernetesUnavailableError(`${name} kept changing: ${attempt} conflicting writes in a row`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay *= backoff.factor;
+    }
+  }
+
+  /** GET → planRemediation → PUT (only a new cancellation writes), resourceVersion-checked. */
+  async function decideOnce(request: RemediationRequest, attempt: number): Promise<RemediationDecision | 'conflict'> {
+    let workflow: Workflow;
+    try {
+      workflow = (await call('get', 'workflows', () => customObjects().getNamespacedCustomObject({ ...WORKFLOWS, namespace, name: request.name }))) as Workflow;
+    } catch (error) {
+      if (statusOf(error) === 404) return { outcome: 'no-workflow', reason: `${request.name} no longer exists` };
+      throw asUnavailable(error, `get workflow ${request.name}`);
+    }
+    const plan = planRemediation(workflow, request, options.now?.() ?? new Date());
+    if (plan.outcome !== 'decided') return plan;
+    const { workflow: toWrite, ...decision } = plan;
+    if (!toWrite || request.dryRun) return decision;
+    try {
+      await call('update', 'workflows', () => customObjects().replaceNamespacedCustomObject({ ...WORKFLOWS, namespace, name: request.name, body: toWrite }));
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 409) return 'conflict';
+      if (status === 404) return { outcome: 'no-workflow', reason: `${request.name} was deleted` };
+      throw asUnavailable(error, `update workflow ${request.name}`);
+    }
+    return decision;
+  }
 
   /** One GET → plan → PUT with the resourceVersion read; 'conflict' when the PUT answers 409. */
   async function resumeOnce(request: ResumeRequest, attempt: number): Promise<ResumeResult | 'conflict'> {
@@ -140,32 +175,35 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
   }
 
   const codeRuns: CodeRuns = {
-    async deleteForTask({ taskId, workflowName, githubApps, dryRun }) {
+    async listForWorkflow({ taskId, workflowName, githubApps }) {
       const labelSelector = `task-id=${taskId},github-app in (${githubApps.join(',')})`;
       const list = (await call('list', 'coderuns', () => customObjects().listNamespacedCustomObject({ ...CODERUNS, namespace, labelSelector })).catch((error) => {
         throw asUnavailable(error, `list coderuns ${labelSelector}`);
-      })) as { items?: { metadata: { name: string; labels?: Record<string, string> } }[] };
+      })) as { items?: { metadata: { name: string; uid?: string; labels?: Record<string, string> }; status?: { phase?: string } }[] };
+      return (list.items ?? [])
+        .filter((run) => {
+          const owner = run.metadata.labels?.['workflow-name'];
+          return owner === undefined || owner === workflowName;
+        })
+        .map((run) => ({ name: run.metadata.name, uid: run.metadata.uid ?? '', githubApp: run.metadata.labels?.['github-app'] ?? '', phase: run.status?.phase }));
+    },
 
-      const mine = (list.items ?? []).filter((run) => {
-        const owner = run.metadata.labels?.['workflow-name'];
-        return owner === undefined || owner === workflowName;
-      });
-      const deletions: CodeRunDeletion[] = [];
-      for (const run of mine) {
-        const githubApp = run.metadata.labels?.['github-app'] ?? '';
-        if (dryRun) {
-          deletions.push({ name: run.metadata.name, githubApp, result: 'planned' });
-          continue;
-        }
-        try {
-          await call('delete', 'coderuns', () => customObjects().deleteNamespacedCustomObject({ ...CODERUNS, namespace, name: run.metadata.name }));
-          deletions.push({ name: run.metadata.name, githubApp, result: 'deleted' });
-        } catch (error) {
-          if (statusOf(error) !== 404) throw asUnavailable(error, `delete coderun ${run.metadata.name}`);
-          deletions.push({ name: run.metadata.name, githubApp, result: 'already-gone' });
-        }
-      }
-      return deletions;
+    async delete(runs, dryRun) {
+      return Promise.all(
+        runs.map(async ({ name, uid, githubApp }): Promise<CodeRunDeletion> => {
+          if (dryRun) return { name, githubApp, result: 'planned' };
+          try {
+            // The uid precondition: a newer CodeRun that took the name is not the one recorded (409).
+            const body = uid ? { preconditions: { uid } } : undefined;
+            await call('delete', 'coderuns', () => customObjects().deleteNamespacedCustomObject({ ...CODERUNS, namespace, name, body }));
+            return { name, githubApp, result: 'deleted' };
+          } catch (error) {
+            const status = statusOf(error);
+            if (status !== 404 && status !== 409) throw asUnavailable(error, `delete coderun ${name}`);
+            return { name, githubApp, result: 'already-gone' };
+          }
+        }),
+      );
     },
   };
 

@@ -11,8 +11,10 @@ import {
   DEDUP_ANNOTATION,
   DEDUP_KEYS_KEPT,
   PARKED_ANNOTATION,
+  REMEDIATIONS_ANNOTATION,
   UPDATED_AT_ANNOTATION,
   parkedEventsOf,
+  remediationsOf,
   recordedKeysOf,
   type ParkedEvent,
   type NodeStatus,
@@ -67,7 +69,7 @@ export function planResume(workflow: Workflow, request: ResumeRequest, now: Date
     throw new AmbiguousNodeError(`${name} has ${active.length} active ${request.suspendNodes.join('/')} suspend nodes (${active.map((node) => node.id).join(', ')}); refusing to pick one`);
   }
   const node = active[0];
-  if (!node && !request.nodeOptional) {
+  if (!node && !request.nodeOptional && !request.keepStageWithoutNode) {
     // argo-workflows #12863: resuming before the node exists is a silent no-op upstream; here it is retryable.
     return { outcome: 'not-ready', reason: `${name} is at stage ${stage} but ${request.suspendNodes.join(' or ')} is not an active suspend node yet` };
   }
@@ -84,8 +86,15 @@ export function planResume(workflow: Workflow, request: ResumeRequest, now: Date
   // Argo v3.7's creator.LabelActor would also set or clear workflows.argoproj.io/actor* and action
   // from the caller's user claims; a function has none, so those labels are left as they are.
   const labels = (updated.metadata.labels ??= {});
-  labels[WORKFLOW_LABELS.stage] = request.nextStage;
+  // After a cancellation (rex-push) the record write moved the stage; the restarted QA moves it on from there.
+  const keepStage = !node && request.keepStageWithoutNode;
+  if (!keepStage) labels[WORKFLOW_LABELS.stage] = request.nextStage;
   const annotations = (updated.metadata.annotations ??= {});
+  if (request.remediationKey) {
+    const { [request.remediationKey]: _done, ...inFlight } = remediationsOf(annotations);
+    if (Object.keys(inFlight).length > 0) annotations[REMEDIATIONS_ANNOTATION] = JSON.stringify(inFlight);
+    else delete annotations[REMEDIATIONS_ANNOTATION];
+  }
   annotations[DEDUP_ANNOTATION] = JSON.stringify(withKeys(recorded, keys));
   annotations[UPDATED_AT_ANNOTATION] = rfc3339Seconds(now);
   // The event this write applies is no longer parked; rex-push's reset drops every parked one.
@@ -100,7 +109,7 @@ export function planResume(workflow: Workflow, request: ResumeRequest, now: Date
     keys,
     node: node ? { id: node.id, displayName: node.displayName } : undefined,
     fromStage: stage,
-    toStage: request.nextStage,
+    toStage: keepStage ? (stage as Stage) : request.nextStage,
   };
 }
 

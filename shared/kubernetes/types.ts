@@ -39,6 +39,13 @@ export interface ResumeRequest {
   readonly redrive?: boolean;
   /** Drop every parked event in the same write (rex-push: QA starts over, earlier hand-overs no longer count). */
   readonly clearParked?: boolean;
+  /**
+   * rex-push after cancelling QA CodeRuns (whose record write already moved the stage): when no suspend node
+   * is active, record the keys and leave the stage as it is (the restarted QA moves it). Wins over nodeOptional.
+   */
+  readonly keepStageWithoutNode?: boolean;
+  /** rex-push: the push's entry in the remediations annotation, removed by this write. */
+  readonly remediationKey?: string;
   /** Read everything, write nothing, and report the planned write. */
   readonly dryRun?: boolean;
 }
@@ -73,26 +80,63 @@ export interface PlayWorkflows {
   listForTask(taskId: string): Promise<WorkflowSummary[]>;
   /** Port of `argo resume --node-field-selector` + `argo node set` + the stage label, in one PUT. */
   resume(request: ResumeRequest): Promise<ResumeResult>;
+  /** rex-push: decide what a push interrupts; record a cancellation on the workflow before it happens. */
+  decideRemediation(request: RemediationRequest): Promise<RemediationDecision>;
+}
+
+/**
+ * rex-push's first step: decide what the push interrupts and, if it cancels running CodeRuns, fix that set
+ * on the workflow before anything is deleted (plan-remediation.ts).
+ */
+export interface RemediationRequest {
+  readonly name: string;
+  /** The push's stable key (`sha:<after>`): every redelivery of the push has it. */
+  readonly key: string;
+  /** Every key of the event: one already recorded as applied answers duplicate. */
+  readonly dedupKeys: readonly string[];
+  /** QA gates a push restarts through decision=restart. */
+  readonly suspendNodes: readonly string[];
+  /** Stages in which a push restarts QA. */
+  readonly fromStages: readonly Stage[];
+  /** Stage written with the record when the push cancels running CodeRuns (QA restarts). */
+  readonly nextStage: Stage;
+  /** The workflow's QA CodeRuns as listed now. */
+  readonly candidates: readonly CodeRunRef[];
+  readonly dryRun?: boolean;
+}
+
+export type RemediationDecision =
+  | { readonly outcome: 'duplicate' | 'already-done' | 'not-ready' | 'no-workflow'; readonly reason: string }
+  /**
+   * `gate`: a QA gate is waiting; the resume restarts QA, `codeRuns` are the finished ones left behind.
+   * `cancel`: Cleo or Tess is running; deleting `codeRuns` restarts QA (recorded on the workflow first, or read
+   * back from the record by a redelivery: `recorded`).
+   */
+  | { readonly outcome: 'decided'; readonly mode: 'gate' | 'cancel'; readonly codeRuns: readonly CodeRunRef[]; readonly recorded?: boolean };
+
+export interface CodeRunRef {
+  readonly name: string;
+  readonly uid: string;
+  readonly githubApp: string;
+  /** `status.phase`, if the agent platform has set it. */
+  readonly phase?: string;
 }
 
 export interface CodeRunDeletion {
   readonly name: string;
   readonly githubApp: string;
-  /** `deleted`, or `already-gone` when the DELETE answered 404. */
+  /** `deleted`, or `already-gone` when the DELETE answered 404 or 409 (a newer object of that name: not this one). */
   readonly result: 'deleted' | 'already-gone' | 'planned';
 }
 
 export interface CodeRuns {
   /**
-   * Delete the task's CodeRuns whose `github-app` label is one of `githubApps`.
+   * The task's CodeRuns whose `github-app` label is one of `githubApps`.
    * Where a CodeRun carries a `workflow-name` label it must equal `workflowName`.
    */
-  deleteForTask(args: {
-    taskId: string;
-    workflowName: string;
-    githubApps: readonly string[];
-    dryRun?: boolean;
-  }): Promise<CodeRunDeletion[]>;
+  listForWorkflow(args: { taskId: string; workflowName: string; githubApps: readonly string[] }): Promise<CodeRunRef[]>;
+  /** Delete exactly these objects (DeleteOptions.preconditions.uid), concurrently. */
+  delete(runs: readonly CodeRunRef[], dryRun?: boolean): Promise<CodeRunDeletion[]>;
 }
 
 /** The Kubernetes API could not be reached or answered 5xx/429: a retry may help (503). */

@@ -73,6 +73,37 @@ export function parkedEventsOf(annotations: Readonly<Record<string, string>> | u
   }
 }
 
+/**
+ * rex-push's cancellations in flight, by push (`sha:<after>`): `{"sha:…": {"at": "…", "codeRuns": [{"name", "uid"}]}}`.
+ * Written by the attempt that decides to cancel running QA CodeRuns, before it deletes them; read by every
+ * redelivery of that push, which deletes only these (never a CodeRun the restarted QA created since);
+ * removed by the write that completes the push (plan-remediation.ts, plan-resume.ts).
+ */
+export const REMEDIATIONS_ANNOTATION = 'handoff.dev/remediations';
+/** Pushes whose cancellation can be in flight at once; older entries are dropped (their pushes are superseded). */
+export const REMEDIATIONS_KEPT = 10;
+
+export interface RecordedCodeRun {
+  readonly name: string;
+  readonly uid: string;
+}
+
+export interface RemediationEntry {
+  readonly at: string;
+  readonly codeRuns: readonly RecordedCodeRun[];
+}
+
+export function remediationsOf(annotations: Readonly<Record<string, string>> | undefined): Record<string, RemediationEntry> {
+  const raw = annotations?.[REMEDIATIONS_ANNOTATION];
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, RemediationEntry>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** When Handoff last moved the stage label. */
 export const UPDATED_AT_ANNOTATION = 'updated-at';
 /** How many dedup keys a workflow keeps; GitHub redelivers within days, a task sees a few dozen events. */
@@ -82,7 +113,7 @@ export const DEDUP_KEYS_KEPT = 100;
  * Every annotation a function writes on a Workflow (plan-resume.ts). The write policy
  * (manifests/function-write-policy.ts) lets the functions change these and no other.
  */
-export const FUNCTION_ANNOTATIONS = [DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION] as const;
+export const FUNCTION_ANNOTATIONS = [DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION, REMEDIATIONS_ANNOTATION] as const;
 
 export function recordedKeysOf(annotations: Readonly<Record<string, string>> | undefined): string[] {
   const raw = annotations?.[DEDUP_ANNOTATION];

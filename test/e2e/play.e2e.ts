@@ -45,10 +45,15 @@ async function submitPodlessPlay(task: number): Promise<string> {
   });
 }
 
-/** `argo resume --node-field-selector`: the real CLI plays the part of an agent finishing. */
+/**
+ * The real CLI plays the part of an agent finishing: `argo node set` reports the CodeRun's phase (the real
+ * step's `phase` output), then `argo resume --node-field-selector` ends the node.
+ */
 function argoResume(name: string, displayName: string): void {
   const { argo, kubeconfig, namespace } = stack();
-  execFileSync(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: 'pipe' });
+  const options = { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: 'pipe' as const };
+  execFileSync(argo, ['node', 'set', name, '-n', namespace, '--output-parameter', 'phase=Succeeded', '--node-field-selector', `displayName=${displayName}`], options);
+  execFileSync(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], options);
 }
 
 /** What the template's update-workflow-stage step does: a merge patch of the stage label. */

@@ -1,6 +1,6 @@
 /**
  * A small in-process Kubernetes API for tests: namespaced custom objects with
- * resourceVersion semantics (409 on a stale PUT), label selectors, 404s as real
+ * resourceVersion semantics (409 on a stale PUT), uids (409 on a DELETE whose uid precondition fails), label selectors, 404s as real
  * Status objects, and fault injection. The real @kubernetes/client-node talks to it.
  *
  *   const api = await FakeKubeApi.start();
@@ -11,6 +11,7 @@
  *   await api.close();
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 
@@ -32,6 +33,8 @@ export class FakeKubeApi {
   readonly requests: RecordedRequest[] = [];
   /** Called with the stored object when a PUT arrives, before its resourceVersion is checked. */
   beforeUpdate?: (stored: KubeObject, incoming: KubeObject) => void;
+  /** Called with the stored result after a PUT succeeded (another writer can act right after it). */
+  afterUpdate?: (stored: KubeObject) => void;
 
   private constructor(private readonly server: Server) {}
 
@@ -69,6 +72,7 @@ export class FakeKubeApi {
     const stored = structuredClone(object) as KubeObject;
     stored.metadata.namespace = namespace;
     stored.metadata.resourceVersion = String(++this.version);
+    stored.metadata.uid ??= randomUUID();
     this.objects.set(this.key(group, namespace, plural, object.metadata.name), stored);
     return structuredClone(stored);
   }
@@ -125,10 +129,16 @@ export class FakeKubeApi {
     switch (req.method) {
       case 'GET':
         return stored ? this.json(res, 200, stored) : this.status(res, 404, 'NotFound', `${plural}.${group} "${name}" not found`);
-      case 'DELETE':
+      case 'DELETE': {
         if (!stored) return this.status(res, 404, 'NotFound', `${plural}.${group} "${name}" not found`);
+        const options = chunks.length > 0 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { preconditions?: { uid?: string } }) : {};
+        const uid = options.preconditions?.uid;
+        if (uid && uid !== stored.metadata.uid) {
+          return this.status(res, 409, 'Conflict', `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${String(stored.metadata.uid)}`);
+        }
         this.objects.delete(key);
         return this.json(res, 200, stored);
+      }
       case 'PUT': {
         if (!stored) return this.status(res, 404, 'NotFound', `${plural}.${group} "${name}" not found`);
         const incoming = JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject;
@@ -139,6 +149,7 @@ export class FakeKubeApi {
         }
         incoming.metadata.resourceVersion = String(++this.version);
         this.objects.set(key, incoming);
+        this.afterUpdate?.(structuredClone(incoming));
         return this.json(res, 200, incoming);
       }
       default:

@@ -58,7 +58,7 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing',
     const codeRuns = new FakeCodeRuns();
     const pullRequests = new FakePullRequests();
     const { app: instance } = testApp({ declaration, workflows, codeRuns, pullRequests, recordedKeys: () => [], bodyLimitBytes: 64 * 1024 });
-    const writes = () => workflows.resumes.length + codeRuns.calls.length + pullRequests.removals.length;
+    const writes = () => workflows.resumes.length + workflows.decisions.length + codeRuns.calls.length + pullRequests.removals.length;
     return { instance, writes };
   }
 
@@ -142,7 +142,7 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing',
           expect(workflows.lists).toEqual([]);
           expect(pullRequests.finds.length + pullRequests.labelReads.length).toBe(0); // no GitHub call either
         }
-        if (response.status !== 200) expect(workflows.resumes.length + codeRuns.calls.length + pullRequests.removals.length).toBe(0);
+        if (response.status !== 200) expect(workflows.resumes.length + workflows.decisions.length + codeRuns.calls.length + pullRequests.removals.length).toBe(0);
       }),
       { numRuns: 150 },
     );

@@ -83,9 +83,9 @@ describe('rex-push end to end against the fake API', () => {
     const { post, pullRequests } = functionApp(REX_PUSH);
     const event = sensorEnvelope('push', pushEvent({ task: 7, after: 'c'.repeat(40) }), 'push-1');
     const first = await post(event);
-    expect(first).toMatchObject({ status: 200, body: { outcome: 'remediated', steps: { codeRuns: [{ name: 'cleo-7', result: 'deleted' }], labels: [{ result: 'removed' }] } } });
+    expect(first).toMatchObject({ status: 200, body: { outcome: 'remediated', steps: { decision: 'gate', codeRuns: [{ name: 'cleo-7', result: 'deleted' }], labels: [{ result: 'removed' }] } } });
     expect(api.get('cleo-7', 'coderuns', 'agents.platform')).toBeUndefined();
-    expect(api.get('play-7')?.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+    expect(api.get('play-7')?.metadata.labels?.['current-stage']).toBe('quality-in-progress');
     expect(suspend('play-7', 'wait-ready-for-qa')[0]?.outputs?.parameters).toEqual([{ name: 'decision', value: 'restart' }]);
     expect(pullRequests.removals).toHaveLength(1);
 
@@ -137,6 +137,6 @@ describe('rex-push with the real GitHub client (nock) against the fake API', () 
       { pullRequest: 140, result: 'absent' },
     ]);
     expect(github.pendingMocks()).toEqual([]);
-    expect(api.get('play-7')?.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+    expect(api.get('play-7')?.metadata.labels?.['current-stage']).toBe('quality-in-progress');
   });
 });

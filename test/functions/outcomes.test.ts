@@ -38,7 +38,7 @@ function setup(declaration: FunctionDeclaration, options: { dryRun?: boolean; bo
     ...options,
   });
   /** Writes or GitHub calls the function made. */
-  const sideEffects = () => workflows.resumes.length + codeRuns.calls.length + pullRequests.removals.length;
+  const sideEffects = () => workflows.resumes.length + workflows.decisions.length + codeRuns.calls.length + pullRequests.removals.length;
   return { app, post, workflows, codeRuns, pullRequests, metrics, sideEffects };
 }
 
@@ -251,6 +251,7 @@ describe.each(DECLARATIONS.map((declaration) => [declaration.name, declaration] 
     expect(body).toMatchObject({ dryRun: true, planned: { dryRun: true, stage: declaration.nextStage } });
     expect(dry.workflows.resumes.every((request) => request.dryRun)).toBe(true);
     expect(dry.codeRuns.calls.every((call) => call.dryRun)).toBe(true);
+    expect(dry.workflows.decisions.every((request) => request.dryRun)).toBe(true);
     expect(dry.pullRequests.removals).toEqual([]);
   });
 });
@@ -314,15 +315,44 @@ describe('rex-push', () => {
         resume: { outcome: 'resumed' },
       },
     });
-    expect(t.codeRuns.calls).toEqual([{ taskId: '7', workflowName: 'play-7', githubApps: ['5DLabs-Cleo', '5DLabs-Tess'], dryRun: false }]);
+    expect(t.codeRuns.lists).toEqual([{ taskId: '7', workflowName: 'play-7', githubApps: ['5DLabs-Cleo', '5DLabs-Tess'] }]);
+    expect(t.workflows.decisions).toMatchObject([{ name: 'play-7', key: `sha:${'a'.repeat(40)}`, candidates: t.codeRuns.runs, dryRun: false }]);
+    expect(t.codeRuns.calls).toEqual([{ runs: t.codeRuns.runs, dryRun: false }]);
     expect(t.pullRequests.finds).toEqual(['Codertocat/Hello-World:task-7-implementation']);
     expect(t.pullRequests.removals).toEqual([{ issueNumber: 1, label: 'ready-for-qa' }]);
     expect(t.workflows.resumes[0]).toMatchObject({
-      nextStage: 'waiting-pr-created',
+      nextStage: 'quality-in-progress',
       outputs: { decision: 'restart' },
-      nodeOptional: true,
+      clearParked: true,
+      remediationKey: `sha:${'a'.repeat(40)}`,
       dedupKeys: ['push-1', `sha:${'a'.repeat(40)}`],
     });
+    // A gate waits: the resume must find it (no nodeOptional), else a redelivery decides again.
+    expect(t.workflows.resumes[0]?.nodeOptional).toBeUndefined();
+    expect(t.workflows.resumes[0]?.keepStageWithoutNode).toBeUndefined();
+  });
+
+  it('while Cleo or Tess runs: the decided cancellation is deleted, and the resume keeps the stage the record moved unless a gate waits by then', async () => {
+    const t = setup(REX_PUSH);
+    t.workflows.workflows = [summary('play-7', '7', 'testing-in-progress')];
+    const tess = { name: 'tess-run', uid: 'uid-tess', githubApp: '5DLabs-Tess', phase: 'Running' };
+    t.workflows.decision = () => ({ outcome: 'decided', mode: 'cancel', codeRuns: [tess] });
+    const body = (await (await t.post(sensorEnvelope('push', pushEvent({ task: 7 }), 'push-c'))).json()) as Record<string, any>;
+    expect(body).toMatchObject({ outcome: 'remediated', steps: { decision: 'cancel', codeRuns: [{ name: 'tess-run', result: 'deleted' }] } });
+    expect(t.codeRuns.calls).toEqual([{ runs: [tess], dryRun: false }]);
+    expect(t.workflows.resumes[0]).toMatchObject({ keepStageWithoutNode: true, clearParked: true });
+  });
+
+  it('between steps (no gate waiting, no QA CodeRun running): 503 not-ready, nothing deleted, no label removed, no resume', async () => {
+    const t = setup(REX_PUSH);
+    t.workflows.workflows = [summary('play-7', '7', 'testing-in-progress')];
+    t.workflows.decision = () => ({ outcome: 'not-ready', reason: 'between steps' });
+    const response = await t.post(sensorEnvelope('push', pushEvent({ task: 7 }), 'push-b'));
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ outcome: 'not-ready', reason: 'between steps' });
+    expect(t.codeRuns.calls).toEqual([]);
+    expect(t.pullRequests.removals).toEqual([]);
+    expect(t.workflows.resumes).toEqual([]);
   });
 
   it('does nothing while QA has not started: Rex pushes all the time while implementing', async () => {
@@ -332,6 +362,17 @@ describe('rex-push', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringMatching(/QA has not started/) });
     expect(t.sideEffects()).toBe(0);
+  });
+
+  it('does nothing once the play has ended (completed, or failed after too many agent failures)', async () => {
+    for (const stage of ['completed', 'failed']) {
+      const t = setup(REX_PUSH);
+      t.workflows.workflows = [summary('play-7', '7', stage)];
+      const response = await t.post(sensorEnvelope('push', pushEvent({ task: 7 })));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ outcome: 'ignored', reason: `the play has ended (stage ${stage})` });
+      expect(t.sideEffects()).toBe(0);
+    }
   });
 
   it('treats a head SHA already handled as a duplicate, whatever the delivery ID', async () => {

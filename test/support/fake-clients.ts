@@ -1,6 +1,6 @@
 /** Prow-style fakes of the narrow client interfaces: they record every call and answer what the test sets. */
 import type { PullRequestRef, PullRequests } from '../../shared/github/types';
-import type { CodeRunDeletion, CodeRuns, PlayWorkflows, ResumeRequest, ResumeResult, WorkflowSummary } from '../../shared/kubernetes/types';
+import type { CodeRunDeletion, CodeRunRef, CodeRuns, PlayWorkflows, RemediationDecision, RemediationRequest, ResumeRequest, ResumeResult, WorkflowSummary } from '../../shared/kubernetes/types';
 
 export class FakeWorkflows implements PlayWorkflows {
   workflows: WorkflowSummary[] = [];
@@ -24,15 +24,31 @@ export class FakeWorkflows implements PlayWorkflows {
     this.resumes.push(request);
     return this.resumeResult(request);
   }
+
+  /** rex-push's decision; default: a gate waits, so every listed CodeRun goes. */
+  decision: (request: RemediationRequest) => RemediationDecision = (request) => ({ outcome: 'decided', mode: 'gate', codeRuns: request.candidates });
+  readonly decisions: RemediationRequest[] = [];
+
+  async decideRemediation(request: RemediationRequest): Promise<RemediationDecision> {
+    this.decisions.push(request);
+    return this.decision(request);
+  }
 }
 
 export class FakeCodeRuns implements CodeRuns {
-  readonly calls: Parameters<CodeRuns['deleteForTask']>[0][] = [];
-  result: CodeRunDeletion[] = [{ name: 'cleo-run', githubApp: '5DLabs-Cleo', result: 'deleted' }];
+  runs: CodeRunRef[] = [{ name: 'cleo-run', uid: 'uid-cleo-run', githubApp: '5DLabs-Cleo', phase: 'Succeeded' }];
+  readonly lists: Parameters<CodeRuns['listForWorkflow']>[0][] = [];
+  /** Every deletion asked for (dry runs included). */
+  readonly calls: { runs: CodeRunRef[]; dryRun?: boolean }[] = [];
 
-  async deleteForTask(args: Parameters<CodeRuns['deleteForTask']>[0]): Promise<CodeRunDeletion[]> {
-    this.calls.push(args);
-    return args.dryRun ? this.result.map((run) => ({ ...run, result: 'planned' })) : this.result;
+  async listForWorkflow(args: Parameters<CodeRuns['listForWorkflow']>[0]): Promise<CodeRunRef[]> {
+    this.lists.push(args);
+    return this.runs;
+  }
+
+  async delete(runs: readonly CodeRunRef[], dryRun?: boolean): Promise<CodeRunDeletion[]> {
+    this.calls.push({ runs: [...runs], dryRun });
+    return runs.map(({ name, githubApp }) => ({ name, githubApp, result: dryRun ? 'planned' : 'deleted' }));
   }
 }
 

@@ -24,12 +24,12 @@ async function playAtReadyForQa(task: number): Promise<{ name: string; rexRun: s
   return { name, rexRun, resourceVersion: (await readWorkflow(rest, name)).metadata.resourceVersion };
 }
 
-/** The remediation happened once: QA CodeRuns gone, stage reset, the gate resumed once with decision=restart, Cleo again. */
+/** The remediation happened once: QA CodeRuns gone, QA restarted (Cleo works: quality-in-progress), the gate resumed once with decision=restart. */
 async function expectRemediatedOnce(name: string, task: number, rexRun: string): Promise<void> {
   const rest = kube();
   expect(await codeRunNames(rest, task)).toEqual([rexRun]);
   const wf = await untilActive(rest, name, 'agent-cleo', 2);
-  expect(stageOf(wf)).toBe('waiting-pr-created');
+  expect(stageOf(wf)).toBe('quality-in-progress');
   expect(nodesNamed(wf, 'wait-ready-for-qa').map((n) => [n.phase, supplied(n, 'decision')])).toEqual([['Succeeded', 'restart']]);
 }
 

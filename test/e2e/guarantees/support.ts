@@ -22,11 +22,11 @@ export type GuaranteeWorkflow = Workflow;
 const wfPath = (namespace: string, name: string) => `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`;
 
 /** The generated podless play template, submitted by reference (as play.e2e.ts does). */
-export async function submitPodlessPlay(rest: KubeRest, task: number): Promise<string> {
+export async function submitPodlessPlay(rest: KubeRest, task: number, overrides: Record<string, string> = {}): Promise<string> {
   const { namespace } = stack();
   const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/play-orchestration`);
   expect(template.status).toBe(200);
-  const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'e2e' };
+  const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'e2e', ...overrides };
   const parameters = (template.body.spec.arguments?.parameters ?? []).map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'e2e' }));
   return createWorkflow(rest, namespace, {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -64,8 +64,20 @@ export function untilActive(rest: KubeRest, name: string, displayName: string, c
   );
 }
 
-/** `argo resume --node-field-selector`: the real CLI finishes a podless agent, as its CodeRun would. */
-export async function finishAgent(name: string, displayName: string): Promise<void> {
+/**
+ * The real CLI finishes a podless agent, as its CodeRun would: `argo node set` reports the CodeRun's phase
+ * (the real step's `phase` output: Succeeded, or Failed for an agent failure), `argo resume --node-field-selector`
+ * ends the node.
+ */
+export async function finishAgent(name: string, displayName: string, phase: 'Succeeded' | 'Failed' = 'Succeeded'): Promise<void> {
+  const { argo, kubeconfig, namespace } = stack();
+  const options = { env: { ...process.env, KUBECONFIG: kubeconfig } };
+  await run(argo, ['node', 'set', name, '-n', namespace, '--output-parameter', `phase=${phase}`, '--node-field-selector', `displayName=${displayName}`], options);
+  await run(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], options);
+}
+
+/** `argo resume --node-field-selector displayName=<node>`: how an operator resumes a play stopped in stage failed (docs/operations.md). */
+export async function resumeNode(name: string, displayName: string): Promise<void> {
   const { argo, kubeconfig, namespace } = stack();
   await run(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], { env: { ...process.env, KUBECONFIG: kubeconfig } });
 }
@@ -76,11 +88,14 @@ export async function setStage(rest: KubeRest, name: string, stage: string): Pro
   expect(res.status, res.text).toBe(200);
 }
 
-/** Plays an agent step: waits for `agent-<x>` (the `count`th), finishes it, waits for the gate and sets its stage. */
-export async function playAgent(rest: KubeRest, name: string, agent: 'agent-rex' | 'agent-cleo' | 'agent-tess', gate: string, stage: string, count = 1): Promise<GuaranteeWorkflow> {
+/**
+ * Plays an agent step: waits for `agent-<x>` (the `count`th), finishes it, waits for the gate (the `gateCount`th:
+ * fewer than `count` when earlier passes were cancelled before their gate) and sets its stage.
+ */
+export async function playAgent(rest: KubeRest, name: string, agent: 'agent-rex' | 'agent-cleo' | 'agent-tess', gate: string, stage: string, count = 1, gateCount = count): Promise<GuaranteeWorkflow> {
   await untilActive(rest, name, agent, count);
   await finishAgent(name, agent);
-  await untilActive(rest, name, gate, count);
+  await untilActive(rest, name, gate, gateCount);
   await setStage(rest, name, stage);
   return readWorkflow(rest, name);
 }
@@ -226,8 +241,8 @@ export function untilHandled(fn: string, task: number, count: number, timeoutMs 
  * A podless play for `task` taken to Cleo's turn the real way: Rex finishes, a signed
  * `pull_request.opened` goes through the EventSource and Sensor, and wait-pr-created passes.
  */
-export async function playOpenedThroughEventSource(rest: KubeRest, task: number): Promise<string> {
-  const name = await submitPodlessPlay(rest, task);
+export async function playOpenedThroughEventSource(rest: KubeRest, task: number, parameters: Record<string, string> = {}): Promise<string> {
+  const name = await submitPodlessPlay(rest, task, parameters);
   await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
   expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
   await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
@@ -240,4 +255,20 @@ export function untilOutcome(fn: string, delivery: string, outcome: string, time
     const attempts = await handledDelivery(fn, delivery);
     return attempts.some((e) => e.outcome === outcome) ? attempts : undefined;
   }, timeoutMs);
+}
+
+/** Sets the active node `displayName` Failed with a workflow update, as a failed resource step would end. */
+export async function failNode(name: string, displayName: string, message = 'CodeRun deleted (rex-push remediation)'): Promise<void> {
+  const rest = kube();
+  const { namespace } = stack();
+  await eventually(`${displayName} of ${name} set Failed`, async () => {
+    const wf = (await readWorkflow(rest, name)) as any;
+    const node = Object.values(wf.status.nodes as Record<string, any>).find((n) => n.displayName === displayName && n.phase === 'Running');
+    if (!node) throw new Error(`${displayName} not Running`);
+    node.phase = 'Failed';
+    node.message = message;
+    node.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const res = await rest.call('PUT', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`, wf);
+    return res.status === 200 ? true : undefined; // 409: the controller wrote first; read again
+  }, 30_000);
 }

@@ -155,7 +155,7 @@ describe('CodeRun deletion', () => {
 
   const codeRun = (name: string, labels: Record<string, string>) => ({ apiVersion: 'agents.platform/v1', kind: 'CodeRun', metadata: { name, namespace: 'argo', labels } });
 
-  it('deletes only the task\'s Cleo and Tess CodeRuns of this workflow (or of no workflow)', async () => {
+  it('lists only the task\'s Cleo and Tess CodeRuns of this workflow (or of no workflow), with uid and phase; deletes exactly those', async () => {
     const put = (name: string, labels: Record<string, string>) => api.put(codeRun(name, labels), 'coderuns', 'agents.platform');
     put('cleo-mine', { 'task-id': '7', 'github-app': '5DLabs-Cleo', 'workflow-name': 'wf' });
     put('tess-unowned', { 'task-id': '7', 'github-app': '5DLabs-Tess' });
@@ -164,8 +164,13 @@ describe('CodeRun deletion', () => {
     put('cleo-other-task', { 'task-id': '8', 'github-app': '5DLabs-Cleo', 'workflow-name': 'wf' });
     const { codeRuns } = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig() });
 
-    const result = await codeRuns.deleteForTask({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo', '5DLabs-Tess'] });
+    const listed = await codeRuns.listForWorkflow({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo', '5DLabs-Tess'] });
     expect(api.requests[0]?.labelSelector).toBe('task-id=7,github-app in (5DLabs-Cleo,5DLabs-Tess)');
+    expect(listed.map((run) => [run.name, run.uid, run.githubApp]).sort()).toEqual([
+      ['cleo-mine', api.get('cleo-mine', 'coderuns', 'agents.platform')?.metadata.uid, '5DLabs-Cleo'],
+      ['tess-unowned', api.get('tess-unowned', 'coderuns', 'agents.platform')?.metadata.uid, '5DLabs-Tess'],
+    ]);
+    const result = await codeRuns.delete(listed);
     expect(result.map((r) => [r.name, r.result]).sort()).toEqual([
       ['cleo-mine', 'deleted'],
       ['tess-unowned', 'deleted'],
@@ -175,18 +180,20 @@ describe('CodeRun deletion', () => {
     expect(api.get('cleo-other-task', 'coderuns', 'agents.platform')).toBeDefined();
   });
 
-  it('counts a CodeRun deleted concurrently as already gone, and plans without deleting in dry run', async () => {
+  it('counts a CodeRun deleted concurrently, or replaced by a newer one of the same name, as already gone; plans without deleting in dry run', async () => {
     api.put(codeRun('cleo-1', { 'task-id': '7', 'github-app': '5DLabs-Cleo' }), 'coderuns', 'agents.platform');
     const { codeRuns } = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig() });
-    expect(await codeRuns.deleteForTask({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo'], dryRun: true })).toEqual([
-      { name: 'cleo-1', githubApp: '5DLabs-Cleo', result: 'planned' },
-    ]);
+    const listed = await codeRuns.listForWorkflow({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo'] });
+    expect(await codeRuns.delete(listed, true)).toEqual([{ name: 'cleo-1', githubApp: '5DLabs-Cleo', result: 'planned' }]);
     expect(api.writes()).toEqual([]);
 
-    const [a, b] = await Promise.all([
-      codeRuns.deleteForTask({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo'] }),
-      codeRuns.deleteForTask({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo'] }),
-    ]);
+    // A newer CodeRun took the name: the uid precondition keeps it.
+    const newer = api.put({ ...codeRun('cleo-1', { 'task-id': '7', 'github-app': '5DLabs-Cleo' }), metadata: { ...codeRun('cleo-1', { 'task-id': '7', 'github-app': '5DLabs-Cleo' }).metadata, uid: 'newer' } }, 'coderuns', 'agents.platform');
+    expect(await codeRuns.delete(listed)).toEqual([{ name: 'cleo-1', githubApp: '5DLabs-Cleo', result: 'already-gone' }]);
+    expect(api.get('cleo-1', 'coderuns', 'agents.platform')?.metadata.uid).toBe(newer.metadata.uid);
+
+    const current = await codeRuns.listForWorkflow({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo'] });
+    const [a, b] = await Promise.all([codeRuns.delete(current), codeRuns.delete(current)]);
     expect([...(a ?? []), ...(b ?? [])].map((r) => r.result).sort()).toEqual(['already-gone', 'deleted']);
   });
 });

@@ -76,10 +76,11 @@ describe('planResume', () => {
 
   it('sets the supplied output decision=restart (argo node set) for rex-push', () => {
     const before = playWorkflow({ position: 'wait-ready-for-qa' });
-    const plan = resumed(planResume(before, request(REX_PUSH, { nodeOptional: true }), NOW));
+    const plan = resumed(planResume(before, request(REX_PUSH), NOW));
     const node = Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-ready-for-qa');
     expect(node?.outputs?.parameters).toEqual([{ name: 'decision', value: 'restart' }]);
-    expect(plan.workflow.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+    // QA restarts: Cleo works next, as the restarted qa-cycle's own stage step also says.
+    expect(plan.workflow.metadata.labels?.['current-stage']).toBe('quality-in-progress');
   });
 
   it('adds a globalName output to the workflow outputs (AddParamToGlobalScope)', () => {
@@ -90,12 +91,31 @@ describe('planResume', () => {
     expect(plan.workflow.status?.outputs?.parameters).toEqual([{ name: 'qa-decision', value: 'restart' }]);
   });
 
-  it('with nodeOptional moves only the stage while an agent runs (rex-push during Cleo)', () => {
-    const before = playWorkflow({ position: 'cleo-running' });
+  it('with nodeOptional moves only the stage while an agent runs', () => {
+    const before = playWorkflow({ position: 'tess-running' });
     const plan = resumed(planResume(before, request(REX_PUSH, { nodeOptional: true }), NOW));
     expect(plan.node).toBeUndefined();
     expect(changedNodes(before, plan.workflow)).toEqual([]);
-    expect(plan.workflow.metadata.labels?.['current-stage']).toBe('waiting-pr-created');
+    expect(plan.workflow.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+  });
+
+  it('rex-push after a cancellation: no gate waiting → keys recorded, stage kept, its remediation record dropped; a gate waiting by then → resumed with restart', () => {
+    const records = JSON.stringify({ 'sha:old': { at: 'x', codeRuns: [] }, 'sha:mine': { at: 'y', codeRuns: [{ name: 'cleo-1', uid: 'u' }] } });
+    const running = playWorkflow({ position: 'cleo-running', stage: 'testing-in-progress' });
+    running.metadata.annotations = { 'handoff.dev/remediations': records };
+    const kept = resumed(planResume(running, request(REX_PUSH, { keepStageWithoutNode: true, remediationKey: 'sha:mine', dedupKeys: ['d-1', 'sha:mine'] }), NOW));
+    expect(kept.node).toBeUndefined();
+    expect(kept.workflow.metadata.labels?.['current-stage']).toBe('testing-in-progress');
+    expect(kept.toStage).toBe('testing-in-progress');
+    expect(JSON.parse(kept.workflow.metadata.annotations?.['handoff.dev/remediations'] ?? '{}')).toEqual({ 'sha:old': { at: 'x', codeRuns: [] } });
+    expect(JSON.parse(kept.workflow.metadata.annotations?.['handoff.dev/applied-events'] ?? '[]')).toEqual(['d-1', 'sha:mine']);
+
+    const waiting = playWorkflow({ position: 'wait-pr-approved' });
+    waiting.metadata.annotations = { 'handoff.dev/remediations': JSON.stringify({ 'sha:mine': { at: 'y', codeRuns: [] } }) };
+    const restarted = resumed(planResume(waiting, request(REX_PUSH, { keepStageWithoutNode: true, remediationKey: 'sha:mine' }), NOW));
+    expect(restarted.node?.displayName).toBe('wait-pr-approved');
+    expect(restarted.workflow.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+    expect(restarted.workflow.metadata.annotations?.['handoff.dev/remediations']).toBeUndefined();
   });
 
   it('answers not-ready before the stage, and when the node is not active yet (argo-workflows #12863)', () => {
