@@ -7,6 +7,7 @@ import { createHandler, createRedriveHandler } from '../handler/handle-event';
 import { createAuthenticate } from '../http/authenticate';
 import { createApp } from '../http/create-app';
 import { watchTriggerTokenFile } from '../http/trigger-token-file';
+import { createSecretDeadLetterStore, type DeadLetterRecorder } from '../dead-letters/secret-store';
 import { createKubernetesClients, recordedDedupKeys } from '../kubernetes/client';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
@@ -64,6 +65,11 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
     onCorrelationFailure: (reason) => metrics.correlationFailures.inc({ function: declaration.name, reason }),
   });
 
+  // DRY_RUN writes nothing, dead letters included: it says what it would keep.
+  const deadLetters: DeadLetterRecorder = config.dryRun
+    ? { record: async (letter) => logger.info({ deadLetter: letter.id, deliveryId: letter.deliveryId, outcome: letter.outcome }, 'DRY_RUN: the dead letter is not written') }
+    : createSecretDeadLetterStore({ namespace: config.namespace });
+
   let draining = false;
   const app = createApp({
     functionName: declaration.name,
@@ -80,6 +86,7 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
     }),
     handle,
     redrive: declaration.parkFrom?.length ? createRedriveHandler({ declaration, dryRun: config.dryRun, workflows: kubernetes.workflows }) : undefined,
+    deadLetters,
     bodyLimitBytes: config.bodyLimitBytes,
     retryAfterSeconds: config.retryAfterSeconds,
     logger,

@@ -75,11 +75,20 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s Sensor', (_name
     expect(http.secureHeaders).toEqual([{ name: 'Authorization', valueFrom: { secretKeyRef: { name: 'handoff-trigger-token', key: 'authorization' } } }]);
     expect(http.timeout).toBeGreaterThan(40);
     expect(trigger.atLeastOnce).toBe(true);
-    expect(trigger.policy).toEqual({ status: { allow: [200] } });
+    // 200 and the permanent refusals end the attempt (the function dead-letters those first); 401, 500, 503 are retried.
+    expect(trigger.policy).toEqual({ status: { allow: [200, 400, 404, 409, 413, 415, 422, 501] } });
     expect(trigger.retryStrategy).toMatchObject({ steps: expect.any(Number), factor: expect.any(Number), duration: expect.any(String) });
     expect(trigger.retryStrategy.factor).toBeGreaterThan(1);
     expect(trigger.rateLimit).toMatchObject({ unit: 'Second', requestsPerUnit: expect.any(Number) });
-    expect(trigger.dlqTrigger).toMatchObject({ atLeastOnce: true, template: { log: {} } });
+    // The last call: the same request to /dead-letter, which answers 200 only once the event is applied or kept.
+    expect(trigger.dlqTrigger).toMatchObject({ atLeastOnce: true, policy: { status: { allow: [200] } }, template: { http: { ...http, url: `${http.url}/dead-letter` } } });
+    expect(trigger.dlqTrigger.retryStrategy.steps).toBeGreaterThan(1);
+  });
+
+  it.skipIf(!declaration.parkFrom?.length)('sends a re-drive that did not apply to /parked/dead-letter', () => {
+    const redrive = sensor.spec.triggers.find((t: any) => t.template.name === `redrive-${declaration.name}`);
+    expect(redrive.dlqTrigger.template.http.url).toBe(`http://${declaration.name}.argo.svc.cluster.local/parked/dead-letter`);
+    expect(redrive.dlqTrigger.template.http.payload).toEqual(redrive.template.http.payload);
   });
 });
 
