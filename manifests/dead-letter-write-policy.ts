@@ -20,10 +20,10 @@ export function deadLetterWritePolicy(options: ManifestOptions) {
   /** The object is a dead letter of the calling function. */
   const ownDeadLetter = (object: string) =>
     `${object}.type == '${DEAD_LETTER_SECRET_TYPE}' && ` +
-    `${object}.metadata.name.startsWith('${DEAD_LETTER_NAME_PREFIX}' + variables.function + '-') && ` +
+    `${object}.metadata.name.startsWith('${DEAD_LETTER_NAME_PREFIX}' + variables.caller + '-') && ` +
     `has(${object}.metadata.labels) && ` +
     `'${DEAD_LETTER_LABEL}' in ${object}.metadata.labels && ${object}.metadata.labels['${DEAD_LETTER_LABEL}'] == 'true' && ` +
-    `'${FUNCTION_LABEL}' in ${object}.metadata.labels && ${object}.metadata.labels['${FUNCTION_LABEL}'] == variables.function`;
+    `'${FUNCTION_LABEL}' in ${object}.metadata.labels && ${object}.metadata.labels['${FUNCTION_LABEL}'] == variables.caller`;
   const policy = {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicy',
@@ -32,7 +32,7 @@ export function deadLetterWritePolicy(options: ManifestOptions) {
       failurePolicy: 'Fail',
       matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] }] },
       matchConditions: [{ name: 'handoff-function', expression: `request.userInfo.username in [${usernames.join(', ')}]` }],
-      variables: [{ name: 'function', expression: `request.userInfo.username.substring(${accountPrefix.length})` }],
+      variables: [{ name: 'caller', expression: `request.userInfo.username.substring(${accountPrefix.length})` }],
       validations: [
         { expression: ownDeadLetter('object'), message: `a Handoff function may write only its own dead letters ${suffix}`, reason: 'Forbidden' },
         { expression: `request.operation != 'UPDATE' || (${ownDeadLetter('oldObject')})`, message: `a Handoff function may replace only its own dead letters ${suffix}`, reason: 'Forbidden' },
