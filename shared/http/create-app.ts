@@ -39,6 +39,8 @@ interface Attempt {
   readonly caller?: Caller;
   /** The event's identity for its dead letter: the delivery ID, or `parked:<workflow>`. */
   readonly key?: string;
+  /** What to keep instead of the raw body: a direct GitHub delivery, as the Sensor's envelope (replayable with a token). */
+  readonly request?: string;
 }
 
 interface Call {
@@ -110,7 +112,8 @@ export function createApp(options: AppOptions): Hono {
         (body): Attempt => ({ body }),
         (error: unknown) => failure(error, known),
       );
-      return { ...attempt, caller, key: event.deliveryId };
+      const request = caller === 'github' ? JSON.stringify({ headers: { 'X-Github-Event': [event.name], 'X-Github-Delivery': [event.deliveryId] }, body: event.payload }) : undefined;
+      return { ...attempt, caller, key: event.deliveryId, request };
     } catch (error) {
       const deliveryId = deliveryIdIn(headers, raw);
       return { ...failure(error, { deliveryId }), caller, key: deliveryId };
@@ -141,7 +144,7 @@ export function createApp(options: AppOptions): Hono {
       outcome: body.outcome,
       reason: body.reason ?? body.outcome,
       at: options.now?.() ?? new Date(),
-      request: call.raw,
+      request: attempt.request ?? call.raw,
     });
     try {
       await options.deadLetters.record(letter);

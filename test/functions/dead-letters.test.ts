@@ -92,12 +92,17 @@ describe('permanent answers are kept as dead letters, then answered', () => {
     expect(t.deadLetters.recorded).toEqual([]);
   });
 
-  it('a direct GitHub delivery with a permanent refusal is kept as well', async () => {
+  it('a direct GitHub delivery with a permanent refusal is kept as well, as the envelope a replay with a token sends', async () => {
     const payload = JSON.stringify(reviewEvent('approved', { task: 7 }));
     const signature = await new Webhooks({ secret: SECRET }).sign(payload);
     const answer = await t.send('/', payload, { 'x-github-event': 'pull_request_review', 'x-github-delivery': 'd-gh', 'x-hub-signature-256': signature });
     expect(answer).toMatchObject({ status: 404, body: { deadLetter: deadLetterName('approved', 'd-gh') } });
-    expect((await t.deadLetters.list())[0]).toMatchObject({ deliveryId: 'd-gh', request: payload });
+    const [letter] = await t.deadLetters.list();
+    expect(letter).toMatchObject({ deliveryId: 'd-gh', route: '/' });
+    expect(JSON.parse(letter!.request!)).toEqual({ headers: { 'X-Github-Event': ['pull_request_review'], 'X-Github-Delivery': ['d-gh'] }, body: JSON.parse(payload) });
+    // Replayed with the bearer token, it is the same event again.
+    t.workflows.workflows = [summary('play-7', '7', 'waiting-pr-approved', { repository: 'codertocat-hello-world' })];
+    expect(await t.send('/', letter!.request!)).toMatchObject({ status: 200, body: { outcome: 'resumed', deliveryId: 'd-gh' } });
   });
 
   it('when the dead letter cannot be written the answer is 503, so the Sensor retries instead of moving on', async () => {
