@@ -100,8 +100,8 @@ describe('escapeRegex', () => {
 });
 
 describe('re-drive dependencies (play workflow updates)', () => {
-  const update = (stage: string, parked?: Record<string, unknown>) => ({
-    type: 'UPDATE',
+  const update = (stage: string, parked?: Record<string, unknown>, type = 'UPDATE') => ({
+    type,
     body: { metadata: { name: 'play-7', labels: { 'workflow-type': 'play-orchestration', 'current-stage': stage }, annotations: parked ? { 'handoff.dev/parked-events': JSON.stringify(parked) } : {} } },
   });
 
@@ -118,6 +118,15 @@ describe('re-drive dependencies (play workflow updates)', () => {
     expect(filtersPass(dependency.filters, update(declaration.parkFrom![0]!, mine))).toBe(false); // not waiting yet
     expect(filtersPass(dependency.filters, update(waiting!))).toBe(false); // nothing parked
     expect(filtersPass(dependency.filters, update(waiting!, { 'rex-push': { keys: [], at: 'x' } }))).toBe(false); // another function's
+    // The informer's ADD of a play already waiting with an event parked (the EventSource (re)started) re-drives too.
+    expect(filtersPass(dependency.filters, update(waiting!, mine, 'ADD'))).toBe(true);
+    expect(filtersPass(dependency.filters, update(declaration.parkFrom![0]!, mine, 'ADD'))).toBe(false);
+  });
+
+  it('the play-workflows EventSource reports ADD as well as UPDATE, so its start re-drives what it missed', () => {
+    const source = buildManifests().flatMap((f) => f.objects as any[]).find((o) => o.kind === 'EventSource' && o.metadata.name === 'play-workflows');
+    expect(source.spec.resource.workflows.eventTypes).toEqual(['ADD', 'UPDATE']);
+    expect(source.spec.resource.workflows.filter.afterStart).toBeUndefined(); // the initial list must not be filtered out
   });
 
   it('every trigger names its own dependency, so none waits for the other (the default is all of them)', () => {
