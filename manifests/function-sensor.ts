@@ -5,9 +5,10 @@
 import { WORKFLOW_LABELS, type FunctionDeclaration } from '../shared/declarations';
 import { DEAD_LETTER_SUFFIX } from '../shared/http/dead-letter-route';
 import { OUTCOME_STATUS, PERMANENT_OUTCOMES } from '../shared/http/outcomes';
-import { REDRIVE_ROUTE } from '../shared/http/read-redrive';
+import { REDRIVE_ROUTE, SWEEP_ROUTE } from '../shared/http/read-redrive';
 import { PARKED_ANNOTATION } from '../shared/kubernetes/workflow';
 import type { ManifestOptions } from './options';
+import { PARKED_SWEEP_EVENT, PARKED_SWEEP_EVENT_SOURCE } from './parked-sweep-eventsource';
 import { PLAY_WORKFLOWS_EVENT, PLAY_WORKFLOWS_EVENT_SOURCE } from './play-workflows-eventsource';
 import { githubDependencies } from './sensor-filters';
 
@@ -17,6 +18,7 @@ export const sensorName = (declaration: FunctionDeclaration) => `handoff-${decla
 export const TRIGGER_TIMEOUT_SECONDS = 60;
 
 export const redriveDependency = (declaration: FunctionDeclaration) => `${declaration.name}-parked`;
+export const sweepDependency = (declaration: FunctionDeclaration) => `${declaration.name}-sweep`;
 
 /**
  * The statuses that end an attempt: 200, and the permanent refusals no retry can change (400, 404, 409, 413, 415,
@@ -122,6 +124,24 @@ export function functionSensor(declaration: FunctionDeclaration, options: Manife
         },
       }),
     );
+    // The periodic sweep: no retries (the next tick sweeps again), so it never holds up anything.
+    const sweep = sweepDependency(declaration);
+    dependencies.push({ name: sweep, eventSourceName: PARKED_SWEEP_EVENT_SOURCE, eventName: PARKED_SWEEP_EVENT });
+    triggers.push({
+      template: {
+        name: `sweep-${declaration.name}`,
+        conditions: sweep,
+        http: {
+          url: `${options.functionUrl(declaration.name).replace(/\/$/, '')}${SWEEP_ROUTE}`,
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          payload: [{ src: { dependencyName: sweep, contextKey: 'time' }, dest: 'at' }],
+          secureHeaders: authorization,
+          timeout: TRIGGER_TIMEOUT_SECONDS,
+        },
+      },
+      policy: { status: { allow: [200] } },
+    });
   }
   return {
     apiVersion: 'argoproj.io/v1alpha1',

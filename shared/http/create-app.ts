@@ -4,15 +4,16 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { toDeadLetter } from '../dead-letters/dead-letter';
 import type { DeadLetterRecorder } from '../dead-letters/secret-store';
-import type { HandleEvent, HandleRedrive } from '../handler/handle-event';
+import type { HandleEvent, HandleRedrive, HandleSweep } from '../handler/handle-event';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Authenticate, Caller } from './authenticate';
 import { deadLetterRoute } from './dead-letter-route';
 import { errorOutcome } from './error-outcome';
+import { EventError } from './event-error';
 import { OUTCOME_STATUS, isPermanent, isRetryable, isSettled, type EventResponse } from './outcomes';
 import { deliveryIdIn, readEvent } from './read-event';
-import { REDRIVE_ROUTE, readRedrive } from './read-redrive';
+import { REDRIVE_ROUTE, SWEEP_ROUTE, readRedrive } from './read-redrive';
 
 export interface AppOptions {
   readonly functionName: string;
@@ -20,6 +21,8 @@ export interface AppOptions {
   readonly handle: HandleEvent;
   /** POST /parked: resume an event parked on the named workflow. */
   readonly redrive?: HandleRedrive;
+  /** POST /parked/sweep: re-drive every waiting play with a parked event of this function. */
+  readonly sweep?: HandleSweep;
   /** Where an authenticated event that did not apply is kept (shared/dead-letters). */
   readonly deadLetters: DeadLetterRecorder;
   readonly bodyLimitBytes: number;
@@ -100,6 +103,23 @@ export function createApp(options: AppOptions): Hono {
         }
       });
     }
+  }
+
+  if (options.sweep) {
+    const sweep = options.sweep;
+    // Nothing to keep as a dead letter: the next period sweeps again. Failures answer 503 (Kubernetes unavailable).
+    app.post(SWEEP_ROUTE, bodyLimit({ maxSize: 4096, onError: (c) => reply(c, { outcome: 'payload-too-large', function: functionName, reason: 'a sweep body is small' }, Date.now()) }), async (c) => {
+      const started = Date.now();
+      try {
+        const raw = await c.req.text();
+        const caller = await options.authenticate(c.req.raw.headers, raw);
+        if (caller === 'github') throw new EventError('bad-request', 'POST /parked/sweep is called by the Sensor with its bearer token, not by a GitHub delivery');
+        return reply(c, await sweep(), started);
+      } catch (error) {
+        const { body, retryAfterSeconds } = failure(error, { event: 'parked-sweep' });
+        return reply(c, body, started, retryAfterSeconds);
+      }
+    });
   }
 
   async function eventAttempt(headers: Headers, raw: string): Promise<Attempt> {

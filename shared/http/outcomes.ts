@@ -9,6 +9,8 @@ export const OUTCOME_STATUS = {
   parked: 200,
   /** The Sensor's last call (its dead-letter trigger): the event did not apply and is kept in the dead-letter store. */
   'dead-lettered': 200,
+  /** The periodic sweep of parked events ran (POST /parked/sweep); `steps` has each re-drive's outcome. */
+  swept: 200,
   'bad-request': 400,
   unauthorized: 401,
   'no-workflow': 404,

@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { hasGitHubCredentials, type Config } from '../config';
 import type { FunctionDeclaration } from '../declarations';
 import type { createGitHubClient } from '../github/octokit';
-import { createHandler, createRedriveHandler } from '../handler/handle-event';
+import { createHandler, createRedriveHandler, createSweepHandler } from '../handler/handle-event';
 import { createAuthenticate } from '../http/authenticate';
 import { createApp } from '../http/create-app';
 import { watchTriggerTokenFile } from '../http/trigger-token-file';
@@ -65,6 +65,7 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
     onCorrelationFailure: (reason) => metrics.correlationFailures.inc({ function: declaration.name, reason }),
   });
 
+  const redrive = declaration.parkFrom?.length ? createRedriveHandler({ declaration, dryRun: config.dryRun, workflows: kubernetes.workflows }) : undefined;
   // DRY_RUN writes nothing, dead letters included: it says what it would keep.
   const deadLetters: DeadLetterRecorder = config.dryRun
     ? { record: async (letter) => logger.info({ deadLetter: letter.id, deliveryId: letter.deliveryId, outcome: letter.outcome }, 'DRY_RUN: the dead letter is not written') }
@@ -85,7 +86,8 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
         : undefined,
     }),
     handle,
-    redrive: declaration.parkFrom?.length ? createRedriveHandler({ declaration, dryRun: config.dryRun, workflows: kubernetes.workflows }) : undefined,
+    redrive,
+    sweep: redrive ? createSweepHandler({ declaration, workflows: kubernetes.workflows, redrive }) : undefined,
     deadLetters,
     bodyLimitBytes: config.bodyLimitBytes,
     retryAfterSeconds: config.retryAfterSeconds,

@@ -123,6 +123,17 @@ describe('re-drive dependencies (play workflow updates)', () => {
     expect(filtersPass(dependency.filters, update(declaration.parkFrom![0]!, mine, 'ADD'))).toBe(false);
   });
 
+  it.each(DECLARATIONS.filter((d) => d.parkFrom?.length).map((d) => [d.name, d] as const))('%s: a sweep trigger on the parked-sweep calendar calls /parked/sweep, without retries', (_name, declaration) => {
+    const sensor = sensorOf(declaration);
+    const dependency = sensor.spec.dependencies.find((d: any) => d.eventSourceName === 'parked-sweep');
+    expect(dependency).toMatchObject({ name: `${declaration.name}-sweep`, eventName: 'parked' });
+    const trigger = sensor.spec.triggers.find((t: any) => t.template.conditions === dependency.name);
+    expect(trigger.template.http.url).toBe(`http://${declaration.name}.argo.svc.cluster.local/parked/sweep`);
+    expect(trigger.atLeastOnce).toBeUndefined();
+    const calendar = buildManifests().flatMap((f) => f.objects as any[]).find((o) => o.kind === 'EventSource' && o.metadata.name === 'parked-sweep');
+    expect(calendar.spec.calendar.parked).toEqual({ interval: '5m' });
+  });
+
   it('the play-workflows EventSource reports ADD as well as UPDATE, so its start re-drives what it missed', () => {
     const source = buildManifests().flatMap((f) => f.objects as any[]).find((o) => o.kind === 'EventSource' && o.metadata.name === 'play-workflows');
     expect(source.spec.resource.workflows.eventTypes).toEqual(['ADD', 'UPDATE']);

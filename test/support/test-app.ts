@@ -2,7 +2,7 @@
 import type { FunctionDeclaration } from '../../shared/declarations';
 import { DEFAULT_LOGINS } from '../../shared/declarations';
 import type { PullRequests } from '../../shared/github/types';
-import { createHandler, createRedriveHandler } from '../../shared/handler/handle-event';
+import { createHandler, createRedriveHandler, createSweepHandler } from '../../shared/handler/handle-event';
 import { createAuthenticate } from '../../shared/http/authenticate';
 import { createApp } from '../../shared/http/create-app';
 import type { CodeRuns, PlayWorkflows, WorkflowSummary } from '../../shared/kubernetes/types';
@@ -29,6 +29,7 @@ export interface TestAppOptions {
 export function testApp(options: TestAppOptions) {
   const metrics = createMetrics();
   const deadLetters = options.deadLetters ?? new MemoryDeadLetters();
+  const redrive = options.declaration.parkFrom?.length ? createRedriveHandler({ declaration: options.declaration, dryRun: options.dryRun ?? false, workflows: options.workflows }) : undefined;
   const app = createApp({
     functionName: options.declaration.name,
     authenticate: createAuthenticate({ triggerTokens: options.triggerTokens ?? ['t'], webhookSecrets: options.webhookSecrets ?? [], allowUnauthenticated: false }),
@@ -42,7 +43,8 @@ export function testApp(options: TestAppOptions) {
       pullRequests: options.pullRequests,
       recordedKeys: options.recordedKeys,
     }),
-    redrive: options.declaration.parkFrom?.length ? createRedriveHandler({ declaration: options.declaration, dryRun: options.dryRun ?? false, workflows: options.workflows }) : undefined,
+    redrive,
+    sweep: redrive ? createSweepHandler({ declaration: options.declaration, workflows: options.workflows, redrive }) : undefined,
     deadLetters,
     bodyLimitBytes: options.bodyLimitBytes ?? 5 * 1024 * 1024,
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
