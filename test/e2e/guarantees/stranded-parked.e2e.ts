@@ -34,4 +34,31 @@ describe('stranded parked events', () => {
     expect(wf.metadata.annotations).not.toHaveProperty('handoff.dev/parked-events');
     expect((await handledDelivery('pr-opened', early.delivery)).map((a) => a.outcome)).toEqual(['parked', 'resumed']);
   }, 240_000);
+
+  it.skipIf(!stack().eventSourceUrl)('the sweep (what the parked-sweep calendar triggers) re-drives a play whose update nobody saw', async () => {
+    const rest = kube();
+    const { functionUrls, triggerToken } = stack();
+    const task = uniqueTask();
+    const name = await submitPodlessPlay(rest, task);
+    const early = await sendToEventSource('pr-opened', task);
+    await untilOutcome('pr-opened', early.delivery, 'parked');
+    const sweep = async () => {
+      const response = await fetch(`${functionUrls['pr-opened']}/parked/sweep`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${triggerToken}` }, body: JSON.stringify({ at: new Date().toISOString() }) });
+      return { status: response.status, body: (await response.json()) as { outcome: string; steps?: Record<string, string> } };
+    };
+
+    await control('POST', '/processes/eventsource-play-workflows/kill');
+    try {
+      await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created'); // the update is lost
+      const swept = await sweep();
+      expect(swept.status).toBe(200);
+      expect(swept.body).toMatchObject({ outcome: 'swept' });
+      expect(swept.body.steps?.[name]).toBe('resumed');
+      const wf = await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress', 1, 10_000);
+      expect(appliedEvents(wf).filter((k) => k === early.delivery)).toHaveLength(1);
+      expect((await sweep()).body.steps?.[name]).toBeUndefined(); // nothing parked there any more
+    } finally {
+      await control('POST', '/processes/eventsource-play-workflows/start');
+    }
+  }, 240_000);
 });
