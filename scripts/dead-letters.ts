@@ -83,10 +83,15 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`dead-letters: ${(error as Error).message ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+/**
+ * Exits once stdout and stderr are flushed: to a pipe whose reader is slow, writes are queued, and process.exit
+ * would cut a long `list` short.
+ */
+function exitWhenFlushed(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
+main().then(exitWhenFlushed, (error: unknown) => {
+  process.stderr.write(`dead-letters: ${(error as Error).message ?? String(error)}\n`);
+  exitWhenFlushed(1);
+});

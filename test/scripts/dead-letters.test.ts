@@ -149,3 +149,38 @@ describe('npm run dead-letters', () => {
     expect(await t.run('list', '--bogus')).toBe(2);
   });
 });
+
+describe('scripts/dead-letters.ts (the entry point) against a Kubernetes API', () => {
+  it('prints every dead letter of a long list to a pipe whose reader is slow (nothing cut off at exit)', async () => {
+    const { FakeKubeApi } = await import('../fakes/fake-kube-api');
+    const { createSecretDeadLetterStore } = await import('../../shared/dead-letters/secret-store');
+    const { spawn } = await import('node:child_process');
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const api = await FakeKubeApi.start();
+    try {
+      const store = createSecretDeadLetterStore({ namespace: 'argo', kubeConfig: api.kubeConfig() });
+      const count = 1500;
+      for (let i = 0; i < count; i++) {
+        await store.record(toDeadLetter({ key: `d-${i}`, function: 'approved', deliveryId: `d-${i}`, route: '/', status: 404, outcome: 'no-workflow', reason: 'no play workflow for this task '.repeat(4), at: new Date(1_800_000_000_000 + i), request: '{}' }));
+      }
+      const dir = await mkdtemp(join(tmpdir(), 'dead-letters-cli-'));
+      const kubeconfig = join(dir, 'kubeconfig');
+      await writeFile(kubeconfig, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'fake', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }], users: [{ name: 'fake', user: { token: 'fake' } }], contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace: 'argo' } }], 'current-context': 'fake' }));
+      const child = spawn('npx', ['tsx', 'scripts/dead-letters.ts', 'list', '--kubeconfig', kubeconfig], { cwd: join(__dirname, '..', '..') });
+      child.stdout.pause(); // a reader that falls behind: the CLI's writes queue up
+      await new Promise((resolve) => setTimeout(resolve, 10_000)); // longer than the CLI takes to start and list
+      let text = '';
+      let errors = '';
+      child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString('utf8')));
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      child.stdout.resume();
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code, errors).toBe(0);
+      expect(text.trimEnd().split('\n')).toHaveLength(count + 1);
+    } finally {
+      await api.close();
+    }
+  }, 60_000);
+});
