@@ -3,9 +3,12 @@
  * apart, and, for a function that parks early events, a re-drive trigger fed by play workflow updates.
  */
 import { WORKFLOW_LABELS, type FunctionDeclaration } from '../shared/declarations';
-import { REDRIVE_ROUTE } from '../shared/http/read-redrive';
+import { DEAD_LETTER_SUFFIX } from '../shared/http/dead-letter-route';
+import { OUTCOME_STATUS, PERMANENT_OUTCOMES } from '../shared/http/outcomes';
+import { REDRIVE_ROUTE, SWEEP_ROUTE } from '../shared/http/read-redrive';
 import { PARKED_ANNOTATION } from '../shared/kubernetes/workflow';
 import type { ManifestOptions } from './options';
+import { PARKED_SWEEP_EVENT, PARKED_SWEEP_EVENT_SOURCE } from './parked-sweep-eventsource';
 import { PLAY_WORKFLOWS_EVENT, PLAY_WORKFLOWS_EVENT_SOURCE } from './play-workflows-eventsource';
 import { githubDependencies } from './sensor-filters';
 
@@ -15,15 +18,45 @@ export const sensorName = (declaration: FunctionDeclaration) => `handoff-${decla
 export const TRIGGER_TIMEOUT_SECONDS = 60;
 
 export const redriveDependency = (declaration: FunctionDeclaration) => `${declaration.name}-parked`;
+export const sweepDependency = (declaration: FunctionDeclaration) => `${declaration.name}-sweep`;
 
-const retried = (name: string) => ({
-  // Only 200 means done: 4xx/5xx are retried, then dead-lettered (argo-events pkg/sensors/policy/status.go).
-  policy: { status: { allow: [200] } },
-  // retryStrategy and dlqTrigger only act with atLeastOnce (argo-events pkg/sensors/listener.go).
+/**
+ * The statuses that end an attempt: 200, and the permanent refusals no retry can change (400, 404, 409, 413, 415,
+ * 422, 501), which the function answers only after keeping the event as a dead letter (shared/http/create-app.ts).
+ * Anything else (401, 500, 503, a connection error, a timeout) is retried.
+ */
+export const ACCEPTED_STATUSES = [...new Set([200, ...PERMANENT_OUTCOMES.map((outcome) => OUTCOME_STATUS[outcome])])].sort((a, b) => a - b);
+
+/** The retries of a call: 8 attempts from 2 s, factor 2 (about 4.5 min in all). */
+export const RETRY_STRATEGY = { steps: 8, duration: '2s', factor: 2, jitter: 0.2 };
+/** The dead-letter call's own retries (5 attempts from 5 s, about 2.5 min): while the function is unreachable. */
+export const DEAD_LETTER_RETRY_STRATEGY = { steps: 5, duration: '5s', factor: 2, jitter: 0.2 };
+
+interface HttpTemplate {
+  readonly name: string;
+  readonly conditions: string;
+  readonly http: { readonly url: string } & Record<string, unknown>;
+}
+
+/**
+ * A call the Sensor retries (argo-events pkg/sensors/listener.go: actionFunc wraps triggerActions in DoWithRetry
+ * with retryStrategy, and runs dlqTrigger once the retries are spent; both only with atLeastOnce, which makes the
+ * call synchronous). The dead-letter trigger sends the same request to `<route>/dead-letter`, where the function
+ * tries once more and keeps the event as a dead letter if it still does not apply; only its 200 ends it.
+ */
+const retried = (template: HttpTemplate) => ({
+  template,
+  // pkg/sensors/policy/status.go: a status outside `allow` fails the attempt.
+  policy: { status: { allow: ACCEPTED_STATUSES } },
   atLeastOnce: true,
-  retryStrategy: { steps: 8, duration: '2s', factor: 2, jitter: 0.2 },
+  retryStrategy: RETRY_STRATEGY,
   rateLimit: { unit: 'Second', requestsPerUnit: 20 },
-  dlqTrigger: { template: { name: `dead-letter-${name}`, log: { intervalSeconds: 1 } }, atLeastOnce: true },
+  dlqTrigger: {
+    template: { ...template, name: `dead-letter-${template.name.replace(/^call-/, '')}`, http: { ...template.http, url: `${template.http.url.replace(/\/$/, '')}${DEAD_LETTER_SUFFIX}` } },
+    policy: { status: { allow: [200] } },
+    atLeastOnce: true,
+    retryStrategy: DEAD_LETTER_RETRY_STRATEGY,
+  },
 });
 
 /** gjson path syntax: a dot inside a key is escaped. */
@@ -44,7 +77,7 @@ export function functionSensor(declaration: FunctionDeclaration, options: Manife
       eventName: options.eventSourceName,
       filters: { data: dependency.filters },
     });
-    const trigger = {
+    const trigger: HttpTemplate = {
       name: `call-${dependency.name}`,
       // Without conditions a trigger waits for every dependency of the Sensor (argo-events listener.go getDependencyExpression).
       conditions: dependency.name,
@@ -61,7 +94,7 @@ export function functionSensor(declaration: FunctionDeclaration, options: Manife
       },
     };
     // Its own trigger, so its retries never hold up the GitHub events (each trigger consumes on its own).
-    triggers.push({ template: trigger, ...retried(dependency.name) });
+    triggers.push(retried(trigger));
   }
   if (declaration.parkFrom?.length) {
     const parked = redriveDependency(declaration);
@@ -77,8 +110,8 @@ export function functionSensor(declaration: FunctionDeclaration, options: Manife
         ],
       },
     });
-    triggers.push({
-      template: {
+    triggers.push(
+      retried({
         name: `redrive-${declaration.name}`,
         conditions: parked,
         http: {
@@ -89,8 +122,25 @@ export function functionSensor(declaration: FunctionDeclaration, options: Manife
           secureHeaders: authorization,
           timeout: TRIGGER_TIMEOUT_SECONDS,
         },
+      }),
+    );
+    // The periodic sweep: no retries (the next tick sweeps again), so it never holds up anything.
+    const sweep = sweepDependency(declaration);
+    dependencies.push({ name: sweep, eventSourceName: PARKED_SWEEP_EVENT_SOURCE, eventName: PARKED_SWEEP_EVENT });
+    triggers.push({
+      template: {
+        name: `sweep-${declaration.name}`,
+        conditions: sweep,
+        http: {
+          url: `${options.functionUrl(declaration.name).replace(/\/$/, '')}${SWEEP_ROUTE}`,
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          payload: [{ src: { dependencyName: sweep, contextKey: 'time' }, dest: 'at' }],
+          secureHeaders: authorization,
+          timeout: TRIGGER_TIMEOUT_SECONDS,
+        },
       },
-      ...retried(`redrive-${declaration.name}`),
+      policy: { status: { allow: [200] } },
     });
   }
   return {

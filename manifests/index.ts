@@ -5,7 +5,9 @@
 import { DECLARATIONS } from '../shared/declarations';
 import { githubEventSource, webhookExternalSecret } from './eventsource';
 import { functionSensor } from './function-sensor';
+import { deadLetterWritePolicy } from './dead-letter-write-policy';
 import { functionWritePolicy } from './function-write-policy';
+import { parkedSweepEventSource } from './parked-sweep-eventsource';
 import { playWorkflowsEventSource } from './play-workflows-eventsource';
 import { functionRbac, knativeService } from './knative';
 import { withDefaults, type ManifestOptions } from './options';
@@ -26,10 +28,11 @@ export function buildManifests(partial: Partial<ManifestOptions> = {}): Generate
   const options = withDefaults(partial);
   return [
     ...DECLARATIONS.map((declaration) => ({ path: `knative/${declaration.name}.yaml`, objects: [...functionRbac(declaration, options), knativeService(declaration, options)] })),
-    // Cluster-scoped, for the functions' identities: it narrows the Workflow update their Roles allow.
-    { path: 'knative/function-write-policy.yaml', objects: functionWritePolicy(options) },
+    // Cluster-scoped, for the functions' identities: they narrow the Workflow update and the Secret writes their Roles allow.
+    { path: 'knative/function-write-policy.yaml', objects: [...functionWritePolicy(options), ...deadLetterWritePolicy(options)] },
     { path: 'argo/events/eventsource-github.yaml', objects: [webhookExternalSecret(options), githubEventSource(options)] },
     { path: 'argo/events/eventsource-play-workflows.yaml', objects: playWorkflowsEventSource(options) },
+    { path: 'argo/events/eventsource-parked-sweep.yaml', objects: [parkedSweepEventSource(options)] },
     ...DECLARATIONS.map((declaration) => ({ path: `argo/events/sensors/${declaration.name}.yaml`, objects: [functionSensor(declaration, options)] })),
     { path: 'argo/workflows/play-orchestration.yaml', objects: [...playRbac(options), playWorkflowTemplate(options)] },
     { path: 'argo/events/platform/submitter-rbac.yaml', objects: submitterRbac(options) },

@@ -34,10 +34,14 @@ const callsGitHub = (declaration: FunctionDeclaration) => !!(declaration.remedia
 
 const partOf = { 'app.kubernetes.io/part-of': 'handoff' };
 
-/** Exactly the verbs shared/kubernetes/client.ts uses. */
+/**
+ * Exactly the verbs shared/kubernetes/client.ts uses, and shared/dead-letters/secret-store.ts's record (create,
+ * unconditional update; no read), which manifests/dead-letter-write-policy.ts narrows to the function's own dead letters.
+ */
 export function functionRules(declaration: FunctionDeclaration) {
   return [
     { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['get', 'list', 'update'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update'] },
     ...(declaration.remediation ? [{ apiGroups: ['agents.platform'], resources: ['coderuns'], verbs: ['list', 'delete'] }] : []),
   ];
 }

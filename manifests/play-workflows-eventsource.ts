@@ -1,6 +1,9 @@
 /**
  * A `resource` EventSource on play workflows: every update of one reaches the Sensors, whose
  * re-drive trigger calls POST /parked when the play enters a stage a parked event waits for.
+ * ADD too: when the EventSource starts, its informer lists every play workflow and reports each as an
+ * ADD (argo-events pkg/eventsources/sources/resource/start.go: AddFunc on the initial list, no `afterStart`
+ * filter), so a play that reached its gate while the EventSource was down is re-driven when it comes back.
  */
 import { WORKFLOW_LABELS } from '../shared/declarations';
 import type { ManifestOptions } from './options';
@@ -27,7 +30,7 @@ export function playWorkflowsEventSource(options: ManifestOptions) {
             group: 'argoproj.io',
             version: 'v1alpha1',
             resource: 'workflows',
-            eventTypes: ['UPDATE'],
+            eventTypes: ['ADD', 'UPDATE'],
             filter: { labels: [{ key: WORKFLOW_LABELS.type, operation: '==', value: WORKFLOW_LABELS.typeValue }] },
           },
         },

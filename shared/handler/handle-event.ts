@@ -14,6 +14,7 @@ import { EventError } from '../http/event-error';
 import type { EventResponse } from '../http/outcomes';
 import type { IncomingEvent } from '../http/read-event';
 import type { CodeRuns, PlayWorkflows, ResumeResult, WorkflowSummary } from '../kubernetes/types';
+import { parkedEventsOf } from '../kubernetes/workflow';
 import type { PullRequests } from '../github/types';
 import { remediate } from './remediate';
 
@@ -155,6 +156,26 @@ export function createRedriveHandler(options: Pick<HandlerOptions, 'declaration'
     // Nothing parked, or the workflow is gone: nothing to do, and a retry would not change that.
     if (result.outcome === 'nothing-parked' || result.outcome === 'no-workflow') return { ...base, outcome: 'ignored', reason: result.reason };
     return { ...base, deliveryId: result.keys?.[0], ...describe(result, 'resumed') };
+  };
+}
+
+/**
+ * The periodic sweep (POST /parked/sweep, from the parked-sweep calendar EventSource through the function's
+ * Sensor): every play waiting in a stage this function resumes with an event of this function parked on it is
+ * re-driven, so a parked event whose re-drive was never delivered (the update lost on its way) waits at most
+ * one period. Answers `swept` with each workflow's outcome in `steps`.
+ */
+export type HandleSweep = () => Promise<EventResponse>;
+
+export function createSweepHandler(options: Pick<HandlerOptions, 'declaration' | 'workflows'> & { readonly redrive: HandleRedrive }): HandleSweep {
+  const { declaration } = options;
+  return async () => {
+    const base = { function: declaration.name, event: 'parked-sweep' };
+    const waiting = await options.workflows.listInStages(declaration.fromStages);
+    const parked = waiting.filter((workflow) => parkedEventsOf(workflow.annotations)[declaration.name] !== undefined);
+    const steps: Record<string, string> = {};
+    for (const workflow of parked) steps[workflow.name] = (await options.redrive(workflow.name)).outcome;
+    return { ...base, outcome: 'swept', reason: `${parked.length} of ${waiting.length} waiting play workflows had an event of ${declaration.name} parked`, steps };
   };
 }
 

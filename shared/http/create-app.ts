@@ -1,14 +1,19 @@
 /** The HTTP surface of a function: POST / for events, health, readiness and metrics. */
+import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { HandleEvent, HandleRedrive } from '../handler/handle-event';
+import { toDeadLetter } from '../dead-letters/dead-letter';
+import type { DeadLetterRecorder } from '../dead-letters/secret-store';
+import type { HandleEvent, HandleRedrive, HandleSweep } from '../handler/handle-event';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Authenticate } from './authenticate';
+import type { Authenticate, Caller } from './authenticate';
+import { deadLetterRoute } from './dead-letter-route';
 import { errorOutcome } from './error-outcome';
-import { OUTCOME_STATUS, isRetryable, type EventResponse } from './outcomes';
-import { readEvent } from './read-event';
-import { REDRIVE_ROUTE, readRedrive } from './read-redrive';
+import { EventError } from './event-error';
+import { OUTCOME_STATUS, isPermanent, isRetryable, isSettled, type EventResponse } from './outcomes';
+import { deliveryIdIn, readEvent } from './read-event';
+import { REDRIVE_ROUTE, SWEEP_ROUTE, readRedrive } from './read-redrive';
 
 export interface AppOptions {
   readonly functionName: string;
@@ -16,6 +21,10 @@ export interface AppOptions {
   readonly handle: HandleEvent;
   /** POST /parked: resume an event parked on the named workflow. */
   readonly redrive?: HandleRedrive;
+  /** POST /parked/sweep: re-drive every waiting play with a parked event of this function. */
+  readonly sweep?: HandleSweep;
+  /** Where an authenticated event that did not apply is kept (shared/dead-letters). */
+  readonly deadLetters: DeadLetterRecorder;
   readonly bodyLimitBytes: number;
   /** Retry-After on 503 answers, unless the cause says otherwise. */
   readonly retryAfterSeconds: number;
@@ -23,6 +32,26 @@ export interface AppOptions {
   readonly metrics: Metrics;
   /** Readiness; false while shutting down. */
   readonly ready?: () => boolean;
+  readonly now?: () => Date;
+}
+
+/** One attempt at a request: the answer, who sent it (undefined: not authenticated) and what identifies it. */
+interface Attempt {
+  readonly body: EventResponse;
+  readonly retryAfterSeconds?: number;
+  readonly caller?: Caller;
+  /** The event's identity for its dead letter: the delivery ID, or `parked:<workflow>`. */
+  readonly key?: string;
+  /** What to keep instead of the raw body: a direct GitHub delivery, as the Sensor's envelope (replayable with a token). */
+  readonly request?: string;
+}
+
+interface Call {
+  readonly route: string;
+  /** The Sensor's dead-letter trigger: anything but a settled answer is kept. */
+  readonly last: boolean;
+  readonly raw?: string;
+  readonly started: number;
 }
 
 export function createApp(options: AppOptions): Hono {
@@ -33,48 +62,121 @@ export function createApp(options: AppOptions): Hono {
   app.get('/readyz', (c) => ((options.ready?.() ?? true) ? c.json({ status: 'ready' }) : c.json({ status: 'shutting down' }, 503)));
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
 
-  app.post(
-    '/',
+  const tooLarge = (route: string, last: boolean, maxSize: number, reason: string) =>
     bodyLimit({
-      maxSize: options.bodyLimitBytes,
-      onError: (c) => reply(c, { outcome: 'payload-too-large', function: functionName, reason: `the body is over ${options.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)` }, Date.now()),
-    }),
-    async (c) => {
+      maxSize,
+      // The body was not read: only a bearer token (which needs no body) can authenticate the caller.
+      onError: async (c) => {
+        const caller = c.req.header('authorization') ? await options.authenticate(c.req.raw.headers, '').catch(() => undefined) : undefined;
+        return settle(c, { body: { outcome: 'payload-too-large', function: functionName, reason }, caller }, { route, last, started: Date.now() });
+      },
+    });
+
+  for (const last of [false, true]) {
+    const route = last ? deadLetterRoute('/') : '/';
+    app.post(route, tooLarge('/', last, options.bodyLimitBytes, `the body is over ${options.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`), async (c) => {
+      const started = Date.now();
+      const raw = await c.req.text();
+      return settle(c, await eventAttempt(c.req.raw.headers, raw), { route: '/', last, raw, started });
+    });
+  }
+
+  if (options.redrive) {
+    const redrive = options.redrive;
+    for (const last of [false, true]) {
+      const route = last ? deadLetterRoute(REDRIVE_ROUTE) : REDRIVE_ROUTE;
+      app.post(route, tooLarge(REDRIVE_ROUTE, last, 4096, 'a re-drive body is {"workflow": "<name>"}'), async (c) => {
+        const started = Date.now();
+        const raw = await c.req.text();
+        let caller: Caller | undefined;
+        let workflow: string | undefined;
+        try {
+          caller = await options.authenticate(c.req.raw.headers, raw);
+          workflow = readRedrive(caller, raw);
+          const attempt = await redrive(workflow).then(
+            (body): Attempt => ({ body }),
+            (error: unknown) => failure(error, { event: 'parked' }),
+          );
+          return settle(c, { ...attempt, caller, key: `parked:${workflow}` }, { route: REDRIVE_ROUTE, last, raw, started });
+        } catch (error) {
+          return settle(c, { ...failure(error, { event: 'parked' }), caller }, { route: REDRIVE_ROUTE, last, raw, started });
+        }
+      });
+    }
+  }
+
+  if (options.sweep) {
+    const sweep = options.sweep;
+    // Nothing to keep as a dead letter: the next period sweeps again. Failures answer 503 (Kubernetes unavailable).
+    app.post(SWEEP_ROUTE, bodyLimit({ maxSize: 4096, onError: (c) => reply(c, { outcome: 'payload-too-large', function: functionName, reason: 'a sweep body is small' }, Date.now()) }), async (c) => {
       const started = Date.now();
       try {
         const raw = await c.req.text();
         const caller = await options.authenticate(c.req.raw.headers, raw);
-        const event = readEvent(caller, c.req.raw.headers, raw);
-        try {
-          return reply(c, await options.handle(event), started);
-        } catch (error) {
-          return failure(c, error, started, { deliveryId: event.deliveryId, event: event.name });
-        }
+        if (caller === 'github') throw new EventError('bad-request', 'POST /parked/sweep is called by the Sensor with its bearer token, not by a GitHub delivery');
+        return reply(c, await sweep(), started);
       } catch (error) {
-        return failure(c, error, started, { deliveryId: c.req.header('x-github-delivery') });
-      }
-    },
-  );
-
-  if (options.redrive) {
-    const redrive = options.redrive;
-    app.post(REDRIVE_ROUTE, bodyLimit({ maxSize: 4096, onError: (c) => reply(c, { outcome: 'payload-too-large', function: functionName, reason: 'a re-drive body is {"workflow": "<name>"}' }, Date.now()) }), async (c) => {
-      const started = Date.now();
-      let workflow: string | undefined;
-      try {
-        const raw = await c.req.text();
-        workflow = readRedrive(await options.authenticate(c.req.raw.headers, raw), raw);
-        return reply(c, await redrive(workflow), started);
-      } catch (error) {
-        return failure(c, error, started, { event: 'parked' });
+        const { body, retryAfterSeconds } = failure(error, { event: 'parked-sweep' });
+        return reply(c, body, started, retryAfterSeconds);
       }
     });
   }
 
-  function failure(c: Context, error: unknown, started: number, known: Pick<EventResponse, 'deliveryId' | 'event'>) {
+  async function eventAttempt(headers: Headers, raw: string): Promise<Attempt> {
+    let caller: Caller | undefined;
+    try {
+      caller = await options.authenticate(headers, raw);
+      const event = readEvent(caller, headers, raw);
+      const known = { deliveryId: event.deliveryId, event: event.name };
+      const attempt = await options.handle(event).then(
+        (body): Attempt => ({ body }),
+        (error: unknown) => failure(error, known),
+      );
+      const request = caller === 'github' ? JSON.stringify({ headers: { 'X-Github-Event': [event.name], 'X-Github-Delivery': [event.deliveryId] }, body: event.payload }) : undefined;
+      return { ...attempt, caller, key: event.deliveryId, request };
+    } catch (error) {
+      const deliveryId = deliveryIdIn(headers, raw);
+      return { ...failure(error, { deliveryId }), caller, key: deliveryId };
+    }
+  }
+
+  function failure(error: unknown, known: Pick<EventResponse, 'deliveryId' | 'event'>): Attempt {
     const { outcome, reason, retryAfterSeconds } = errorOutcome(error);
     if (outcome === 'internal-error') logger.error({ err: error, deliveryId: known.deliveryId }, 'unexpected error');
-    return reply(c, { ...known, outcome, reason, function: functionName }, started, retryAfterSeconds);
+    return { body: { ...known, outcome, reason, function: functionName }, retryAfterSeconds };
+  }
+
+  /**
+   * Answers, first keeping the event as a dead letter when it will not apply: a permanent answer (the Sensor's
+   * policy accepts it and stops), or, on the Sensor's last call, any unsettled one. Only an authenticated caller's
+   * request is kept. When the dead letter cannot be written the answer is 503, so the Sensor retries.
+   */
+  async function settle(c: Context, attempt: Attempt, call: Call) {
+    const { body } = attempt;
+    const keep = attempt.caller !== undefined && (isPermanent(body.outcome) || (call.last && !isSettled(body.outcome)));
+    if (!keep) return reply(c, body, call.started, attempt.retryAfterSeconds);
+    const letter = toDeadLetter({
+      key: attempt.key ?? randomUUID(),
+      function: functionName,
+      deliveryId: body.deliveryId,
+      route: call.route,
+      status: OUTCOME_STATUS[body.outcome],
+      outcome: body.outcome,
+      reason: body.reason ?? body.outcome,
+      at: options.now?.() ?? new Date(),
+      request: attempt.request ?? call.raw,
+    });
+    try {
+      await options.deadLetters.record(letter);
+    } catch (error) {
+      logger.error({ err: error, deliveryId: body.deliveryId, deadLetter: letter.id }, 'could not record the dead letter');
+      const { reason } = errorOutcome(error);
+      return reply(c, { ...body, outcome: 'not-ready', reason: `${body.reason ?? body.outcome}; the dead letter could not be recorded: ${reason}` }, call.started);
+    }
+    metrics.deadLetters.inc({ function: functionName, outcome: body.outcome });
+    logger.warn({ deliveryId: body.deliveryId, deadLetter: letter.id, outcome: body.outcome, stored: letter.request !== undefined }, 'dead letter recorded');
+    const answer: EventResponse = call.last ? { ...body, outcome: 'dead-lettered', lastOutcome: body.outcome, deadLetter: letter.id } : { ...body, deadLetter: letter.id };
+    return reply(c, answer, call.started);
   }
 
   function reply(c: Context, body: EventResponse, started: number, retryAfterSeconds?: number) {

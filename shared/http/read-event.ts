@@ -56,6 +56,20 @@ function fromSensorEnvelope(caller: Caller, json: unknown): IncomingEvent {
   return checked(caller, name, deliveryId, body);
 }
 
+/** The delivery ID of a request that could not be read as an event (for its dead letter), when one is there. */
+export function deliveryIdIn(headers: Headers, rawBody: string): string | undefined {
+  let found = headers.get('x-github-delivery') ?? undefined;
+  if (found === undefined) {
+    try {
+      const envelope = JSON.parse(rawBody) as { headers?: Record<string, string[] | string>; body?: Record<string, unknown> };
+      found = (isObject(envelope?.headers) ? header(envelope.headers, 'x-github-delivery') : undefined) ?? (isObject(envelope?.body) ? stringAt(envelope.body, 'X-GitHub-Delivery') : undefined);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof found === 'string' && DELIVERY_ID.test(found) ? found : undefined;
+}
+
 function checked(caller: Caller, name: string | undefined, deliveryId: string | undefined, payload: Record<string, unknown>): IncomingEvent {
   if (!name) throw new EventError('bad-request', 'missing X-GitHub-Event');
   if (!EVENT_NAME.test(name)) throw new EventError('bad-request', `X-GitHub-Event "${name}" is not an event name`);

@@ -6,6 +6,9 @@ import { EventError } from './event-error';
 /** The route the function's Sensor calls to re-drive a parked event. */
 export const REDRIVE_ROUTE = '/parked';
 
+/** The route the parked-sweep calendar EventSource's trigger calls: re-drive every waiting play with a parked event. */
+export const SWEEP_ROUTE = '/parked/sweep';
+
 /** A Kubernetes object name (DNS-1123 subdomain). */
 const redriveBody = z.object({ workflow: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name') });
 

@@ -71,20 +71,25 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
     }
   }
 
+  async function list(labelSelector: string): Promise<WorkflowSummary[]> {
+    const found = (await call('list', 'workflows', () => customObjects().listNamespacedCustomObject({ ...WORKFLOWS, namespace, labelSelector })).catch((error) => {
+      throw asUnavailable(error, `list workflows ${labelSelector}`);
+    })) as { items?: Workflow[] };
+    return (found.items ?? []).map((workflow) => ({
+      name: workflow.metadata.name,
+      namespace: workflow.metadata.namespace ?? namespace,
+      labels: workflow.metadata.labels ?? {},
+      annotations: workflow.metadata.annotations ?? {},
+    }));
+  }
+
   const workflows: PlayWorkflows = {
     async listForTask(taskId) {
-      const labelSelector = `${WORKFLOW_LABELS.type}=${WORKFLOW_LABELS.typeValue},${WORKFLOW_LABELS.taskId}=${taskId}`;
-      const list = (await call('list', 'workflows', () => customObjects().listNamespacedCustomObject({ ...WORKFLOWS, namespace, labelSelector })).catch(
-        (error) => {
-          throw asUnavailable(error, `list workflows ${labelSelector}`);
-        },
-      )) as { items?: Workflow[] };
-      return (list.items ?? []).map((workflow) => ({
-        name: workflow.metadata.name,
-        namespace: workflow.metadata.namespace ?? namespace,
-        labels: workflow.metadata.labels ?? {},
-        annotations: workflow.metadata.annotations ?? {},
-      }));
+      return list(`${WORKFLOW_LABELS.type}=${WORKFLOW_LABELS.typeValue},${WORKFLOW_LABELS.taskId}=${taskId}`);
+    },
+
+    async listInStages(stages) {
+      return list(`${WORKFLOW_LABELS.type}=${WORKFLOW_LABELS.typeValue},${WORKFLOW_LABELS.stage} in (${stages.join(',')})`);
     },
 
     async resume(request) {

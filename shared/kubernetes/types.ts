@@ -78,6 +78,8 @@ export interface ResumeResult {
 export interface PlayWorkflows {
   /** Play workflows (`workflow-type=play-orchestration`) labelled `task-id=<taskId>`, completed ones included. */
   listForTask(taskId: string): Promise<WorkflowSummary[]>;
+  /** Play workflows whose `current-stage` is one of `stages` (the re-drive sweep's candidates). */
+  listInStages(stages: readonly string[]): Promise<WorkflowSummary[]>;
   /** Port of `argo resume --node-field-selector` + `argo node set` + the stage label, in one PUT. */
   resume(request: ResumeRequest): Promise<ResumeResult>;
   /** rex-push: decide what a push interrupts; record a cancellation on the workflow before it happens. */

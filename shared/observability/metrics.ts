@@ -8,6 +8,7 @@ export interface Metrics {
   readonly kubernetesRequests: Histogram<'verb' | 'resource' | 'result'>;
   readonly githubRequests: Histogram<'route' | 'result'>;
   readonly resumeConflicts: Counter<'function'>;
+  readonly deadLetters: Counter<'function' | 'outcome'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -46,6 +47,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: 'handoff_resume_conflicts_total',
       help: 'Resume writes that hit a 409 conflict and were retried from the GET.',
       labelNames: ['function'],
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'handoff_dead_letters_total',
+      help: 'Events kept as dead letters (not applied), by function and the outcome of their last attempt.',
+      labelNames: ['function', 'outcome'],
       registers,
     }),
   };

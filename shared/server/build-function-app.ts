@@ -3,10 +3,11 @@ import type { Hono } from 'hono';
 import { hasGitHubCredentials, type Config } from '../config';
 import type { FunctionDeclaration } from '../declarations';
 import type { createGitHubClient } from '../github/octokit';
-import { createHandler, createRedriveHandler } from '../handler/handle-event';
+import { createHandler, createRedriveHandler, createSweepHandler } from '../handler/handle-event';
 import { createAuthenticate } from '../http/authenticate';
 import { createApp } from '../http/create-app';
 import { watchTriggerTokenFile } from '../http/trigger-token-file';
+import { createSecretDeadLetterStore, type DeadLetterRecorder } from '../dead-letters/secret-store';
 import { createKubernetesClients, recordedDedupKeys } from '../kubernetes/client';
 import { createLogger, type Logger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';
@@ -64,6 +65,12 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
     onCorrelationFailure: (reason) => metrics.correlationFailures.inc({ function: declaration.name, reason }),
   });
 
+  const redrive = declaration.parkFrom?.length ? createRedriveHandler({ declaration, dryRun: config.dryRun, workflows: kubernetes.workflows }) : undefined;
+  // DRY_RUN writes nothing, dead letters included: it says what it would keep.
+  const deadLetters: DeadLetterRecorder = config.dryRun
+    ? { record: async (letter) => logger.info({ deadLetter: letter.id, deliveryId: letter.deliveryId, outcome: letter.outcome }, 'DRY_RUN: the dead letter is not written') }
+    : createSecretDeadLetterStore({ namespace: config.namespace });
+
   let draining = false;
   const app = createApp({
     functionName: declaration.name,
@@ -79,7 +86,9 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
         : undefined,
     }),
     handle,
-    redrive: declaration.parkFrom?.length ? createRedriveHandler({ declaration, dryRun: config.dryRun, workflows: kubernetes.workflows }) : undefined,
+    redrive,
+    sweep: redrive ? createSweepHandler({ declaration, workflows: kubernetes.workflows, redrive }) : undefined,
+    deadLetters,
     bodyLimitBytes: config.bodyLimitBytes,
     retryAfterSeconds: config.retryAfterSeconds,
     logger,

@@ -5,6 +5,7 @@
  *
  *   const api = await FakeKubeApi.start();
  *   api.put(workflow);                       // seed (argoproj.io/v1alpha1 workflows by default)
+ *   api.put(secret, 'secrets', '');          // core objects: group ''; POST creates, Secrets' stringData is encoded
  *   createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig() });
  *   api.failNext(2, 503);                    // the next two requests answer 503
  *   api.beforeUpdate = (obj) => { ... };     // runs between a PUT's arrival and its check (make it race)
@@ -17,7 +18,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 
 type KubeObject = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; [key: string]: unknown }; [key: string]: unknown };
 
-const PATH = /^\/apis\/([^/]+)\/([^/]+)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/;
+/** `/apis/<group>/<version>/namespaces/…` and the core group's `/api/v1/namespaces/…` (group ''). */
+const PATH = /^\/(?:apis\/([^/]+)|api)\/([^/]+)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/;
 
 export interface RecordedRequest {
   readonly method: string;
@@ -112,7 +114,8 @@ export class FakeKubeApi {
 
     const match = PATH.exec(url.pathname);
     if (!match) return this.status(res, 404, 'NotFound', `no route for ${url.pathname}`);
-    const [, group, , namespace, plural, name] = match as unknown as [string, string, string, string, string, string | undefined];
+    const [, groupMatch, , namespace, plural, name] = match as unknown as [string, string | undefined, string, string, string, string | undefined];
+    const group = groupMatch ?? '';
 
     if (!name && req.method === 'GET') {
       const selector = parseSelector(url.searchParams.get('labelSelector') ?? '');
@@ -120,7 +123,15 @@ export class FakeKubeApi {
       const items = [...this.objects.entries()]
         .filter(([key, object]) => key.startsWith(prefix) && selector(object.metadata.labels ?? {}))
         .map(([, object]) => structuredClone(object));
-      return this.json(res, 200, { apiVersion: `${group}/${match[2]}`, kind: 'List', metadata: { resourceVersion: String(this.version) }, items });
+      return this.json(res, 200, { apiVersion: group ? `${group}/${match[2]}` : match[2], kind: 'List', metadata: { resourceVersion: String(this.version) }, items });
+    }
+    if (!name && req.method === 'POST') {
+      const incoming = encodeStringData(JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject);
+      const key = this.key(group, namespace, plural, incoming.metadata.name);
+      if (this.objects.has(key)) return this.status(res, 409, 'AlreadyExists', `${plural} "${incoming.metadata.name}" already exists`);
+      incoming.metadata = { ...incoming.metadata, namespace, resourceVersion: String(++this.version), creationTimestamp: new Date().toISOString() };
+      this.objects.set(key, incoming);
+      return this.json(res, 201, incoming);
     }
     if (!name) return this.status(res, 405, 'MethodNotAllowed', `${req.method} on a collection`);
 
@@ -141,7 +152,7 @@ export class FakeKubeApi {
       }
       case 'PUT': {
         if (!stored) return this.status(res, 404, 'NotFound', `${plural}.${group} "${name}" not found`);
-        const incoming = JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject;
+        const incoming = encodeStringData(JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject);
         this.beforeUpdate?.(stored, incoming);
         const current = this.objects.get(key) as KubeObject;
         if (incoming.metadata.resourceVersion && incoming.metadata.resourceVersion !== current.metadata.resourceVersion) {
@@ -164,6 +175,16 @@ export class FakeKubeApi {
   private status(res: ServerResponse, code: number, reason: string, message: string): void {
     this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
   }
+}
+
+/** As the apiserver stores a Secret: `stringData` merged into `data`, base64. */
+function encodeStringData(object: KubeObject): KubeObject {
+  const stringData = object.stringData as Record<string, string> | undefined;
+  if (!stringData) return object;
+  const { stringData: _dropped, ...rest } = object;
+  const data = { ...((object.data as Record<string, string> | undefined) ?? {}) };
+  for (const [key, value] of Object.entries(stringData)) data[key] = Buffer.from(value, 'utf8').toString('base64');
+  return { ...rest, data } as KubeObject;
 }
 
 /** Kubernetes label selector: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`. */

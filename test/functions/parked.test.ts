@@ -64,3 +64,35 @@ describe('parked early events', () => {
     expect((await functionApp(REX_PUSH).raw.postParked({ workflow: 'play-7' })).status).toBe(404);
   });
 });
+
+describe('the periodic sweep of parked events (POST /parked/sweep)', () => {
+  it('re-drives exactly the waiting plays with an event of this function parked, and nothing else', async () => {
+    const { post, raw } = functionApp(PR_OPENED);
+    const sweep = async (headers: Record<string, string> = { authorization: 'Bearer t' }) => {
+      const response = await raw.app.request('/parked/sweep', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...headers } });
+      return { status: response.status, body: (await response.json()) as Record<string, any> };
+    };
+    // play-7: parked, then it reached the gate with no re-drive (the update was lost). play-8: parked, not there yet.
+    api.put(playWorkflow({ name: 'play-7', task: '7', stage: 'implementation-in-progress' }));
+    api.put(playWorkflow({ name: 'play-8', task: '8', stage: 'implementation-in-progress' }));
+    api.put(playWorkflow({ name: 'play-9', task: '9' })); // waiting, nothing parked
+    expect(await post(sensorEnvelope('pull_request', pullRequestEvent('opened', { task: 7 }), 'early-7'))).toMatchObject({ body: { outcome: 'parked' } });
+    expect(await post(sensorEnvelope('pull_request', pullRequestEvent('opened', { task: 8 }), 'early-8'))).toMatchObject({ body: { outcome: 'parked' } });
+    const atGate = playWorkflow({ name: 'play-7', task: '7' });
+    atGate.metadata.annotations = api.get('play-7')?.metadata.annotations as Record<string, string> | undefined;
+    api.put(atGate);
+    const untouched = ['play-8', 'play-9'].map((name) => api.get(name)?.metadata.resourceVersion);
+
+    const first = await sweep();
+    expect(first).toMatchObject({ status: 200, body: { outcome: 'swept' } });
+    expect(first.body.steps).toEqual({ 'play-7': 'resumed' }); // play-9 has nothing parked, play-8 is not waiting
+    expect(gate('play-7')).toMatchObject({ phase: 'Succeeded', message: 'Resumed by: handoff/pr-opened (parked early-7)' });
+    expect(['play-8', 'play-9'].map((name) => api.get(name)?.metadata.resourceVersion)).toEqual(untouched);
+    expect((await sweep()).body.steps).toEqual({}); // nothing left
+    expect(api.requests.filter((r) => r.method === 'GET' && r.labelSelector).at(-1)?.labelSelector).toBe('workflow-type=play-orchestration,current-stage in (waiting-pr-created)');
+
+    expect(await sweep({ authorization: 'Bearer wrong' })).toMatchObject({ status: 401 });
+    api.failNext(1, 503);
+    expect(await sweep()).toMatchObject({ status: 503, body: { outcome: 'not-ready' } });
+  });
+});

@@ -75,11 +75,20 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s Sensor', (_name
     expect(http.secureHeaders).toEqual([{ name: 'Authorization', valueFrom: { secretKeyRef: { name: 'handoff-trigger-token', key: 'authorization' } } }]);
     expect(http.timeout).toBeGreaterThan(40);
     expect(trigger.atLeastOnce).toBe(true);
-    expect(trigger.policy).toEqual({ status: { allow: [200] } });
+    // 200 and the permanent refusals end the attempt (the function dead-letters those first); 401, 500, 503 are retried.
+    expect(trigger.policy).toEqual({ status: { allow: [200, 400, 404, 409, 413, 415, 422, 501] } });
     expect(trigger.retryStrategy).toMatchObject({ steps: expect.any(Number), factor: expect.any(Number), duration: expect.any(String) });
     expect(trigger.retryStrategy.factor).toBeGreaterThan(1);
     expect(trigger.rateLimit).toMatchObject({ unit: 'Second', requestsPerUnit: expect.any(Number) });
-    expect(trigger.dlqTrigger).toMatchObject({ atLeastOnce: true, template: { log: {} } });
+    // The last call: the same request to /dead-letter, which answers 200 only once the event is applied or kept.
+    expect(trigger.dlqTrigger).toMatchObject({ atLeastOnce: true, policy: { status: { allow: [200] } }, template: { http: { ...http, url: `${http.url}/dead-letter` } } });
+    expect(trigger.dlqTrigger.retryStrategy.steps).toBeGreaterThan(1);
+  });
+
+  it.skipIf(!declaration.parkFrom?.length)('sends a re-drive that did not apply to /parked/dead-letter', () => {
+    const redrive = sensor.spec.triggers.find((t: any) => t.template.name === `redrive-${declaration.name}`);
+    expect(redrive.dlqTrigger.template.http.url).toBe(`http://${declaration.name}.argo.svc.cluster.local/parked/dead-letter`);
+    expect(redrive.dlqTrigger.template.http.payload).toEqual(redrive.template.http.payload);
   });
 });
 
@@ -91,8 +100,8 @@ describe('escapeRegex', () => {
 });
 
 describe('re-drive dependencies (play workflow updates)', () => {
-  const update = (stage: string, parked?: Record<string, unknown>) => ({
-    type: 'UPDATE',
+  const update = (stage: string, parked?: Record<string, unknown>, type = 'UPDATE') => ({
+    type,
     body: { metadata: { name: 'play-7', labels: { 'workflow-type': 'play-orchestration', 'current-stage': stage }, annotations: parked ? { 'handoff.dev/parked-events': JSON.stringify(parked) } : {} } },
   });
 
@@ -109,6 +118,26 @@ describe('re-drive dependencies (play workflow updates)', () => {
     expect(filtersPass(dependency.filters, update(declaration.parkFrom![0]!, mine))).toBe(false); // not waiting yet
     expect(filtersPass(dependency.filters, update(waiting!))).toBe(false); // nothing parked
     expect(filtersPass(dependency.filters, update(waiting!, { 'rex-push': { keys: [], at: 'x' } }))).toBe(false); // another function's
+    // The informer's ADD of a play already waiting with an event parked (the EventSource (re)started) re-drives too.
+    expect(filtersPass(dependency.filters, update(waiting!, mine, 'ADD'))).toBe(true);
+    expect(filtersPass(dependency.filters, update(declaration.parkFrom![0]!, mine, 'ADD'))).toBe(false);
+  });
+
+  it.each(DECLARATIONS.filter((d) => d.parkFrom?.length).map((d) => [d.name, d] as const))('%s: a sweep trigger on the parked-sweep calendar calls /parked/sweep, without retries', (_name, declaration) => {
+    const sensor = sensorOf(declaration);
+    const dependency = sensor.spec.dependencies.find((d: any) => d.eventSourceName === 'parked-sweep');
+    expect(dependency).toMatchObject({ name: `${declaration.name}-sweep`, eventName: 'parked' });
+    const trigger = sensor.spec.triggers.find((t: any) => t.template.conditions === dependency.name);
+    expect(trigger.template.http.url).toBe(`http://${declaration.name}.argo.svc.cluster.local/parked/sweep`);
+    expect(trigger.atLeastOnce).toBeUndefined();
+    const calendar = buildManifests().flatMap((f) => f.objects as any[]).find((o) => o.kind === 'EventSource' && o.metadata.name === 'parked-sweep');
+    expect(calendar.spec.calendar.parked).toEqual({ interval: '5m' });
+  });
+
+  it('the play-workflows EventSource reports ADD as well as UPDATE, so its start re-drives what it missed', () => {
+    const source = buildManifests().flatMap((f) => f.objects as any[]).find((o) => o.kind === 'EventSource' && o.metadata.name === 'play-workflows');
+    expect(source.spec.resource.workflows.eventTypes).toEqual(['ADD', 'UPDATE']);
+    expect(source.spec.resource.workflows.filter.afterStart).toBeUndefined(); // the initial list must not be filtered out
   });
 
   it('every trigger names its own dependency, so none waits for the other (the default is all of them)', () => {

@@ -20,6 +20,10 @@ export class FakeWorkflows implements PlayWorkflows {
     return this.workflows.filter((workflow) => workflow.labels['task-id'] === taskId);
   }
 
+  async listInStages(stages: readonly string[]): Promise<WorkflowSummary[]> {
+    return this.workflows.filter((workflow) => stages.includes(workflow.labels['current-stage'] ?? ''));
+  }
+
   async resume(request: ResumeRequest): Promise<ResumeResult> {
     this.resumes.push(request);
     return this.resumeResult(request);

@@ -2,11 +2,13 @@
 import type { FunctionDeclaration } from '../../shared/declarations';
 import { DEFAULT_LOGINS } from '../../shared/declarations';
 import type { PullRequests } from '../../shared/github/types';
-import { createHandler, createRedriveHandler } from '../../shared/handler/handle-event';
+import { createHandler, createRedriveHandler, createSweepHandler } from '../../shared/handler/handle-event';
 import { createAuthenticate } from '../../shared/http/authenticate';
 import { createApp } from '../../shared/http/create-app';
 import type { CodeRuns, PlayWorkflows, WorkflowSummary } from '../../shared/kubernetes/types';
 import { createLogger } from '../../shared/observability/logger';
+import type { DeadLetterRecorder } from '../../shared/dead-letters/secret-store';
+import { MemoryDeadLetters } from '../fakes/memory-dead-letters';
 import { createMetrics } from '../../shared/observability/metrics';
 
 export interface TestAppOptions {
@@ -20,10 +22,14 @@ export interface TestAppOptions {
   readonly dryRun?: boolean;
   readonly bodyLimitBytes?: number;
   readonly retryAfterSeconds?: number;
+  /** Default: a MemoryDeadLetters, returned as `deadLetters`. */
+  readonly deadLetters?: DeadLetterRecorder;
 }
 
 export function testApp(options: TestAppOptions) {
   const metrics = createMetrics();
+  const deadLetters = options.deadLetters ?? new MemoryDeadLetters();
+  const redrive = options.declaration.parkFrom?.length ? createRedriveHandler({ declaration: options.declaration, dryRun: options.dryRun ?? false, workflows: options.workflows }) : undefined;
   const app = createApp({
     functionName: options.declaration.name,
     authenticate: createAuthenticate({ triggerTokens: options.triggerTokens ?? ['t'], webhookSecrets: options.webhookSecrets ?? [], allowUnauthenticated: false }),
@@ -37,7 +43,9 @@ export function testApp(options: TestAppOptions) {
       pullRequests: options.pullRequests,
       recordedKeys: options.recordedKeys,
     }),
-    redrive: options.declaration.parkFrom?.length ? createRedriveHandler({ declaration: options.declaration, dryRun: options.dryRun ?? false, workflows: options.workflows }) : undefined,
+    redrive,
+    sweep: redrive ? createSweepHandler({ declaration: options.declaration, workflows: options.workflows, redrive }) : undefined,
+    deadLetters,
     bodyLimitBytes: options.bodyLimitBytes ?? 5 * 1024 * 1024,
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
     logger: createLogger({ level: 'silent', function: options.declaration.name }),
@@ -57,5 +65,5 @@ export function testApp(options: TestAppOptions) {
       body: typeof body === 'string' ? body : JSON.stringify(body),
       headers: { 'content-type': 'application/json', authorization: `Bearer ${(options.triggerTokens ?? ['t'])[0]}`, ...headers },
     });
-  return { app, metrics, post, postParked };
+  return { app, metrics, post, postParked, deadLetters };
 }

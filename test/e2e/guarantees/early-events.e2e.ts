@@ -1,14 +1,13 @@
 // Guarantee: an event never gets lost. An approval that arrives before the play waits for it gets
 // 503 from `approved`; the real Sensor's retryStrategy (8 steps from 2 s, factor 2) retries it and
 // the resume happens once wait-pr-approved is active. If the play never gets there, the retries run
-// out and the Sensor's dead-letter `log` trigger records the event (about 4.5 min; E2E_DLQ=0 skips it).
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// out and the Sensor's dead-letter trigger calls /dead-letter, where `approved` keeps the event in the
+// dead-letter store (about 4.5 min; E2E_DLQ=0 skips it).
 import { describe, expect, it } from 'vitest';
 import { uniqueTask } from '../support';
 import {
   appliedEvents, eventually, handledDelivery, handledEvents, kube, untilActive, untilOutcome, nodesNamed, playAgent, readWorkflow, sendToEventSource, stack, stageOf, submitPodlessPlay, untilGatePassed,
-  untilHandled, untilWorkflowPhase, playOpenedThroughEventSource,
+  untilHandled, untilWorkflowPhase, playOpenedThroughEventSource, untilDeadLettered,
 } from './support';
 
 const dlq = process.env.E2E_DLQ !== '0';
@@ -76,7 +75,7 @@ describe('early events through the real Sensor retry', () => {
     await untilWorkflowPhase(rest, name, 'Succeeded');
   }, 240_000);
 
-  it.skipIf(!stack().eventSourceUrl || !dlq)('when the retries run out the event lands in the dead-letter trigger, never dropped', async () => {
+  it.skipIf(!stack().eventSourceUrl || !dlq)('when the retries run out the event is kept in the dead-letter store with its last answer, never dropped', async () => {
     const rest = kube();
     const task = uniqueTask();
     const name = await submitPodlessPlay(rest, task);
@@ -84,16 +83,14 @@ describe('early events through the real Sensor retry', () => {
     const started = Date.now();
     const early = await sendToEventSource('approved', task);
     expect(early.status, early.body).toBe(200);
-    const sensorLog = join(stack().logDir, 'sensor-handoff-approved.log');
-    const line = await eventually(
-      'dead-letter-approved logged the approval',
-      async () => (await readFile(sensorLog, 'utf8')).split('\n').find((l) => l.includes('dead-letter-approved') && l.includes(early.delivery) && !l.includes('"level":"error"')),
-      660_000,
-    );
+    const letter = await untilDeadLettered('approved', early.delivery, 660_000);
+    expect(letter).toMatchObject({ function: 'approved', route: '/', status: 503, outcome: 'not-ready' });
+    expect(JSON.parse(letter.request!).headers['X-Github-Delivery']).toEqual([early.delivery]);
     const attempts = (await handledEvents('approved', task)).filter((e) => e.deliveryId === early.delivery);
-    expect(attempts.length).toBeGreaterThanOrEqual(8); // every retry reached the function
-    expect(attempts.every((e) => e.outcome === 'not-ready' && e.status === 503)).toBe(true);
-    expect(line).toContain('dead-letter-approved');
+    // Every retry reached the function, then the dead-letter trigger's call tried once more and kept it.
+    expect(attempts.slice(0, -1).length).toBeGreaterThanOrEqual(8);
+    expect(attempts.slice(0, -1).every((e) => e.outcome === 'not-ready' && e.status === 503)).toBe(true);
+    expect(attempts.at(-1)).toMatchObject({ outcome: 'dead-lettered', status: 200 });
     const wf = await readWorkflow(rest, name);
     expect(stageOf(wf)).toBe('waiting-pr-created');
     console.log(`[dlq] approval dead-lettered after ${Math.round((Date.now() - started) / 1000)} s and ${attempts.length} attempts`);

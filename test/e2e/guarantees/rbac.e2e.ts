@@ -44,7 +44,7 @@ describe('function RBAC (SubjectAccessReview against the real apiserver)', () =>
   });
 
   for (const fn of functions) {
-    it(`handoff-${fn}: exactly get/list/update workflows${fn === 'rex-push' ? ' and list/delete coderuns' : ''} in its namespace`, async () => {
+    it(`handoff-${fn}: exactly get/list/update workflows, create/update secrets (dead letters)${fn === 'rex-push' ? ' and list/delete coderuns' : ''} in its namespace`, async () => {
       const { namespace } = stack();
       const user = `system:serviceaccount:${namespace}:handoff-${fn}`;
       const wf = (verb: string, ns = namespace): Access => ({ verb, group: 'argoproj.io', resource: 'workflows', namespace: ns });
@@ -60,8 +60,16 @@ describe('function RBAC (SubjectAccessReview against the real apiserver)', () =>
         [wf('watch'), false],
         [wf('get', 'default'), false],
         [wf('update', 'kube-system'), false],
+        // Dead letters: create and replace only (knative/function-write-policy.yaml narrows them to its own); never a read.
+        [{ verb: 'create', group: '', resource: 'secrets', namespace }, true],
+        [{ verb: 'update', group: '', resource: 'secrets', namespace }, true],
         [{ verb: 'get', group: '', resource: 'secrets', namespace }, false],
         [{ verb: 'list', group: '', resource: 'secrets', namespace }, false],
+        [{ verb: 'watch', group: '', resource: 'secrets', namespace }, false],
+        [{ verb: 'patch', group: '', resource: 'secrets', namespace }, false],
+        [{ verb: 'delete', group: '', resource: 'secrets', namespace }, false],
+        [{ verb: 'create', group: '', resource: 'secrets', namespace: 'default' }, false],
+        [{ verb: 'create', group: '', resource: 'configmaps', namespace }, false],
         [{ verb: 'get', group: 'argoproj.io', resource: 'workflowtemplates', namespace }, false],
         [{ verb: 'create', group: 'argoproj.io', resource: 'workflows/status', namespace }, false],
         [cr('list'), fn === 'rex-push'],

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { fakePullNumber } from '../../../harness/fake-github';
 import type { KubeRest } from '../../../harness/kube-rest';
+import { fromSecret, type DeadLetter, type DeadLetterSecret } from '../../../shared/dead-letters/dead-letter';
 import { scenarioPayload, type Scenario } from '../../../harness/payloads';
 import { deliverWebhook, type DeliveryResult } from '../../../harness/webhook';
 import { createWorkflow, eventually, getWorkflow, kube, stack, type Workflow } from '../support';
@@ -271,4 +272,20 @@ export async function failNode(name: string, displayName: string, message = 'Cod
     const res = await rest.call('PUT', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`, wf);
     return res.status === 200 ? true : undefined; // 409: the controller wrote first; read again
   }, 30_000);
+}
+
+// ---- dead letters: the Secrets the functions keep (shared/dead-letters) ----
+
+/** The dead letters in the stack's namespace (admin read), of one function when given. */
+export async function storedDeadLetters(fn?: string): Promise<DeadLetter[]> {
+  const { namespace } = stack();
+  const selector = encodeURIComponent(`handoff.dev/dead-letter=true${fn ? `,handoff.dev/function=${fn}` : ''}`);
+  const res = await kube().call<{ items: DeadLetterSecret[] }>('GET', `/api/v1/namespaces/${namespace}/secrets?labelSelector=${selector}`);
+  expect(res.status, res.text).toBe(200);
+  return res.body.items.map(fromSecret);
+}
+
+/** Waits for the dead letter of `delivery` kept by `fn`. */
+export function untilDeadLettered(fn: string, delivery: string, timeoutMs = 60_000): Promise<DeadLetter> {
+  return eventually(`${fn} dead-lettered ${delivery}`, async () => (await storedDeadLetters(fn)).find((letter) => letter.deliveryId === delivery), timeoutMs);
 }

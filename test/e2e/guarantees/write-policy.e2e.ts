@@ -9,7 +9,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceAccountToken } from '../../../harness/function-identities';
 import { createKubeRest, type KubeRest } from '../../../harness/kube-rest';
+import { deadLetterPolicyName } from '../../../manifests/dead-letter-write-policy';
 import { writePolicyName } from '../../../manifests/function-write-policy';
+import { toDeadLetter, toSecret } from '../../../shared/dead-letters/dead-letter';
+import { createSecretDeadLetterStore } from '../../../shared/dead-letters/secret-store';
 import { functionServiceAccountName } from '../../../manifests/service-account';
 import { createKubernetesClients } from '../../../shared/kubernetes/client';
 import type { NodeStatus, Workflow } from '../../../shared/kubernetes/workflow';
@@ -161,5 +164,48 @@ describe('function write policy (ValidatingAdmissionPolicy on the real apiserver
   it.each(forbidden)('lets an admin change %s', async (_what, change) => {
     const res = await update(kube(), change);
     expect(res.status, res.text).toBe(200);
+  });
+});
+
+// Dead letters: RBAC lets a function create and update any Secret of the namespace (a name cannot restrict create);
+// handoff-dead-letter-writes-<ns> narrows that to its own dead letters (manifests/dead-letter-write-policy.ts).
+describe('dead-letter write policy (real ValidatingAdmissionPolicy)', () => {
+  const secretsPath = (name = '') => `/api/v1/namespaces/${stack().namespace}/secrets${name ? `/${name}` : ''}`;
+  const own = (key: string) => toSecret(toDeadLetter({ key, function: 'pr-opened', deliveryId: key, route: '/', status: 404, outcome: 'no-workflow', reason: 'e2e', at: new Date(), request: '{}' }), stack().namespace);
+  let fn: { rest: KubeRest; kubeConfig: KubeConfig };
+
+  beforeAll(async () => {
+    fn = await asFunction('pr-opened');
+  });
+
+  it('lets the production store record and replace its own dead letter', async () => {
+    const store = createSecretDeadLetterStore({ namespace: stack().namespace, kubeConfig: fn.kubeConfig });
+    const key = randomUUID();
+    const letter = toDeadLetter({ key, function: 'pr-opened', deliveryId: key, route: '/', status: 404, outcome: 'no-workflow', reason: 'first', at: new Date(), request: '{}' });
+    await store.record(letter);
+    await store.record({ ...letter, reason: 'second' });
+    const stored = await kube().call<{ data: Record<string, string> }>('GET', secretsPath(letter.id));
+    expect(Buffer.from(stored.body.data.reason!, 'base64').toString()).toBe('second');
+  });
+
+  const denied: [string, () => Promise<{ status: number; body: { message?: string } }>][] = [
+    ['a plain Secret', () => fn.rest.call('POST', secretsPath(), { apiVersion: 'v1', kind: 'Secret', metadata: { name: `e2e-plain-${randomUUID().slice(0, 8)}` }, stringData: { a: 'b' } })],
+    ['a dead letter of another function', () => {
+      const body = own(randomUUID());
+      const other = { ...body, metadata: { ...body.metadata, name: body.metadata.name.replace('handoff-dl-pr-opened-', 'handoff-dl-rex-push-'), labels: { ...body.metadata.labels, 'handoff.dev/function': 'rex-push' } } };
+      return fn.rest.call('POST', secretsPath(), other);
+    }],
+    ['its dead letter without the type', () => fn.rest.call('POST', secretsPath(), { ...own(randomUUID()), type: 'Opaque' })],
+    ['its dead letter without the dead-letter label', () => {
+      const body = own(randomUUID());
+      return fn.rest.call('POST', secretsPath(), { ...body, metadata: { ...body.metadata, labels: { 'handoff.dev/function': 'pr-opened' } } });
+    }],
+    ['the trigger token Secret (replace)', () => fn.rest.call('PUT', secretsPath('handoff-trigger-token'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'handoff-trigger-token' }, stringData: { authorization: 'Bearer stolen' } })],
+  ];
+
+  it.each(denied)('denies a function identity writing %s', async (_what, write) => {
+    const res = await write();
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.body.message).toMatch(new RegExp(`may (write|replace) only its own dead letters.*${deadLetterPolicyName(stack())}`));
   });
 });
