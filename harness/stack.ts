@@ -282,6 +282,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await startWithOwnNetns('EventSource', playWorkflows, { kubeApi: true, readyLine: 'running informer...' });
       log('play-workflows EventSource watching');
     }
+    // The periodic sweep of parked events (a calendar EventSource; every function Sensor listens to it).
+    const parkedSweep = objectsOf(files, (f) => f.path === 'argo/events/eventsource-parked-sweep.yaml').find((o) => o.kind === 'EventSource');
+    if (parkedSweep) {
+      await startWithOwnNetns('EventSource', parkedSweep, { readyLine: 'expected next calendar event' });
+      log('parked-sweep EventSource scheduled');
+    }
     info.startSensor = (sensor, extra = {}) => startWithOwnNetns('Sensor', sensor, extra);
     return info;
   } catch (error) {
