@@ -21,6 +21,7 @@ export interface ManifestOptions {
   sensorTokenSecret: { name: string; key: string };
   acceptedTokensSecret: { name: string; key: string };
   playVariant: 'coderun' | 'podless';
+  stepImages: { shell: string; kubectl: string };
 }
 
 export type BuildManifests = (options?: Partial<ManifestOptions>) => GeneratedFile[];

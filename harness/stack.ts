@@ -238,6 +238,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       sensorTokenSecret: secretRefs.sensorTokenSecret,
       acceptedTokensSecret: secretRefs.acceptedTokensSecret,
       functionUrl: (name) => `http://${sensorNs[name].hostIp}:${port[name]}/`,
+      // With a node, the platform templates' steps run on the images it built (harness/node/step-images.ts).
+      ...(node ? { stepImages: node.images.steps } : {}),
     };
     const files = buildManifests(manifestOptions);
     await applyObjects(rest, objectsOf(files), namespace);

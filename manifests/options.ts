@@ -11,6 +11,14 @@ export interface SecretStoreRef {
   readonly name: string;
 }
 
+/** The images of the platform WorkflowTemplates' shell steps (manifests/step-scripts.ts). */
+export interface StepImages {
+  /** pr-validation's step: a POSIX sh with base64, tr, sed, cut and sha256sum (busybox applets suffice). */
+  readonly shell: string;
+  /** orchestrator-resume-close's step: the same shell tools plus `kubectl` on PATH. */
+  readonly kubectl: string;
+}
+
 export interface ManifestOptions {
   readonly namespace: string;
   readonly image: string;
@@ -34,6 +42,8 @@ export interface ManifestOptions {
   readonly secretStore: SecretStoreRef;
   readonly logins: Readonly<Record<AgentRole, readonly string[]>>;
   readonly playVariant: 'coderun' | 'podless';
+  /** Default: `alpine:3.20` and `bitnami/kubectl:1.34`, public images; a mirror or an offline build can replace them. */
+  readonly stepImages: StepImages;
 }
 
 export function withDefaults(options: Partial<ManifestOptions> = {}): ManifestOptions {
@@ -50,5 +60,6 @@ export function withDefaults(options: Partial<ManifestOptions> = {}): ManifestOp
     secretStore: options.secretStore ?? { kind: 'ClusterSecretStore', name: 'vault-secret-store' },
     logins: options.logins ?? DEFAULT_LOGINS,
     playVariant: options.playVariant ?? 'coderun',
+    stepImages: options.stepImages ?? { shell: 'alpine:3.20', kubectl: 'bitnami/kubectl:1.34' },
   };
 }

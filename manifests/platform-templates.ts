@@ -91,12 +91,12 @@ function scriptStep(image: string, script: string) {
 
 export function platformTemplates(options: ManifestOptions) {
   return [
-    template('pr-validation', options, { templates: [scriptStep('alpine:3.20', PR_VALIDATION_SCRIPT)] }),
+    template('pr-validation', options, { templates: [scriptStep(options.stepImages.shell, PR_VALIDATION_SCRIPT)] }),
     template('coderun-template', options, { templates: [codeRunStep(oneOf(parameter('agent'), PLATFORM_AGENTS, 'invalid-agent'))] }),
     template('implementation', options, { templates: [codeRunStep("'rex'")] }),
     template('orchestrator-resume-close', options, {
       serviceAccountName: 'orchestrator-resume-close',
-      templates: [scriptStep('bitnami/kubectl:1.34', ORCHESTRATOR_RESUME_CLOSE_SCRIPT)],
+      templates: [scriptStep(options.stepImages.kubectl, ORCHESTRATOR_RESUME_CLOSE_SCRIPT)],
     }),
   ];
 }

@@ -1,10 +1,10 @@
 // Writes a one-layer OCI image archive (an image-spec v1.1 layout, packed in a tar) from files on
-// disk: for images that hold one static binary (the pod sandbox's pause, Argo's argoexec), which
-// need no base image and no builder. `ctr images import` names the image from the index's
+// disk: for images that hold static binaries (the pod sandbox's pause, Argo's argoexec, busybox and
+// kubectl), which need no base image and no builder. `ctr images import` names the image from the index's
 // `io.containerd.image.name` annotation (containerd images/archive/reference.go).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -31,6 +31,8 @@ export interface OciImage {
   files: ImageFile[];
   /** Empty directories to create (absolute path → mode), e.g. /tmp with 01777. */
   directories?: Record<string, number>;
+  /** Symbolic links (absolute path → target as stored), e.g. busybox's applets: /bin/sh → busybox. */
+  symlinks?: Record<string, string>;
   config: ImageRuntimeConfig;
 }
 
@@ -72,6 +74,10 @@ export function writeOciArchive(out: string, image: OciImage): void {
       mkdirSync(dirname(target), { recursive: true });
       copyFileSync(file.source, target);
       chmodSync(target, file.mode);
+    }
+    for (const [path, target] of Object.entries(image.symlinks ?? {})) {
+      mkdirSync(dirname(join(rootfs, path)), { recursive: true });
+      symlinkSync(target, join(rootfs, path));
     }
     const layout = join(work, 'layout');
     mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });

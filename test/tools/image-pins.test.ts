@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeHostCommands } from '../../harness/node/start-node';
+import { BUSYBOX_STATIC_INSTALLED } from '../../harness/node/step-images';
 import { describe, expect, it } from 'vitest';
 import { DOCKERFILE_INPUTS } from '../../harness/image/function-image';
 import { missingHostPackages } from '../../harness/image/host-packages';
@@ -63,6 +64,6 @@ describe('tools/versions.json image pins', () => {
   });
 
   it('names a Debian package for every command the image scripts use', () => {
-    for (const command of ['mmdebstrap', 'buildah', 'containerd', 'ctr', 'containerd-shim-runc-v2', 'runc', 'gcc', '/usr/lib/x86_64-linux-gnu/libc.a', ...nodeHostCommands]) expect(pins.hostPackages[command], command).toMatch(/^[a-z0-9.+-]+$/);
+    for (const command of ['mmdebstrap', 'buildah', 'containerd', 'ctr', 'containerd-shim-runc-v2', 'runc', 'gcc', '/usr/lib/x86_64-linux-gnu/libc.a', ...nodeHostCommands, BUSYBOX_STATIC_INSTALLED]) expect(pins.hostPackages[command], command).toMatch(/^[a-z0-9.+-]+$/);
   });
 });
