@@ -7,6 +7,7 @@
  */
 import { DECLARATIONS } from '../shared/declarations';
 import { DEAD_LETTER_LABEL, DEAD_LETTER_NAME_PREFIX, DEAD_LETTER_SECRET_TYPE, FUNCTION_LABEL } from '../shared/dead-letters/dead-letter';
+import { denyingBinding } from './function-write-policy';
 import type { ManifestOptions } from './options';
 import { functionServiceAccountName } from './service-account';
 
@@ -39,15 +40,5 @@ export function deadLetterWritePolicy(options: ManifestOptions) {
       ],
     },
   };
-  const binding = {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
-    metadata: { name, labels: { 'app.kubernetes.io/part-of': 'handoff' } },
-    spec: {
-      policyName: name,
-      validationActions: ['Deny'],
-      matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': options.namespace } } },
-    },
-  };
-  return [policy, binding];
+  return [policy, denyingBinding(name, options.namespace)];
 }

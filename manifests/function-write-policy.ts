@@ -103,15 +103,19 @@ export function functionWritePolicy(options: ManifestOptions) {
       ],
     },
   };
-  const binding = {
+  return [policy, denyingBinding(name, options.namespace)];
+}
+
+/** The binding that makes a policy deny (not warn) in the one namespace Handoff runs in. */
+export function denyingBinding(name: string, namespace: string) {
+  return {
     apiVersion: 'admissionregistration.k8s.io/v1',
     kind: 'ValidatingAdmissionPolicyBinding',
     metadata: { name, labels: { 'app.kubernetes.io/part-of': 'handoff' } },
     spec: {
       policyName: name,
       validationActions: ['Deny'],
-      matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': options.namespace } } },
+      matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } },
     },
   };
-  return [policy, binding];
 }
