@@ -1,7 +1,7 @@
 // The project's containerd (Debian's 1.6): its own config, root and state under .handoff/containerd,
 // its own socket, started as a process of ours when nothing answers on that socket. The content
 // store persists in .handoff/containerd/root, so an imported image stays for the next start.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeImageNames } from '../node/node-images';
 import { nodePaths } from '../node/paths';
@@ -78,9 +78,15 @@ export async function startContainerd(logDir: string, log: (line: string) => voi
   const config = join(containerdDir, 'config.toml');
   writeFileSync(config, containerdConfig(containerdDir));
   log(`starting containerd (${config})`);
+  const logFile = join(logDir, 'containerd.log');
+  const offset = existsSync(logFile) ? statSync(logFile).size : 0;
   const process = spawnManaged({ name: 'containerd', command: 'containerd', args: ['--config', config], logDir });
   try {
     await waitFor('containerd', async () => containerdAnswers(defaultAddress), 30_000, process);
+    // The socket answers before the CRI service is initialized: a kubelet that connects then gets "server is not
+    // initialized yet" and exits. containerd 1.6 marks it initialized right after this line (pkg/cri/server/service.go, Run).
+    await waitFor('containerd CRI service', async () => readFileSync(logFile).subarray(offset).toString('utf8').includes('msg="Start streaming server"'), 30_000, process);
+    await new Promise((r) => setTimeout(r, 250));
   } catch (error) {
     await process.stop();
     throw error;
