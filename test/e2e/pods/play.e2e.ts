@@ -7,6 +7,9 @@ import { startCodeRunAgents, type CodeRunAgents } from '../../../harness/agents/
 import { loadBuildManifests, objectsOf } from '../../../harness/manifests';
 import { addReadyForQaLabel, handledEvents, readWorkflow, repository, repositoryLabel, sendRexPush, sendToEventSource, stageOf, untilWorkflowPhase } from '../guarantees/support';
 import { createWorkflow, eventually, kube, stack, uniqueTask } from '../support';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { FAILURE_REASON_ANNOTATION } from '../../../shared/declarations';
 
 const needsPods = !stack().node || !stack().eventSourceUrl;
 let agents: CodeRunAgents;
@@ -83,13 +86,13 @@ describe.skipIf(needsPods)('the shipped play template in pods', () => {
     const cleoPhases = Object.values(done.status?.nodes ?? {}).filter((n) => n.displayName === 'agent-cleo').map((n) => n.outputs?.parameters?.find((p) => p.name === 'phase')?.value);
     expect(cleoPhases.sort()).toEqual(['Failed', 'Succeeded']);
   }, 600_000);
-  it('two Rex remediations in a row: each push restarts QA, Cleo reviews again, and the play completes', async () => {
+  it('three Rex remediations in a row: each push restarts QA, Cleo reviews again, and the play completes', async () => {
     const task = uniqueTask();
     const name = await submitShippedPlay(task);
     await untilStage(name, 'waiting-pr-created');
     expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
     await untilStage(name, 'waiting-ready-for-qa');
-    for (let push = 1; push <= 2; push++) {
+    for (let push = 1; push <= 3; push++) {
       await addReadyForQaLabel(task);
       const sent = await sendRexPush(task);
       expect(sent.status).toBe(200);
@@ -110,6 +113,47 @@ describe.skipIf(needsPods)('the shipped play template in pods', () => {
     expect((await sendToEventSource('approved', task)).status).toBe(200);
     const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
     expect(stageOf(done)).toBe('completed');
-    expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Tess']);
+    expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Tess']);
+  }, 900_000);
+
+  it('Rex pushes while Cleo works: her CodeRun is deleted, argoexec fails the agent step, QA restarts and the play completes', async () => {
+    const task = uniqueTask();
+    agents.script(task, '5DLabs-Cleo', ['hold']);
+    const name = await submitShippedPlay(task);
+    await untilStage(name, 'waiting-pr-created');
+    expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
+    const held = await eventually(`Cleo's CodeRun of task ${task} running`, async () => agents.runs(task).find((r) => r.githubApp === '5DLabs-Cleo' && r.phase === 'Running'), 180_000);
+    await untilStage(name, 'quality-in-progress');
+    expect((await sendRexPush(task)).status).toBe(200);
+    await eventually(`push of task ${task} remediated`, async () => ((await handledEvents('rex-push', task)).some((e) => e.outcome === 'remediated') ? true : undefined), 180_000);
+    // The held CodeRun is gone; a new Cleo run is taken up and succeeds (the script is used up).
+    await eventually(`Cleo's second run of task ${task}`, async () => (agents.runs(task).filter((r) => r.githubApp === '5DLabs-Cleo' && r.name !== held.name && r.phase === 'Succeeded').length === 1 ? true : undefined), 180_000);
+    expect((await kube().call('GET', `/apis/agents.platform/v1/namespaces/${stack().namespace}/coderuns/${held.name}`)).status).toBe(404);
+    await untilStage(name, 'waiting-ready-for-qa');
+    expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
+    await untilStage(name, 'waiting-pr-approved');
+    expect((await sendToEventSource('approved', task)).status).toBe(200);
+    const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
+    expect(stageOf(done)).toBe('completed');
+    // The cancelled pass's agent step failed in its pod (argoexec saw the CodeRun gone), the next one succeeded.
+    const cleoSteps = Object.values(done.status?.nodes ?? {}).filter((n) => n.displayName === 'agent-cleo').map((n) => n.phase);
+    expect(cleoSteps.sort()).toEqual(['Failed', 'Succeeded']);
+  }, 900_000);
+
+  it('past the agent-failure limit the play stops in stage failed with the reason; the operator resumes it and the stage step clears the reason', async () => {
+    const task = uniqueTask();
+    agents.script(task, '5DLabs-Cleo', ['Failed', 'Failed', 'Failed', 'Failed']);
+    const name = await submitShippedPlay(task);
+    await untilStage(name, 'waiting-pr-created');
+    expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
+    const stopped = await untilStage(name, 'failed');
+    expect(stopped.metadata.annotations?.[FAILURE_REASON_ANNOTATION]).toMatch(/cleo/);
+    expect(agents.runs(task).filter((r) => r.githubApp === '5DLabs-Cleo').map((r) => r.phase)).toEqual(['Failed', 'Failed', 'Failed', 'Failed']);
+    // The operator's resume, as docs/operations.md says: QA runs again (the script is used up: Cleo succeeds).
+    const { argo, kubeconfig, namespace } = stack();
+    await eventually(`${name} waits for the operator`, async () => (Object.values((await readWorkflow(kube(), name)).status?.nodes ?? {}).some((n) => n.displayName === 'wait-for-operator' && n.phase === 'Running') ? true : undefined), 120_000);
+    await promisify(execFile)(argo, ['resume', name, '-n', namespace, '--node-field-selector', 'displayName=wait-for-operator'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+    const resumed = await untilStage(name, 'waiting-ready-for-qa');
+    expect(resumed.metadata.annotations?.[FAILURE_REASON_ANNOTATION]).toBeUndefined();
   }, 900_000);
 });
