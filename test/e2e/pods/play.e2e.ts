@@ -38,6 +38,17 @@ function untilStage(name: string, stage: string) {
   }, 180_000);
 }
 
+/** From waiting-ready-for-qa: Cleo's label and Tess's approval as webhooks, until the play completes. */
+async function finishQa(name: string, task: number) {
+  await untilStage(name, 'waiting-ready-for-qa');
+  expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
+  await untilStage(name, 'waiting-pr-approved');
+  expect((await sendToEventSource('approved', task)).status).toBe(200);
+  const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
+  expect(stageOf(done)).toBe('completed');
+  return done;
+}
+
 describe.skipIf(needsPods)('the shipped play template in pods', () => {
   beforeAll(() => {
     agents = startCodeRunAgents({ rest: kube(), namespace: stack().namespace });
@@ -107,12 +118,7 @@ describe.skipIf(needsPods)('the shipped play template in pods', () => {
       await eventually(`Cleo run #${push + 1} of task ${task}`, async () => (agents.runs(task).filter((r) => r.githubApp === '5DLabs-Cleo' && r.phase === 'Succeeded').length >= push + 1 ? true : undefined), 180_000);
       await untilStage(name, 'waiting-ready-for-qa');
     }
-    await untilStage(name, 'waiting-ready-for-qa');
-    expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
-    await untilStage(name, 'waiting-pr-approved');
-    expect((await sendToEventSource('approved', task)).status).toBe(200);
-    const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
-    expect(stageOf(done)).toBe('completed');
+    const done = await finishQa(name, task);
     expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Tess']);
   }, 900_000);
 
@@ -129,12 +135,7 @@ describe.skipIf(needsPods)('the shipped play template in pods', () => {
     // The held CodeRun is gone; a new Cleo run is taken up and succeeds (the script is used up).
     await eventually(`Cleo's second run of task ${task}`, async () => (agents.runs(task).filter((r) => r.githubApp === '5DLabs-Cleo' && r.name !== held.name && r.phase === 'Succeeded').length === 1 ? true : undefined), 180_000);
     expect((await kube().call('GET', `/apis/agents.platform/v1/namespaces/${stack().namespace}/coderuns/${held.name}`)).status).toBe(404);
-    await untilStage(name, 'waiting-ready-for-qa');
-    expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
-    await untilStage(name, 'waiting-pr-approved');
-    expect((await sendToEventSource('approved', task)).status).toBe(200);
-    const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
-    expect(stageOf(done)).toBe('completed');
+    const done = await finishQa(name, task);
     // The cancelled pass's agent step failed in its pod (argoexec saw the CodeRun gone), the next one succeeded.
     const cleoSteps = Object.values(done.status?.nodes ?? {}).filter((n) => n.displayName === 'agent-cleo').map((n) => n.phase);
     expect(cleoSteps.sort()).toEqual(['Failed', 'Succeeded']);
