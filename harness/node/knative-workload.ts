@@ -28,7 +28,7 @@ export interface Workload {
 }
 
 /** The Deployment and Service for one Knative Service; `image` replaces the container image when given. */
-export function workloadOf(ksvc: KnativeService, options: { image?: string; env?: Record<string, string> } = {}): Workload {
+export function workloadOf(ksvc: KnativeService, options: { image?: string } = {}): Workload {
   const name = ksvc.metadata.name;
   const namespace = ksvc.metadata.namespace;
   const selector = { 'handoff.dev/workload': name };
@@ -41,8 +41,7 @@ export function workloadOf(ksvc: KnativeService, options: { image?: string; env?
       { name: 'K_CONFIGURATION', value: name },
       { name: 'K_REVISION', value: `${name}-local` },
     ];
-    const extra = Object.entries(options.env ?? {}).map(([envName, value]) => ({ name: envName, value }));
-    return { ...container, image: options.image ?? container.image, imagePullPolicy: 'Never', env: [...(container.env ?? []), ...knativeEnv, ...extra] };
+    return { ...container, image: options.image ?? container.image, imagePullPolicy: 'Never', env: [...(container.env ?? []), ...knativeEnv] };
   });
   const port = ksvc.spec.template.spec.containers[0]?.ports?.[0]?.containerPort ?? 8080;
   return {
