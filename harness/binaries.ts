@@ -13,9 +13,12 @@ export const binCacheDir = process.env.HANDOFF_BIN_CACHE ?? join(repoRoot, '.cac
 export type ControlPlaneBinary = 'kube-apiserver' | 'etcd' | 'workflow-controller' | 'argo' | 'argo-events' | 'nats-server' | 'validate-knative-services';
 /** What the node adds: Kubernetes' node components and kubectl, the cluster DNS, Argo's executor and the pod sandbox's pause. */
 export type NodeBinary = 'kubelet' | 'kube-scheduler' | 'kube-controller-manager' | 'kube-proxy' | 'kubectl' | 'coredns' | 'argoexec' | 'pause';
-export type BinaryName = ControlPlaneBinary | NodeBinary;
+/** Knative Serving's four system processes and its queue-proxy sidecar, run as pods on the node (harness/knative). */
+export type KnativeBinary = 'knative-controller' | 'knative-webhook' | 'knative-autoscaler' | 'knative-activator' | 'knative-queue';
+export type BinaryName = ControlPlaneBinary | NodeBinary | KnativeBinary;
 export const nodeBinaries: NodeBinary[] = ['pause', 'kubelet', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kubectl', 'coredns', 'argoexec'];
-export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo', 'validate-knative-services', ...nodeBinaries];
+export const knativeBinaries: KnativeBinary[] = ['knative-controller', 'knative-webhook', 'knative-autoscaler', 'knative-activator', 'knative-queue'];
+export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo', 'validate-knative-services', ...nodeBinaries, ...knativeBinaries];
 
 /** Arguments that print each binary's version, and how to read the version from the output. */
 // workflow-controller and argo-events have no version command: they are only taken from our cache.
