@@ -35,7 +35,7 @@ export function pluralOf(kind: string): string {
   return lower + 's';
 }
 
-const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ClusterWorkflowTemplate', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding', 'ClusterWorkflowTemplate', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ClusterDomainClaim']);
 
 export function createKubeRest(options: KubeRestOptions): KubeRest {
   const call = <T>(method: string, path: string, body?: unknown, contentType = 'application/json') =>

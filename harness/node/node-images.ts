@@ -43,16 +43,21 @@ export function nodeImageDefinitions(binaries: Pick<Record<BinaryName, string>, 
   ];
 }
 
-/** Writes each image's archive if missing and imports it into the containerd on `address` if it lacks it. */
-export async function loadNodeImages(address: string, binaries: Pick<Record<BinaryName, string>, 'pause' | 'argoexec' | 'kubectl'>, logFile: string, log: (line: string) => void): Promise<NodeImages> {
+/** Writes each image's archive if missing (once per name, in .cache/node-images) and imports it into the containerd on `address` if it lacks it. */
+export async function ensureImages(address: string, images: OciImage[], logFile: string, log: (line: string) => void): Promise<void> {
   const ctr = createCtr(address, logFile);
-  const steps = stepImageInputs(binaries.kubectl, log);
-  for (const image of [...nodeImageDefinitions(binaries), ...stepImageDefinitions(steps)]) {
+  for (const image of images) {
     if (ctr.hasImage(image.name)) continue;
     const archive = join(nodeImagesDir, `${image.name.replaceAll(/[/:]/g, '_')}.tar`);
     if (!existsSync(archive)) writeOciArchive(archive, image);
     await ctr.importArchive(archive, image.name);
     log(`imported ${image.name} into containerd`);
   }
+}
+
+/** The node's own images and the platform templates' step images, in the containerd on `address`. */
+export async function loadNodeImages(address: string, binaries: Pick<Record<BinaryName, string>, 'pause' | 'argoexec' | 'kubectl'>, logFile: string, log: (line: string) => void): Promise<NodeImages> {
+  const steps = stepImageInputs(binaries.kubectl, log);
+  await ensureImages(address, [...nodeImageDefinitions(binaries), ...stepImageDefinitions(steps)], logFile, log);
   return { ...nodeImageNames(), steps: stepImageNames(steps.busyboxVersion) };
 }
