@@ -2,6 +2,8 @@
 // hard-coded metrics port :7777 (argo-events pkg/metrics/metrics.go), so each gets its own netns
 // joined to the host by a veth pair with a private /30 (host .1, namespace .2, default route via .1).
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Netns {
   name: string;
@@ -23,7 +25,22 @@ export function addresses(pid: number, index: number): { hostIp: string; nsIp: s
   return { hostIp: `10.231.${base >> 8}.${(base & 255) + 1}`, nsIp: `10.231.${base >> 8}.${(base & 255) + 2}` };
 }
 
-export function createNetns(index: number, pid = process.pid): Netns {
+/** Cluster DNS for the processes of a namespace, as the kubelet writes a pod's resolv.conf (ClusterFirst). */
+export interface NetnsDns {
+  nameserver: string;
+  /** Search domains, e.g. argo.svc.cluster.local svc.cluster.local cluster.local. */
+  search: string[];
+}
+
+/** `ip netns exec <name>` bind-mounts /etc/netns/<name>/resolv.conf over /etc/resolv.conf (ip-netns(8)). */
+const netnsEtc = (name: string) => join('/etc/netns', name);
+
+export function resolvConf(dns: NetnsDns): string {
+  // ndots:5 as the kubelet writes it (pkg/kubelet/network/dns/dns.go, ndotsDNSOption).
+  return `nameserver ${dns.nameserver}\nsearch ${dns.search.join(' ')}\noptions ndots:5\n`;
+}
+
+export function createNetns(index: number, pid = process.pid, dns?: NetnsDns): Netns {
   const name = `${prefix}${pid}-${index}`;
   const hostIf = `hnd${pid % 100000}h${index}`;
   const nsIf = `hnd${pid % 100000}n${index}`;
@@ -39,6 +56,10 @@ export function createNetns(index: number, pid = process.pid): Netns {
     ip('netns', 'exec', name, 'ip', 'addr', 'add', `${nsIp}/30`, 'dev', nsIf);
     ip('netns', 'exec', name, 'ip', 'link', 'set', nsIf, 'up');
     ip('netns', 'exec', name, 'ip', 'route', 'add', 'default', 'via', hostIp);
+    if (dns) {
+      mkdirSync(netnsEtc(name), { recursive: true });
+      writeFileSync(join(netnsEtc(name), 'resolv.conf'), resolvConf(dns));
+    }
   } catch (error) {
     deleteNetns({ name, hostIf });
     throw error;
@@ -55,6 +76,7 @@ export function deleteNetns(netns: Pick<Netns, 'name' | 'hostIf'>): void {
       /* already gone */
     }
   }
+  rmSync(netnsEtc(netns.name), { recursive: true, force: true });
 }
 
 /** Removes namespaces left by harness processes that no longer run (e.g. after kill -9). */

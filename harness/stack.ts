@@ -6,7 +6,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionName } from '../shared/declarations';
 import { removeMountPointIfUnused, startArgoEventsProcess } from './argo-events';
-import { ensureBinaries, nodeBinaries, type BinaryName } from './binaries';
+import { ensureBinaries, knativeBinaries, nodeBinaries, type BinaryName } from './binaries';
+import { startServing, type Serving } from './knative/start-serving';
 import { hostIp } from './node/host-ip';
 import { nodeIdentities, tokenFileLines } from './node/identities';
 import { nodeName, startNode, type Node } from './node/start-node';
@@ -44,6 +45,11 @@ export interface StackOptions {
    * (harness/node). Default: HANDOFF_NODE=1 in the environment.
    */
   node?: boolean;
+  /**
+   * Knative Serving and its ingress on the node (harness/knative). Needs the node. Default: with the
+   * node, unless HANDOFF_KNATIVE=0.
+   */
+  knative?: boolean;
   log?: (line: string) => void;
 }
 
@@ -61,6 +67,13 @@ export interface StackInfo {
   eventSourceUrl?: string;
   functionUrls: Partial<Record<FunctionName, string>>;
   githubApiUrl?: string;
+  /** Knative Serving on the node, when it runs: the ingress cluster-local routes resolve to (its Service). */
+  knative?: KnativeInfo;
+}
+
+export interface KnativeInfo {
+  namespace: string;
+  ingress: { namespace: string; privateService: string; publicService: string };
 }
 
 export interface ExtraSensorOptions {
@@ -118,6 +131,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const events = options.events ?? true;
   const withFunctions = events || (options.functions ?? true);
   const withNode = options.node ?? process.env.HANDOFF_NODE === '1';
+  const withKnative = withNode && (options.knative ?? process.env.HANDOFF_KNATIVE !== '0');
   const pidFile = `${workDir}.pids.json`;
   for (const pid of endLeftovers(pidFile)) log(`ended process group ${pid} left by a previous run`);
   rmSync(workDir, { recursive: true, force: true });
@@ -146,6 +160,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const needed: BinaryName[] = events ? ['etcd', 'kube-apiserver', 'workflow-controller', 'nats-server', 'argo-events'] : ['etcd', 'kube-apiserver', 'workflow-controller'];
     if (withNode) needed.push(...nodeBinaries);
+    if (withKnative) needed.push(...knativeBinaries);
     const binaries = await ensureBinaries(needed, { onProgress: log, logFile: join(logDir, 'build-binaries.log') });
     const nodeIp = withNode ? hostIp() : undefined;
     const identities = nodeIdentities(nodeName);
@@ -156,6 +171,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     processes.add(apiServerProcess!, async () => (await rest.call('GET', '/readyz')).status === 200);
     if (nodeIp) {
       node = await startNode({ binaries, nodeIp, identities, server: controlPlane.apiServer.server, caFile: controlPlane.apiServer.caFile, rest, logDir, startTimeoutMs, log, track: (p) => processes.add(p) });
+    }
+    let serving: Serving | undefined;
+    if (node && withKnative) {
+      serving = await startServing({ rest, containerdAddress: node.containerdAddress, binaries, logDir, startTimeoutMs, log });
     }
     const webhookSecret = randomBytes(20).toString('hex');
     const triggerToken = randomBytes(20).toString('hex');
@@ -222,11 +241,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (!events) return info;
 
     // One network namespace for the EventSource and one per Sensor (each binds :7777).
-    const eventSourceNs = createNetns(0);
+    // With a node, the Argo Events processes resolve cluster names (a Sensor calls a Knative URL) through CoreDNS, as in a pod.
+    const dns = node ? { nameserver: node.ip, search: [`${namespace}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'] } : undefined;
+    const eventSourceNs = createNetns(0, process.pid, dns);
     namespaces.push(eventSourceNs);
     const sensorNs = {} as Record<FunctionName, Netns>;
     functionNames.forEach((name, i) => {
-      sensorNs[name] = createNetns(i + 1);
+      sensorNs[name] = createNetns(i + 1, process.pid, dns);
       namespaces.push(sensorNs[name]);
     });
     const port = Object.fromEntries(functions.map((f) => [f.name, f.port])) as Record<FunctionName, number>;
@@ -266,7 +287,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log('Sensors subscribed');
     /** An Argo Events process in a network namespace of its own, optionally with the apiserver reachable. */
     const startWithOwnNetns = async (kind: 'EventSource' | 'Sensor', object: KubeObject, extra: ExtraSensorOptions & { readyLine?: string } = {}) => {
-      const netns = createNetns(namespaces.length);
+      const netns = createNetns(namespaces.length, process.pid, dns);
       namespaces.push(netns);
       let kubeconfig = controlPlane.kubeconfig;
       if (extra.kubeApi) {

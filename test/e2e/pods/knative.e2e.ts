@@ -1,0 +1,137 @@
+// Knative's promise, on the node: idle functions scale to zero (the local stack shortens the
+// autoscaler windows: harness/knative/serving-manifests.ts localAutoscaler), an event that arrives
+// at zero goes ingress → activator → a new pod → the gate resumed, with nothing lost, also for a
+// burst across tasks and through the EventSource and a Sensor calling the Knative URL; and
+// `npm run deploy -- rex-push --image <new>` rolls out a new Revision of rex-push only.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultAddress } from '../../../harness/image/containerd';
+import { scenarioPayload } from '../../../harness/payloads';
+import { appliedEvents, control, playAgent, readWorkflow, repository, stageOf, submitPodlessPlay } from '../guarantees/support';
+import { eventually, kube, stack, uniqueTask } from '../support';
+import { deployFunctionServices, functionPods, functions, ingressAddress, isReady, knativeService, live, ns, postThroughIngress, sensorRequest } from './knative';
+import { loadBuildManifests, objectsOf } from '../../../harness/manifests';
+import { secretRefs } from '../../../harness/stack';
+import { deliverWebhook } from '../../../harness/webhook';
+
+const run = promisify(execFile);
+const needsKnative = !stack().knative;
+const host = (fn: string) => `${fn}.${ns()}.svc.cluster.local`;
+
+interface ServerlessService {
+  status?: { conditions?: { type: string; status: string }[] };
+  spec: { mode: string };
+}
+
+/** The Revision's ServerlessService: `Proxy` puts the activator in the data path (at zero), `Serve` the pods. */
+async function sksMode(revision: string): Promise<string> {
+  const res = await kube().call<ServerlessService>('GET', `/apis/networking.internal.knative.dev/v1alpha1/namespaces/${ns()}/serverlessservices/${revision}`);
+  expect(res.status, res.text).toBe(200);
+  return res.body.spec.mode;
+}
+
+/** At zero: no pod of the function left, and the activator in its path. */
+async function untilAtZero(fn: string): Promise<void> {
+  const revision = (await knativeService(fn)).status!.latestReadyRevisionName!;
+  await eventually(`${fn} scaled to zero`, async () => ((await functionPods(fn)).length === 0 && (await sksMode(revision)) === 'Proxy' ? true : undefined), 180_000);
+}
+
+/** A play of `task` waiting at the pr-created gate (Rex done), as pr-opened expects it. */
+async function playAtPrGate(task: number): Promise<string> {
+  const rest = kube();
+  const name = await submitPodlessPlay(rest, task);
+  await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
+  return name;
+}
+
+async function prOpenedThroughIngress(ingress: string, task: number, delivery: string) {
+  const { payload } = scenarioPayload('pr-opened', { task, repository });
+  const request = sensorRequest(stack().triggerToken, 'pull_request', payload, delivery);
+  return postThroughIngress(ingress, host('pr-opened'), request.headers, request.body);
+}
+
+describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-function redeploys', () => {
+  let ingress = '';
+  let image = '';
+
+  beforeAll(async () => {
+    image = (await deployFunctionServices()).image;
+    ingress = await ingressAddress();
+  }, 600_000);
+
+  it('idle functions scale to zero; an event at zero goes through the activator to a new pod, which resumes the gate', async () => {
+    const task = uniqueTask();
+    const name = await playAtPrGate(task);
+    await untilAtZero('pr-opened');
+    const delivery = `zero-${task}`;
+    const response = await prOpenedThroughIngress(ingress, task, delivery);
+    expect(response.status, response.body).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ outcome: 'resumed', workflow: name });
+    const after = await readWorkflow(kube(), name);
+    expect(stageOf(after)).toBe('quality-in-progress');
+    expect(appliedEvents(after)).toContain(delivery);
+    expect(live(await functionPods('pr-opened'))).toHaveLength(1);
+  });
+
+  it('a burst across tasks at zero, each delivered twice: every gate resumed exactly once', async () => {
+    const tasks = Array.from({ length: 6 }, () => uniqueTask());
+    const names = await Promise.all(tasks.map((task) => playAtPrGate(task)));
+    await untilAtZero('pr-opened');
+    const responses = await Promise.all(tasks.flatMap((task) => [prOpenedThroughIngress(ingress, task, `burst-${task}`), prOpenedThroughIngress(ingress, task, `burst-${task}`)]));
+    for (const response of responses) expect(response.status, response.body).toBe(200);
+    const outcomes = responses.map((r) => (JSON.parse(r.body) as { outcome: string }).outcome);
+    expect(outcomes.filter((o) => o === 'resumed')).toHaveLength(tasks.length);
+    for (const [i, name] of names.entries()) {
+      const wf = await readWorkflow(kube(), name);
+      expect(stageOf(wf)).toBe('quality-in-progress');
+      expect(appliedEvents(wf).filter((d) => d === `burst-${tasks[i]}`)).toHaveLength(1);
+      expect(Object.values(wf.status?.nodes ?? {}).filter((n) => n.displayName === 'wait-pr-created' && n.phase === 'Succeeded')).toHaveLength(1);
+    }
+  });
+
+  it('GitHub → EventSource → a Sensor calling the Knative URL (cluster DNS) → ingress → activator → a new pod', async () => {
+    // A Sensor as generated with the default function URLs (http://<function>.<namespace>.svc.cluster.local),
+    // under a name of its own so it has its own durable subscription beside the stack's Sensor.
+    const files = (await loadBuildManifests())({ namespace: ns(), webhookSecret: secretRefs.webhookSecret, sensorTokenSecret: secretRefs.sensorTokenSecret, acceptedTokensSecret: secretRefs.acceptedTokensSecret });
+    const sensor = objectsOf(files, (f) => f.path === 'argo/events/sensors/pr-opened.yaml').find((o) => o.kind === 'Sensor')!;
+    const trigger = JSON.stringify(sensor.spec);
+    expect(trigger).toContain(`"url":"http://${host('pr-opened')}"`);
+    await control('POST', '/sensors', { sensor: { ...sensor, metadata: { ...sensor.metadata, name: 'pr-opened-knative' } } });
+    const task = uniqueTask();
+    const name = await playAtPrGate(task);
+    await untilAtZero('pr-opened');
+    const delivery = randomUUID();
+    const { event, payload } = scenarioPayload('pr-opened', { task, repository });
+    const sent = await deliverWebhook({ url: stack().eventSourceUrl!, event, payload, secret: stack().webhookSecret, delivery });
+    expect(sent.status).toBe(200);
+    await eventually(`${name} resumed`, async () => (stageOf(await readWorkflow(kube(), name)) === 'quality-in-progress' ? true : undefined), 120_000);
+    // The woken pod handled this delivery (the stack's own Sensor calls the host-process function too: one of them resumed, the other found it done).
+    const pod = await eventually('a pr-opened pod', async () => live(await functionPods('pr-opened'))[0]);
+    const log = await eventually(`pod log with delivery ${delivery}`, async () => {
+      const res = await kube().call<string>('GET', `/api/v1/namespaces/${ns()}/pods/${pod.metadata.name}/log?container=user-container`);
+      return res.status === 200 && res.text.includes(delivery) ? res.text : undefined;
+    }, 60_000);
+    expect(log).toMatch(/"outcome":"(resumed|duplicate|already-[a-z-]+)"/);
+    expect(appliedEvents(await readWorkflow(kube(), name)).filter((d) => d === delivery)).toHaveLength(1);
+  });
+
+  it('npm run deploy -- rex-push --image <new> rolls out a new Revision of rex-push only; the others keep theirs', async () => {
+    const before = Object.fromEntries(await Promise.all(functions.map(async (fn) => [fn, await knativeService(fn)] as const)));
+    const next = `${image.replace(/:[^:/]+$/, '')}:redeploy-${Date.now()}`;
+    await run('ctr', ['--address', defaultAddress, '--namespace', 'k8s.io', 'images', 'tag', image, next]);
+    await run('npx', ['tsx', 'scripts/deploy.ts', 'rex-push', '--image', next, '--namespace', ns()], { env: { ...process.env, KUBECONFIG: stack().kubeconfig } });
+    const after = await eventually('rex-push Ready on a new Revision', async () => {
+      const ksvc = await knativeService('rex-push');
+      return isReady(ksvc) && ksvc.status?.latestReadyRevisionName !== before['rex-push']!.status?.latestReadyRevisionName ? ksvc : undefined;
+    }, 240_000);
+    expect(after.spec.template.spec.containers[0]!.image).toBe(next);
+    expect(after.status?.traffic).toEqual([expect.objectContaining({ revisionName: after.status?.latestReadyRevisionName, percent: 100 })]);
+    for (const fn of functions.filter((f) => f !== 'rex-push')) {
+      const now = await knativeService(fn);
+      expect(now.metadata.generation, fn).toBe(before[fn]!.metadata.generation);
+      expect(now.status?.latestReadyRevisionName, fn).toBe(before[fn]!.status?.latestReadyRevisionName);
+    }
+  });
+});
