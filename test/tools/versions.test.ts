@@ -84,4 +84,12 @@ describe('tools/versions.json', () => {
       'exclude github.com/c/d v0.1.0',
     ]);
   });
+
+  it('tools/traefik/go.mod repeats the replace block and the exclude of Traefik\'s go.mod', () => {
+    const traefik = goMod(readComponents().traefik.dir);
+    expect(traefik).toMatch(/^replace github\.com\/abbot\/go-http-auth => github\.com\/containous\/go-http-auth v\S+$/m);
+    expect(traefik).toMatch(/^replace github\.com\/gorilla\/mux => github\.com\/containous\/mux v\S+$/m);
+    expect(traefik).toMatch(/^replace github\.com\/mailgun\/minheap => github\.com\/containous\/minheap v\S+$/m);
+    expect(traefik).toMatch(/^exclude github\.com\/tencentcloud\/tencentcloud-sdk-go v3\.0\.83\+incompatible$/m);
+  });
 });
