@@ -19,8 +19,12 @@
 //   The status is written `throttleDuration` after the configuration is handed to Traefik.
 // - newK8sClient: in a pod, the in-cluster client (KUBERNETES_SERVICE_HOST/PORT and the
 //   ServiceAccount token the kubelet mounts).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCtr } from '../image/ctr';
 import type { KubeObject } from '../kube-rest';
-import type { OciImage } from '../node/oci-archive';
+import { nodeImagesDir } from '../node/node-images';
+import { writeOciArchive, type OciImage } from '../node/oci-archive';
 import { readComponents } from '../versions';
 
 /** The KIngress class Knative's config-network must name for Traefik to pick a KIngress up. */
@@ -55,6 +59,18 @@ export function traefikImage(binary: string): OciImage {
   };
 }
 
+/** Writes the image's archive (beside the node's images) if missing and imports it into the containerd on `address` if it lacks it. */
+export async function loadTraefikImage(address: string, binary: string, logFile: string, log: (line: string) => void = () => {}): Promise<string> {
+  const image = traefikImage(binary);
+  const ctr = createCtr(address, logFile);
+  if (ctr.hasImage(image.name)) return image.name;
+  const archive = join(nodeImagesDir, `${image.name.replaceAll(/[/:]/g, '_')}.tar`);
+  if (!existsSync(archive)) writeOciArchive(archive, image);
+  await ctr.importArchive(archive, image.name);
+  log(`imported ${image.name} into containerd`);
+  return image.name;
+}
+
 /** `<service>.<namespace>.svc.<domain>`, the DomainInternal Traefik writes (knative.dev/pkg network.GetServiceHostname). */
 export function traefikServiceHost(which: keyof typeof traefikServices, clusterDomain = 'cluster.local'): string {
   return `${traefikServices[which]}.${traefikNamespace}.svc.${clusterDomain}`;
@@ -76,6 +92,8 @@ export interface TraefikOptions {
 export function traefikArgs(options: TraefikOptions = {}): string[] {
   return [
     `--log.level=${options.logLevel ?? 'INFO'}`,
+    // The console writer colours its output unless told not to (cmd/traefik/logger.go); pod logs are files.
+    '--log.noColor=true',
     // No update check or usage report: the node has no way out (Global defaults, cmd/configuration.go).
     '--global.checkNewVersion=false',
     '--global.sendAnonymousUsage=false',

@@ -97,6 +97,7 @@ describe('Traefik Knative provider flags', () => {
   it('takes the log level and throttle from its options', () => {
     const custom = flags(traefikArgs({ logLevel: 'DEBUG', throttle: '500ms' }));
     expect(custom.get('log.level')).toBe('DEBUG');
+    expect(args.get('log.nocolor')).toBe('true');
     expect(custom.get('providers.knative.throttleduration')).toBe('500ms');
     expect(args.get('providers.knative.throttleduration')).toBe('2s');
   });
