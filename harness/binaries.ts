@@ -15,10 +15,13 @@ export type ControlPlaneBinary = 'kube-apiserver' | 'etcd' | 'workflow-controlle
 export type NodeBinary = 'kubelet' | 'kube-scheduler' | 'kube-controller-manager' | 'kube-proxy' | 'kubectl' | 'coredns' | 'argoexec' | 'pause';
 /** Knative Serving's four system processes and its queue-proxy sidecar, run as pods on the node (harness/knative). */
 export type KnativeBinary = 'knative-controller' | 'knative-webhook' | 'knative-autoscaler' | 'knative-activator' | 'knative-queue';
-export type BinaryName = ControlPlaneBinary | NodeBinary | KnativeBinary;
+/** The ingress that implements Knative's KIngress: Traefik with its Knative provider, run as a pod on the node (harness/knative/traefik.ts). */
+export type IngressBinary = 'traefik';
+export type BinaryName = ControlPlaneBinary | NodeBinary | KnativeBinary | IngressBinary;
 export const nodeBinaries: NodeBinary[] = ['pause', 'kubelet', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kubectl', 'coredns', 'argoexec'];
 export const knativeBinaries: KnativeBinary[] = ['knative-controller', 'knative-webhook', 'knative-autoscaler', 'knative-activator', 'knative-queue'];
-export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo', 'validate-knative-services', ...nodeBinaries, ...knativeBinaries];
+export const ingressBinaries: IngressBinary[] = ['traefik'];
+export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo', 'validate-knative-services', ...nodeBinaries, ...knativeBinaries, ...ingressBinaries];
 
 /** Arguments that print each binary's version, and how to read the version from the output. */
 // workflow-controller and argo-events have no version command: they are only taken from our cache.
@@ -33,6 +36,7 @@ const versionProbe: Partial<Record<BinaryName, string[]>> = {
   'kube-proxy': ['--version'],
   kubectl: ['version', '--client'],
   coredns: ['-version'],
+  traefik: ['version'],
 };
 
 /**

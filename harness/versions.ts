@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type ComponentName = 'kubernetes' | 'etcd' | 'argo-workflows' | 'argo-events' | 'nats-server' | 'coredns' | 'knative-serving';
+export type ComponentName = 'kubernetes' | 'etcd' | 'argo-workflows' | 'argo-events' | 'nats-server' | 'coredns' | 'knative-serving' | 'traefik';
 
 export interface Component {
   /** Go module path of the upstream component. */

@@ -1,5 +1,6 @@
 // npm run binaries [-- [--force] [name ...]]: builds the pinned upstream binaries into .cache/bin.
-// npm run binaries -- --sync: regenerates tools/<dir>/go.mod from tools/versions.json, then go mod tidy.
+// npm run binaries -- --sync [component ...]: regenerates tools/<dir>/go.mod from tools/versions.json
+// (every component, or the named ones), then go mod tidy.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { allBinaries, ensureBinaries, type BinaryName } from '../harness/binaries';
@@ -8,7 +9,7 @@ import { repoRoot } from '../harness/versions';
 
 const args = process.argv.slice(2);
 if (args.includes('--sync')) {
-  syncGoMods((line) => console.log(line));
+  syncGoMods((line) => console.log(line), args.filter((arg) => !arg.startsWith('--')));
 } else {
   const names = args.filter((arg) => !arg.startsWith('--')) as BinaryName[];
   for (const name of names) if (!allBinaries.includes(name)) throw new Error(`unknown binary ${name}; known: ${allBinaries.join(', ')}`);

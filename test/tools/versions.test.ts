@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stagingReplaces } from '../../harness/sync-go-mods';
+import { inheritedDirectives, stagingReplaces } from '../../harness/sync-go-mods';
 import { readComponents, toolsDir } from '../../harness/versions';
 
 const components = Object.entries(readComponents());
@@ -54,5 +54,42 @@ describe('tools/versions.json', () => {
   it('generates one replace per staging module required at v0.0.0', () => {
     const upstream = 'require (\n\tk8s.io/api v0.0.0\n\tk8s.io/client-go v0.0.0\n\tgithub.com/x/y v1.2.3\n)\n';
     expect(stagingReplaces(upstream, 'v0.34.4')).toEqual(['\tk8s.io/api => k8s.io/api v0.34.4', '\tk8s.io/client-go => k8s.io/client-go v0.34.4']);
+  });
+
+  it('repeats upstream replaces and excludes, single-line and in blocks, but not replaces to local paths', () => {
+    const upstream = [
+      'module example.com/up',
+      'require github.com/a/b v1.0.0',
+      'replace github.com/x/tablewriter => github.com/x/tablewriter v0.0.5',
+      '// Forks',
+      'replace (',
+      '\tgithub.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20200324110947-a37a7636d23e // no tag',
+      '',
+      '\tk8s.io/api => ./staging/src/k8s.io/api',
+      '\tgithub.com/gorilla/mux v1.8.0 => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59',
+      ')',
+      'replace example.com/local => ../local',
+      '// exclude github.com/commented/out v1.0.0',
+      'exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible',
+      'exclude (',
+      '\tgithub.com/c/d v0.1.0',
+      ')',
+      '',
+    ].join('\n');
+    expect(inheritedDirectives(upstream)).toEqual([
+      'replace github.com/x/tablewriter => github.com/x/tablewriter v0.0.5',
+      'replace github.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20200324110947-a37a7636d23e',
+      'replace github.com/gorilla/mux v1.8.0 => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59',
+      'exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible',
+      'exclude github.com/c/d v0.1.0',
+    ]);
+  });
+
+  it('tools/traefik/go.mod repeats the replace block and the exclude of Traefik\'s go.mod', () => {
+    const traefik = goMod(readComponents().traefik.dir);
+    expect(traefik).toMatch(/^replace github\.com\/abbot\/go-http-auth => github\.com\/containous\/go-http-auth v\S+$/m);
+    expect(traefik).toMatch(/^replace github\.com\/gorilla\/mux => github\.com\/containous\/mux v\S+$/m);
+    expect(traefik).toMatch(/^replace github\.com\/mailgun\/minheap => github\.com\/containous\/minheap v\S+$/m);
+    expect(traefik).toMatch(/^exclude github\.com\/tencentcloud\/tencentcloud-sdk-go v3\.0\.83\+incompatible$/m);
   });
 });
