@@ -6,8 +6,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionName } from '../shared/declarations';
 import { removeMountPointIfUnused, startArgoEventsProcess } from './argo-events';
-import { ensureBinaries, knativeBinaries, nodeBinaries, type BinaryName } from './binaries';
-import { startServing, type Serving } from './knative/start-serving';
+import { ensureBinaries, ingressBinaries, knativeBinaries, nodeBinaries, type BinaryName } from './binaries';
+import { loadTraefikImage, traefikNamespace, traefikObjects, traefikServices } from './knative/traefik';
+import { startServing, waitForDeployments } from './knative/start-serving';
 import { hostIp } from './node/host-ip';
 import { nodeIdentities, tokenFileLines } from './node/identities';
 import { nodeName, startNode, type Node } from './node/start-node';
@@ -160,7 +161,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const needed: BinaryName[] = events ? ['etcd', 'kube-apiserver', 'workflow-controller', 'nats-server', 'argo-events'] : ['etcd', 'kube-apiserver', 'workflow-controller'];
     if (withNode) needed.push(...nodeBinaries);
-    if (withKnative) needed.push(...knativeBinaries);
+    if (withKnative) needed.push(...knativeBinaries, ...ingressBinaries);
     const binaries = await ensureBinaries(needed, { onProgress: log, logFile: join(logDir, 'build-binaries.log') });
     const nodeIp = withNode ? hostIp() : undefined;
     const identities = nodeIdentities(nodeName);
@@ -172,9 +173,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (nodeIp) {
       node = await startNode({ binaries, nodeIp, identities, server: controlPlane.apiServer.server, caFile: controlPlane.apiServer.caFile, rest, logDir, startTimeoutMs, log, track: (p) => processes.add(p) });
     }
-    let serving: Serving | undefined;
+    let knative: KnativeInfo | undefined;
     if (node && withKnative) {
-      serving = await startServing({ rest, containerdAddress: node.containerdAddress, binaries, logDir, startTimeoutMs, log });
+      // Traefik goes in with Serving's install: Knative's Routes wait for the KIngress it marks ready.
+      await loadTraefikImage(node.containerdAddress, binaries.traefik, join(logDir, 'node-images.log'), log);
+      const serving = await startServing({ rest, containerdAddress: node.containerdAddress, binaries, logDir, startTimeoutMs, log, alongside: traefikObjects() });
+      await waitForDeployments(rest, traefikNamespace, ['traefik'], startTimeoutMs);
+      knative = { namespace: serving.namespace, ingress: { namespace: traefikNamespace, privateService: traefikServices.private, publicService: traefikServices.public } };
+      log(`Traefik serves Knative's routes (Services ${traefikServices.public} and ${traefikServices.private} in ${traefikNamespace})`);
     }
     const webhookSecret = randomBytes(20).toString('hex');
     const triggerToken = randomBytes(20).toString('hex');
@@ -200,7 +206,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log('workflow-controller is leader');
 
     const controlToken = randomBytes(20).toString('hex');
-    const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, controlToken, controlUrl: '', functionUrls: {}, rest, stop };
+    const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, controlToken, controlUrl: '', functionUrls: {}, knative, rest, stop };
     const startControl = async () => {
       control = await startControlServer({
         token: controlToken,
@@ -321,6 +327,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 /** Connection details for other commands (npm run send); local secrets, so mode 0600. */
 export function writeStackInfo(file: string, stack: StackInfo): void {
-  const { namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, githubApiUrl } = stack;
-  writeFileSync(file, JSON.stringify({ namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, githubApiUrl, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
+  const { namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, githubApiUrl, knative } = stack;
+  writeFileSync(file, JSON.stringify({ namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, githubApiUrl, knative, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
 }

@@ -19,12 +19,9 @@
 //   The status is written `throttleDuration` after the configuration is handed to Traefik.
 // - newK8sClient: in a pod, the in-cluster client (KUBERNETES_SERVICE_HOST/PORT and the
 //   ServiceAccount token the kubelet mounts).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { createCtr } from '../image/ctr';
 import type { KubeObject } from '../kube-rest';
-import { nodeImagesDir } from '../node/node-images';
-import { writeOciArchive, type OciImage } from '../node/oci-archive';
+import { ensureImages } from '../node/node-images';
+import type { OciImage } from '../node/oci-archive';
 import { readComponents } from '../versions';
 
 /** The KIngress class Knative's config-network must name for Traefik to pick a KIngress up. */
@@ -59,16 +56,10 @@ export function traefikImage(binary: string): OciImage {
   };
 }
 
-/** Writes the image's archive (beside the node's images) if missing and imports it into the containerd on `address` if it lacks it. */
+/** Imports Traefik's image into the containerd on `address` (written beside the node's images if missing). */
 export async function loadTraefikImage(address: string, binary: string, logFile: string, log: (line: string) => void = () => {}): Promise<string> {
-  const image = traefikImage(binary);
-  const ctr = createCtr(address, logFile);
-  if (ctr.hasImage(image.name)) return image.name;
-  const archive = join(nodeImagesDir, `${image.name.replaceAll(/[/:]/g, '_')}.tar`);
-  if (!existsSync(archive)) writeOciArchive(archive, image);
-  await ctr.importArchive(archive, image.name);
-  log(`imported ${image.name} into containerd`);
-  return image.name;
+  await ensureImages(address, [traefikImage(binary)], logFile, log);
+  return traefikImageName();
 }
 
 /** `<service>.<namespace>.svc.<domain>`, the DomainInternal Traefik writes (knative.dev/pkg network.GetServiceHostname). */
