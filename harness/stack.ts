@@ -269,7 +269,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(node ? { stepImages: node.images.steps } : {}),
     };
     const files = buildManifests(manifestOptions);
-    await applyObjects(rest, objectsOf(files), namespace);
+    // The functions' Knative Services are not applied here: they name the published image, which no
+    // registry serves here. With Knative, they are deployed with the image built here (harness/knative/function-services.ts).
+    await applyObjects(rest, objectsOf(files).filter((o) => !o.apiVersion.startsWith('serving.knative.dev/')), namespace);
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
 
     const nats = await startNats({ binary: binaries['nats-server'], workDir, logDir, clientIps: namespaces.map((n) => n.hostIp), startTimeoutMs });

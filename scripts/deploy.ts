@@ -10,6 +10,7 @@
  * server to validate everything and persist nothing (dryRun=All).
  */
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { buildManifests } from '../manifests/index';
 import { DECLARATIONS } from '../shared/declarations';
 
@@ -43,10 +44,35 @@ export function deployObjects(args: DeployArgs): KubernetesObject[] {
   return [...rest, ...functions].flatMap((file) => file.objects as KubernetesObject[]).sort((a, b) => order(a) - order(b));
 }
 
+/** The object as it is, in and out: no model of the client's to drop fields it does not know. */
+const passThrough = { serialize: (data: unknown) => data, deserialize: (data: unknown) => data };
+
+/**
+ * client-node picks the model that serializes a request body by version and kind alone
+ * (getSerializationType: `V1` + `Service`), so a Knative `serving.knative.dev/v1` Service would be
+ * sent as a core V1Service, whose model has no `spec.template`: the apply would own an empty spec
+ * and change nothing. Objects of API groups the client has no models for are registered to pass
+ * through unchanged, as ObjectSerializer.registerModel is documented for custom resources.
+ */
+const registered = new Set<string>();
+export function registerCustomResourceModels(objects: readonly KubernetesObject[]): void {
+  for (const object of objects) {
+    const [group = '', version] = (object.apiVersion ?? '').split('/');
+    // Built-in groups: core (no group), `apps`-style names without a dot, and *.k8s.io.
+    if (!version || !object.kind || !group.includes('.') || group.endsWith('.k8s.io')) continue;
+    const key = `${object.apiVersion}/${object.kind}`;
+    if (registered.has(key)) continue;
+    ObjectSerializer.registerModel({ group, version, kind: object.kind }, passThrough);
+    registered.add(key);
+  }
+}
+
 export async function deploy(args: DeployArgs, kubeConfig: KubeConfig, log: (line: string) => void = console.log): Promise<KubernetesObject[]> {
   const client = KubernetesObjectApi.makeApiClient(kubeConfig);
   const applied: KubernetesObject[] = [];
-  for (const object of deployObjects(args)) {
+  const objects = deployObjects(args);
+  registerCustomResourceModels(objects);
+  for (const object of objects) {
     const result = await client.patch(object, undefined, args.dryRun ? 'All' : undefined, 'handoff-deploy', true, PatchStrategy.ServerSideApply);
     applied.push(result);
     const where = object.metadata?.namespace ? `${object.metadata.namespace}/` : '';

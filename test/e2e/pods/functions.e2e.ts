@@ -15,11 +15,11 @@ import { deployFunctionServices, functionPods, functions, ingressAddress, knativ
 
 const needsKnative = !stack().knative;
 
-/** The function's one serving pod (it has just served, so it is not at zero). */
+/** The function's one serving pod, every container ready (it has just served, so it is not at zero). */
 async function podOf(fn: string): Promise<PodObject> {
-  return eventually(`one running pod of ${fn}`, async () => {
+  return eventually(`one running pod of ${fn}, all containers ready`, async () => {
     const pods = live(await functionPods(fn));
-    return pods.length === 1 ? pods[0] : undefined;
+    return pods.length === 1 && (pods[0]!.status?.containerStatuses ?? []).every((c) => c.ready) ? pods[0] : undefined;
   });
 }
 
@@ -72,7 +72,8 @@ describe.skipIf(needsKnative)('the functions as Knative Services from the shippe
       expect(woken.status, `${fn}: ${woken.body}`).toBe(401);
       const pod = await podOf(fn);
       expect(pod.spec.serviceAccountName).toBe(`handoff-${fn}`);
-      expect(pod.spec.containers.map((c) => c.name)).toEqual(['user-container', 'queue-proxy']);
+      // The container as knative/<function>.yaml names it, and the sidecar Knative's revision reconciler adds.
+      expect(pod.spec.containers.map((c) => c.name)).toEqual(['function', 'queue-proxy']);
       const user = pod.spec.containers[0]!;
       expect(user.image).toBe(image);
       expect(user.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });

@@ -110,7 +110,7 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
     // The woken pod handled this delivery (the stack's own Sensor calls the host-process function too: one of them resumed, the other found it done).
     const pod = await eventually('a pr-opened pod', async () => live(await functionPods('pr-opened'))[0]);
     const log = await eventually(`pod log with delivery ${delivery}`, async () => {
-      const res = await kube().call<string>('GET', `/api/v1/namespaces/${ns()}/pods/${pod.metadata.name}/log?container=user-container`);
+      const res = await kube().call<string>('GET', `/api/v1/namespaces/${ns()}/pods/${pod.metadata.name}/log?container=function`);
       return res.status === 200 && res.text.includes(delivery) ? res.text : undefined;
     }, 60_000);
     expect(log).toMatch(/"outcome":"(resumed|duplicate|already-[a-z-]+)"/);
@@ -121,10 +121,15 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
     const before = Object.fromEntries(await Promise.all(functions.map(async (fn) => [fn, await knativeService(fn)] as const)));
     const next = `${image.replace(/:[^:/]+$/, '')}:redeploy-${Date.now()}`;
     await run('ctr', ['--address', defaultAddress, '--namespace', 'k8s.io', 'images', 'tag', image, next]);
-    await run('npx', ['tsx', 'scripts/deploy.ts', 'rex-push', '--image', next, '--namespace', ns()], { env: { ...process.env, KUBECONFIG: stack().kubeconfig } });
+    const deployed = await run('npm', ['run', 'deploy', '--', 'rex-push', '--image', next, '--namespace', ns()], { env: { ...process.env, KUBECONFIG: stack().kubeconfig } });
+    expect(deployed.stdout).toMatch(/applied Service .*rex-push/);
     const after = await eventually('rex-push Ready on a new Revision', async () => {
       const ksvc = await knativeService('rex-push');
-      return isReady(ksvc) && ksvc.status?.latestReadyRevisionName !== before['rex-push']!.status?.latestReadyRevisionName ? ksvc : undefined;
+      if (isReady(ksvc) && ksvc.status?.latestReadyRevisionName !== before['rex-push']!.status?.latestReadyRevisionName) return ksvc;
+      // What is in the way, for the timeout's message.
+      const revisions = await kube().call<{ items: { metadata: { name: string }; status?: { conditions?: unknown[] } }[] }>('GET', `/apis/serving.knative.dev/v1/namespaces/${ns()}/revisions?labelSelector=${encodeURIComponent('serving.knative.dev/service=rex-push')}`);
+      const pods = (await functionPods('rex-push')).map((p) => ({ name: p.metadata.name, phase: p.status?.phase, containers: p.status?.containerStatuses }));
+      throw new Error(JSON.stringify({ ksvc: ksvc.status, revisions: revisions.body.items.map((r) => ({ name: r.metadata.name, conditions: r.status?.conditions })), pods }));
     }, 240_000);
     expect(after.spec.template.spec.containers[0]!.image).toBe(next);
     expect(after.status?.traffic).toEqual([expect.objectContaining({ revisionName: after.status?.latestReadyRevisionName, percent: 100 })]);
@@ -133,5 +138,5 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
       expect(now.metadata.generation, fn).toBe(before[fn]!.metadata.generation);
       expect(now.status?.latestReadyRevisionName, fn).toBe(before[fn]!.status?.latestReadyRevisionName);
     }
-  });
+  }, 360_000);
 });
