@@ -78,17 +78,32 @@ describe('Knative Services against the real Knative Serving CRDs', () => {
   const deployScript = ['ts', 'mjs', 'js'].some((ext) => existsSync(join(repoRoot, 'scripts', `deploy.${ext}`)));
   it.skipIf(!deployScript || knativeServices.length === 0)('npm run deploy -- <function> changes only that function\'s Service', async () => {
     const rest = kube();
-    const { namespace, kubeconfig } = stack();
+    const { kubeconfig } = stack();
+    // A namespace of its own: the published image cannot be pulled here, and with Knative running its
+    // Revisions would fail beside the ones the Knative tests deploy with the image built here.
+    const namespace = 'handoff-deploy-e2e';
+    const created = await rest.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    expect(created.status, created.text).toBeLessThan(300);
     const servicePath = (name: string) => `/apis/serving.knative.dev/v1/namespaces/${namespace}/services/${name}`;
-    const deploy = (fn: string) => execFileSync('npm', ['run', '--silent', 'deploy', '--', fn], { cwd: repoRoot, env: { ...process.env, KUBECONFIG: kubeconfig }, encoding: 'utf8', stdio: 'pipe' });
-    // Every function deployed once, then one redeployed.
-    for (const fn of functionNames) deploy(fn);
-    const versions = async () => Object.fromEntries(await Promise.all(functionNames.map(async (fn) => [fn, (await rest.call<{ metadata: { resourceVersion: string } }>('GET', servicePath(fn))).body.metadata?.resourceVersion] as const)));
-    const before = await versions();
-    for (const fn of functionNames) expect(before[fn], `Service ${fn} exists after deploy`).toBeDefined();
+    const deploy = (fn: string, image: string) => execFileSync('npm', ['run', '--silent', 'deploy', '--', fn, '--namespace', namespace, '--image', image], { cwd: repoRoot, env: { ...process.env, KUBECONFIG: kubeconfig }, encoding: 'utf8', stdio: 'pipe' });
+    // Every function deployed once, then one redeployed with a new image.
+    for (const fn of functionNames) deploy(fn, 'registry.local/handoff:1');
+    // The spec's generation: a controller writing status (Knative's, when it runs) does not change it.
+    const state = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          functionNames.map(async (fn) => {
+            const res = await rest.call<{ metadata: { generation?: number }; spec?: { template?: { spec?: { containers?: { image: string }[] } } } }>('GET', servicePath(fn));
+            return [fn, { generation: res.body.metadata?.generation, image: res.body.spec?.template?.spec?.containers?.[0]?.image }] as const;
+          }),
+        ),
+      );
+    const before = await state();
+    for (const fn of functionNames) expect(before[fn]!.generation, `Service ${fn} exists after deploy`).toBeDefined();
     const [target, ...others] = functionNames;
-    deploy(target!);
-    const after = await versions();
-    for (const fn of others) expect(after[fn]).toBe(before[fn]);
+    deploy(target!, 'registry.local/handoff:2');
+    const after = await state();
+    expect(after[target!]).toEqual({ generation: before[target!]!.generation! + 1, image: 'registry.local/handoff:2' });
+    for (const fn of others) expect(after[fn]).toEqual(before[fn]);
   });
 });
