@@ -139,4 +139,37 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
       expect(now.status?.latestReadyRevisionName, fn).toBe(before[fn]!.status?.latestReadyRevisionName);
     }
   }, 360_000);
+
+  it('events sent to pr-opened while it rolls out a new Revision each apply exactly once', async () => {
+    const tasks = Array.from({ length: 8 }, () => uniqueTask());
+    const names = await Promise.all(tasks.map((task) => playAtPrGate(task)));
+    const before = await knativeService('pr-opened');
+    const next = `${image.replace(/:[^:/]+$/, '')}:rollout-${Date.now()}`;
+    await run('ctr', ['--address', defaultAddress, '--namespace', 'k8s.io', 'images', 'tag', image, next]);
+    const rollout = run('npm', ['run', 'deploy', '--', 'pr-opened', '--image', next, '--namespace', ns()], { env: { ...process.env, KUBECONFIG: stack().kubeconfig } });
+    // One event every 1.5 s from the deploy on, each delivered twice, until after the new Revision is Ready.
+    const responses: Promise<{ status: number; body: string }>[] = [];
+    let rolledOut = false;
+    for (const task of tasks) {
+      responses.push(prOpenedThroughIngress(ingress, task, `rollout-${task}`), prOpenedThroughIngress(ingress, task, `rollout-${task}`));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const ksvc = await knativeService('pr-opened');
+      rolledOut ||= isReady(ksvc) && ksvc.status?.latestReadyRevisionName !== before.status?.latestReadyRevisionName;
+    }
+    await rollout;
+    const after = await eventually('pr-opened Ready on a new Revision', async () => {
+      const ksvc = await knativeService('pr-opened');
+      return isReady(ksvc) && ksvc.status?.latestReadyRevisionName !== before.status?.latestReadyRevisionName ? ksvc : undefined;
+    }, 240_000);
+    expect(after.spec.template.spec.containers[0]!.image).toBe(next);
+    const answers = await Promise.all(responses);
+    for (const answer of answers) expect(answer.status, answer.body).toBe(200);
+    expect(answers.map((a) => (JSON.parse(a.body) as { outcome: string }).outcome).filter((o) => o === 'resumed')).toHaveLength(tasks.length);
+    for (const [i, name] of names.entries()) {
+      const wf = await readWorkflow(kube(), name);
+      expect(stageOf(wf)).toBe('quality-in-progress');
+      expect(appliedEvents(wf).filter((d) => d === `rollout-${tasks[i]}`)).toHaveLength(1);
+    }
+    console.log(`[rollout] ${tasks.length} events (each twice) over the rollout; new Revision ${after.status?.latestReadyRevisionName} Ready ${rolledOut ? 'before' : 'after'} the last event`);
+  }, 360_000);
 });
