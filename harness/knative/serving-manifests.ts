@@ -20,9 +20,9 @@ import { readYamlObjects } from '../crds';
 import type { KubeObject } from '../kube-rest';
 import { readComponents, toolsDir } from '../versions';
 import { koReference, servingCommands, servingImageNames, type ServingCommand } from './serving-images';
+import { traefikIngressClass } from './traefik';
 
 export const SERVING_NAMESPACE = 'knative-serving';
-export const TRAEFIK_INGRESS_CLASS = 'traefik.ingress.networking.knative.dev';
 
 /**
  * config-autoscaler in the local stack: the smallest stable window Knative accepts (6 s,
@@ -102,7 +102,7 @@ export function localised(object: KubeObject, images: Record<ServingCommand, str
   if (copy.kind === 'ConfigMap') {
     const data = (copy.data ??= {});
     if (copy.metadata.name === 'config-deployment') data['queue-sidecar-image'] = ours(data['queue-sidecar-image'])!;
-    if (copy.metadata.name === 'config-network') data['ingress-class'] = TRAEFIK_INGRESS_CLASS;
+    if (copy.metadata.name === 'config-network') data['ingress-class'] = traefikIngressClass;
     if (copy.metadata.name === 'config-autoscaler') Object.assign(data, localAutoscaler);
   }
   return copy;

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../harness/kube-rest';
 import { KO_USER, servingImageDefinitions, servingImageNames } from '../../harness/knative/serving-images';
-import { localAutoscaler, localised, TRAEFIK_INGRESS_CLASS } from '../../harness/knative/serving-manifests';
+import { localAutoscaler, localised } from '../../harness/knative/serving-manifests';
+import { traefikIngressClass } from '../../harness/knative/traefik';
 
 const deployment = (image: string): KubeObject => ({
   apiVersion: 'apps/v1',
@@ -36,7 +37,7 @@ describe('Knative Serving install, localised', () => {
   });
 
   it('selects the Traefik ingress class and the short autoscaler windows, and nothing else', () => {
-    expect((localised(configMap('config-network', { _example: 'x' })) as { data?: Record<string, string> }).data).toEqual({ _example: 'x', 'ingress-class': TRAEFIK_INGRESS_CLASS });
+    expect((localised(configMap('config-network', { _example: 'x' })) as { data?: Record<string, string> }).data).toEqual({ _example: 'x', 'ingress-class': traefikIngressClass });
     expect((localised(configMap('config-autoscaler', {})) as { data?: Record<string, string> }).data).toEqual(localAutoscaler);
     const features = configMap('config-features', { _example: 'x' });
     expect(localised(features)).toEqual(features);
