@@ -2,7 +2,7 @@
 import { githubMessage, isOctokitError, toGitHubError } from './errors';
 import type { GitHubLog, GitHubOctokit, Timed } from './github-octokit';
 import type { RepoOctokits } from './repo-octokits';
-import type { PullRequestRef, PullRequests } from './types';
+import { GitHubNotFoundError, GitHubRequestError, type PullRequestRef, type PullRequests } from './types';
 
 export const LIST_PULLS_ROUTE = 'GET /repos/{owner}/{repo}/pulls';
 export const LIST_LABELS_ROUTE = 'GET /repos/{owner}/{repo}/issues/{issue_number}/labels';
@@ -85,18 +85,32 @@ export function restPullRequests(options: RestPullRequestsOptions): PullRequests
       requireText('repo', repo);
       if (!Number.isSafeInteger(issueNumber) || issueNumber <= 0) throw new TypeError(`issueNumber must be a positive integer, got ${issueNumber}`);
       let pages = 0;
-      const labels = await withRepo(owner, repo, `list the labels of ${owner}/${repo}#${issueNumber}`, (octokit) =>
-        timed(
-          LIST_LABELS_ROUTE,
-          () =>
-            octokit.paginate(LIST_LABELS_ROUTE, { owner, repo, issue_number: issueNumber, per_page: 100 }, (response, done) => {
-              if (++pages >= MAX_LIST_PAGES) done();
-              return response.data;
-            }),
-          () => 200,
-        ),
-      );
-      return labels.map((label) => label.name);
+      const what = `list the labels of ${owner}/${repo}#${issueNumber}`;
+      let missing = false;
+      try {
+        const labels = await withRepo(owner, repo, what, (octokit) =>
+          timed(
+            LIST_LABELS_ROUTE,
+            async () => {
+              try {
+                return await octokit.paginate(LIST_LABELS_ROUTE, { owner, repo, issue_number: issueNumber, per_page: 100 }, (response, done) => {
+                  if (++pages >= MAX_LIST_PAGES) done();
+                  return response.data;
+                });
+              } catch (error) {
+                // The labels route itself answered 404 (not the installation lookup or token minting): no such issue here.
+                if (isOctokitError(error) && error.status === 404 && !installationStale(error)) missing = true;
+                throw error;
+              }
+            },
+            () => 200,
+          ),
+        );
+        return labels.map((label) => label.name);
+      } catch (error) {
+        if (missing && error instanceof GitHubRequestError && error.status === 404) throw new GitHubNotFoundError(error.message);
+        throw error;
+      }
     },
 
     async removeLabel(owner, repo, issueNumber, label) {

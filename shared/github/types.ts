@@ -11,7 +11,10 @@ export interface PullRequests {
    * opened against several bases), every page read; empty when there is none.
    */
   listOpenByBranch(owner: string, repo: string, branch: string): Promise<PullRequestRef[]>;
-  /** The labels on an issue or PR, every page read (pr-opened, when the payload has none). */
+  /**
+   * The labels on an issue or PR, every page read (pr-opened, when the payload has none).
+   * Throws GitHubNotFoundError when GitHub has no such issue or repository.
+   */
   listLabels(owner: string, repo: string, issueNumber: number): Promise<string[]>;
   /** Remove a label; `absent` when GitHub answers 404 "Label does not exist". */
   removeLabel(owner: string, repo: string, issueNumber: number, label: string): Promise<'removed' | 'absent'>;
@@ -31,8 +34,20 @@ export class GitHubUnavailableError extends Error {
  * missing), 422. Carries the HTTP status.
  */
 export class GitHubRequestError extends Error {
-  override readonly name = 'GitHubRequestError';
+  override readonly name: string = 'GitHubRequestError';
   constructor(message: string, readonly status: number) {
     super(message);
+  }
+}
+
+/**
+ * GitHub answered 404 for the resource itself (the issue or PR, or its repository), after the App's
+ * installation and token were found: what the payload names does not exist on GitHub, or the App
+ * cannot see it. No retry changes that; the caller decides what the event gets (pr-opened: 422).
+ */
+export class GitHubNotFoundError extends GitHubRequestError {
+  override readonly name = 'GitHubNotFoundError';
+  constructor(message: string) {
+    super(message, 404);
   }
 }

@@ -15,7 +15,7 @@ import type { EventResponse } from '../http/outcomes';
 import type { IncomingEvent } from '../http/read-event';
 import type { CodeRuns, PlayWorkflows, ResumeResult, WorkflowSummary } from '../kubernetes/types';
 import { parkedEventsOf } from '../kubernetes/workflow';
-import type { PullRequests } from '../github/types';
+import { GitHubNotFoundError, type PullRequests } from '../github/types';
 import { remediate } from './remediate';
 
 export interface HandlerOptions {
@@ -118,7 +118,8 @@ export function createHandler(options: HandlerOptions): HandleEvent {
 /**
  * A PR created through the API is opened with `labels: []` and labelled `task-N` a moment later: when
  * strict correlation needs that label and the payload has none, read the PR's labels from GitHub.
- * Only then; GitHub unavailable throws GitHubUnavailableError (503, the Sensor retries).
+ * Only then; GitHub unavailable throws GitHubUnavailableError (503, the Sensor retries); a PR GitHub
+ * answers 404 for is a mismatch (422): the payload names a PR that is not there.
  */
 async function withLiveLabels(parsed: ParsedPayload, options: HandlerOptions): Promise<ParsedPayload> {
   if (parsed.kind !== 'pull_request' || !options.pullRequests || options.correlation !== 'strict') return parsed;
@@ -127,7 +128,17 @@ async function withLiveLabels(parsed: ParsedPayload, options: HandlerOptions): P
   const branchTask = taskIdFromBranch(pr.head.ref);
   // No task branch: nothing to confirm. A task ID too long for a label: correlation refuses it (422) without a call.
   if (pr.labels.length > 0 || !branchTask || taskIdTooLong(branchTask)) return parsed;
-  const labels = await options.pullRequests.listLabels(payload.repository.owner.login, payload.repository.name, pr.number);
+  const { login: owner } = payload.repository.owner;
+  let labels: string[];
+  try {
+    labels = await options.pullRequests.listLabels(owner, payload.repository.name, pr.number);
+  } catch (error) {
+    // The payload names a PR GitHub does not have (or the App cannot see): no retry helps, the dead letter keeps it.
+    if (error instanceof GitHubNotFoundError) {
+      throw new EventError('mismatch', `GitHub has no pull request #${pr.number} in ${owner}/${payload.repository.name} (404), so its task label cannot be read: ${error.message}`);
+    }
+    throw error;
+  }
   return { kind: 'pull_request', payload: { ...payload, pull_request: { ...pr, labels: labels.map((name) => ({ name })) } } };
 }
 

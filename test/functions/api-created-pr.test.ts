@@ -130,6 +130,23 @@ describe('a PR created through the API (opened with no labels, task-N added afte
     expect(api.get('play-7')?.metadata.resourceVersion).toBe(version);
   });
 
+  it('opened with no labels for a PR GitHub does not have (404): 422 mismatch, no retry asked, no write', async () => {
+    api.put(playWorkflow({ name: 'play-7', task: '7' }));
+    nock(GITHUB).get(LABELS_PATH).query({ per_page: '100' }).reply(404, { message: 'Not Found' });
+    const version = api.get('play-7')?.metadata.resourceVersion;
+    expect(await prOpened()(openedWithoutLabels('opened-1'))).toMatchObject({
+      status: 422,
+      body: { outcome: 'mismatch', reason: expect.stringMatching(/no pull request #2 in Codertocat\/Hello-World \(404\)/) },
+    });
+    expect(api.get('play-7')?.metadata.resourceVersion).toBe(version);
+  });
+
+  it('opened with no labels and GitHub refusing the token (401): 503, an operator fixes the credentials', async () => {
+    api.put(playWorkflow({ name: 'play-7', task: '7' }));
+    nock(GITHUB).get(LABELS_PATH).query({ per_page: '100' }).reply(401, { message: 'Bad credentials' });
+    expect(await prOpened()(openedWithoutLabels('opened-1'))).toMatchObject({ status: 503, body: { outcome: 'not-ready', reason: expect.stringMatching(/refused the call \(401\)/) } });
+  });
+
   it('opened with no labels and none on GitHub either: 422 mismatch as before (strict needs the label), no write', async () => {
     api.put(playWorkflow({ name: 'play-7', task: '7' }));
     nock(GITHUB).get(LABELS_PATH).query({ per_page: '100' }).reply(200, liveLabels('documentation'));

@@ -192,11 +192,13 @@ describe('listLabels', () => {
     expect(calls).toEqual([{ route: 'GET /repos/{owner}/{repo}/issues/{issue_number}/labels', status: 200, durationMs: expect.any(Number) }]);
   });
 
-  it('turns a 5xx into GitHubUnavailableError (503 upstream) and a missing PR into GitHubRequestError 404', async () => {
+  it('turns a 5xx into GitHubUnavailableError (503 upstream) and a missing PR into GitHubNotFoundError', async () => {
     nock(API).get('/repos/acme/shop/issues/12/labels').query({ per_page: '100' }).reply(502, { message: 'Server Error' });
     await expect(testClient({ retries: 0 }).client.listLabels('acme', 'shop', 12)).rejects.toBeInstanceOf(GitHubUnavailableError);
     nock(API).get('/repos/acme/shop/issues/99/labels').query({ per_page: '100' }).reply(404, { message: 'Not Found' });
-    await expect(testClient().client.listLabels('acme', 'shop', 99)).rejects.toMatchObject({ name: 'GitHubRequestError', status: 404 });
+    await expect(testClient().client.listLabels('acme', 'shop', 99)).rejects.toMatchObject({ name: 'GitHubNotFoundError', status: 404 });
+    nock(API).get('/repos/acme/shop/issues/98/labels').query({ per_page: '100' }).reply(403, { message: 'Resource not accessible by integration' });
+    await expect(testClient().client.listLabels('acme', 'shop', 98)).rejects.toMatchObject({ name: 'GitHubRequestError', status: 403 });
   });
 
   it('rejects a bad issue number before calling GitHub', async () => {
