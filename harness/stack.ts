@@ -8,6 +8,7 @@ import type { FunctionName } from '../shared/declarations';
 import { removeMountPointIfUnused, startArgoEventsProcess } from './argo-events';
 import { ensureBinaries, ingressBinaries, knativeBinaries, nodeBinaries, type BinaryName } from './binaries';
 import { loadTraefikImage, traefikNamespace, traefikObjects, traefikServices } from './knative/traefik';
+import { deployFunctionServices, ingressAddress, type FunctionService } from './knative/function-services';
 import { startServing, waitForDeployments } from './knative/start-serving';
 import { hostIp } from './node/host-ip';
 import { nodeIdentities, tokenFileLines } from './node/identities';
@@ -51,6 +52,11 @@ export interface StackOptions {
    * node, unless HANDOFF_KNATIVE=0.
    */
   knative?: boolean;
+  /**
+   * With Knative: the four functions as Knative Services, from the image built from the Dockerfile
+   * (harness/knative/function-services.ts). Default: with Knative, unless HANDOFF_KNATIVE_FUNCTIONS=0.
+   */
+  knativeFunctions?: boolean;
   log?: (line: string) => void;
 }
 
@@ -75,6 +81,15 @@ export interface StackInfo {
 export interface KnativeInfo {
   namespace: string;
   ingress: { namespace: string; privateService: string; publicService: string };
+  /** The node's containerd, where images for the function Services are loaded. */
+  containerdAddress: string;
+  /** The four functions as Knative Services, when deployed (knativeFunctions). */
+  functions?: {
+    image: string;
+    /** The ClusterIP of the ingress's private Service: cluster-local routes go there with their host (reachable from the node). */
+    ingressAddress: string;
+    services: Record<FunctionName, FunctionService>;
+  };
 }
 
 export interface ExtraSensorOptions {
@@ -133,6 +148,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const withFunctions = events || (options.functions ?? true);
   const withNode = options.node ?? process.env.HANDOFF_NODE === '1';
   const withKnative = withNode && (options.knative ?? process.env.HANDOFF_KNATIVE !== '0');
+  const withKnativeFunctions = withKnative && (options.knativeFunctions ?? process.env.HANDOFF_KNATIVE_FUNCTIONS !== '0');
   const pidFile = `${workDir}.pids.json`;
   for (const pid of endLeftovers(pidFile)) log(`ended process group ${pid} left by a previous run`);
   rmSync(workDir, { recursive: true, force: true });
@@ -179,7 +195,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await loadTraefikImage(node.containerdAddress, binaries.traefik, join(logDir, 'node-images.log'), log);
       const serving = await startServing({ rest, containerdAddress: node.containerdAddress, binaries, logDir, startTimeoutMs, log, alongside: traefikObjects() });
       await waitForDeployments(rest, traefikNamespace, ['traefik'], startTimeoutMs);
-      knative = { namespace: serving.namespace, ingress: { namespace: traefikNamespace, privateService: traefikServices.private, publicService: traefikServices.public } };
+      knative = {
+        namespace: serving.namespace,
+        ingress: { namespace: traefikNamespace, privateService: traefikServices.private, publicService: traefikServices.public },
+        containerdAddress: node.containerdAddress,
+      };
       log(`Traefik serves Knative's routes (Services ${traefikServices.public} and ${traefikServices.private} in ${traefikNamespace})`);
     }
     const webhookSecret = randomBytes(20).toString('hex');
@@ -200,6 +220,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         secretVolumes.update(name, data, lagMs);
       },
     };
+
+    if (knative && withKnativeFunctions) {
+      // The trigger-token Secret they mount exists (above); the Services scale to zero once idle.
+      const deployed = await deployFunctionServices({ rest, namespace, containerdAddress: knative.containerdAddress, readyTimeoutMs: startTimeoutMs, log });
+      knative.functions = { image: deployed.image, ingressAddress: await ingressAddress(rest, knative.ingress), services: deployed.services };
+    }
 
     const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs, executorImage: node?.images.argoexec });
     track(controller);
@@ -269,8 +295,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(node ? { stepImages: node.images.steps } : {}),
     };
     const files = buildManifests(manifestOptions);
-    // The functions' Knative Services are not applied here: they name the published image, which no
-    // registry serves here. With Knative, they are deployed with the image built here (harness/knative/function-services.ts).
+    // The functions' Knative Services as generated name the published image, which no registry serves
+    // here: with Knative they were deployed above with the image built here (harness/knative/function-services.ts).
     await applyObjects(rest, objectsOf(files).filter((o) => !o.apiVersion.startsWith('serving.knative.dev/')), namespace);
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
 

@@ -1,6 +1,11 @@
-// npm run send -- <scenario|payload.json> [--task N] [--repo owner/name] [--event name] [--to eventsource|function]
-// Signs a real GitHub payload with the local stack's webhook secret and POSTs it to the
-// EventSource (default) or straight to the function (direct GitHub delivery).
+// npm run send -- <scenario|payload.json> [--task N] [--repo owner/name] [--event name] [--to eventsource|function|process]
+// Sends a real GitHub payload to the local stack:
+//   eventsource (default)  signed with the stack's webhook secret, to the GitHub EventSource (then the Sensor calls the function);
+//   function               as the Sensor's HTTP trigger does (its body, the trigger token as Bearer) to the function's
+//                          Knative Service through the ingress, Host = its cluster-local URL's host; at zero the
+//                          activator holds the request until a pod is up. Without Knative, as `process`.
+//   process                signed, straight to the function's host process (direct GitHub delivery).
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +13,7 @@ import type { FunctionName } from '../shared/declarations';
 import { scenarioPayload, scenarios, type Scenario } from '../harness/payloads';
 import type { StackInfo } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
+import { postThroughIngress, sensorRequest } from '../harness/knative/function-services';
 import { deliverWebhook } from '../harness/webhook';
 
 const { values, positionals } = parseArgs({
@@ -23,7 +29,7 @@ const { values, positionals } = parseArgs({
 });
 const target = positionals[0];
 if (!target) {
-  console.error(`usage: npm run send -- <${Object.keys(scenarios).join('|')}|payload.json> [--task N] [--repo owner/name] [--to eventsource|function] [--event E --function F for files]`);
+  console.error(`usage: npm run send -- <${Object.keys(scenarios).join('|')}|payload.json> [--task N] [--repo owner/name] [--to eventsource|function|process] [--event E --function F for files]`);
   process.exit(2);
 }
 if (!existsSync(values.stack)) {
@@ -46,12 +52,23 @@ if (target in scenarios) {
   fn = values.function as FunctionName | undefined;
 }
 
-let url: string | undefined;
-if (values.to === 'function') {
-  if (!fn) throw new Error('--function is required with --to function and a payload file');
-  url = stack.functionUrls[fn];
-} else url = stack.eventSourceUrl;
-if (!url) throw new Error(`the running stack has no ${values.to} URL`);
+if (!['eventsource', 'function', 'process'].includes(values.to)) throw new Error(`--to must be eventsource, function or process, not ${values.to}`);
+if (values.to !== 'eventsource' && !fn) throw new Error(`--function is required with --to ${values.to} and a payload file`);
+
+const knative = values.to === 'function' ? stack.knative?.functions : undefined;
+if (knative) {
+  const service = knative.services[fn!];
+  if (!service) throw new Error(`the running stack has no Knative Service for ${fn}`);
+  const delivery = randomUUID();
+  const { headers, body } = sensorRequest(stack.triggerToken, event, payload as object, delivery);
+  const started = Date.now();
+  const result = await postThroughIngress(knative.ingressAddress, service.host, headers, body);
+  console.log(`${event} → ${service.url} (ingress ${knative.ingressAddress}): HTTP ${result.status} in ${Date.now() - started} ms (delivery ${delivery})\n${result.body}`);
+  process.exit(result.status < 300 ? 0 : 1);
+}
+
+const url = values.to === 'eventsource' ? stack.eventSourceUrl : stack.functionUrls[fn!];
+if (!url) throw new Error(`the running stack has no ${values.to === 'eventsource' ? 'EventSource' : `${fn} process`} URL`);
 
 const result = await deliverWebhook({ url, event, payload, secret: stack.webhookSecret });
 console.log(`${event} → ${url}: HTTP ${result.status} (delivery ${result.delivery})\n${result.body}`);

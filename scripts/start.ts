@@ -36,6 +36,19 @@ async function reachableCluster(): Promise<string | undefined> {
   }
 }
 
+/** The Knative Services' URLs and how to reach them from this machine (the ingress's ClusterIP, through kube-proxy). */
+function knativeLines(stack: Stack): string {
+  const functions = stack.knative?.functions;
+  if (!functions) return '';
+  const urls = Object.entries(functions.services).map(([name, service]) => `${name} ${service.url}`);
+  const [first] = Object.values(functions.services);
+  return `  Knative:       ${urls.join(', ')}
+                 image ${functions.image}; idle Services scale to zero
+                 from this machine: the ingress at http://${functions.ingressAddress}/ with the URL's host, e.g.
+                 curl -H 'Host: ${first?.host}' http://${functions.ingressAddress}/readyz
+`;
+}
+
 const cluster = await reachableCluster();
 const logDir = join(repoRoot, '.handoff', 'logs');
 if (cluster) {
@@ -83,11 +96,11 @@ if (cluster) {
   KUBECONFIG=${stack.kubeconfig}
   API server:    ${stack.server}
   EventSource:   ${stack.eventSourceUrl ?? '(not started)'}   (GitHub webhooks, signed with the secret in ${infoFile})
-  Functions:     ${Object.entries(stack.functionUrls).map(([n, u]) => `${n} ${u}`).join(', ')}
-  Logs:          ${stack.logDir}
+  Functions:     ${Object.entries(stack.functionUrls).map(([n, u]) => `${n} ${u}`).join(', ')}   (host processes; the Sensors call these)
+${knativeLines(stack)}  Logs:          ${stack.logDir}
 
   Send an event:  npm run send -- pr-opened --task 42          (through the EventSource)
-                  npm run send -- approved --task 42 --to function
+                  npm run send -- approved --task 42 --to function   (${stack.knative?.functions ? 'the Knative Service, through the ingress' : 'the host process'})
   Scenarios: pr-opened, ready-for-qa, approved, rex-push, or a payload.json file.
   Ctrl-C stops everything.
 `);

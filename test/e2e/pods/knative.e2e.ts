@@ -5,6 +5,9 @@
 // `npm run deploy -- rex-push --image <new>` rolls out a new Revision of rex-push only.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultAddress } from '../../../harness/image/containerd';
@@ -89,6 +92,29 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
       expect(appliedEvents(wf).filter((d) => d === `burst-${tasks[i]}`)).toHaveLength(1);
       expect(Object.values(wf.status?.nodes ?? {}).filter((n) => n.displayName === 'wait-pr-created' && n.phase === 'Succeeded')).toHaveLength(1);
     }
+  });
+
+  it('npm start lists the Knative URLs, and npm run send -- pr-opened --to function reaches pr-opened at zero', async () => {
+    const deployed = stack().knative!.functions!;
+    expect(deployed.image).toBe(image);
+    expect(deployed.ingressAddress).toBe(ingress);
+    for (const fn of functions) expect(deployed.services[fn]).toEqual({ url: `http://${host(fn)}`, host: host(fn) });
+    const task = uniqueTask();
+    const name = await playAtPrGate(task);
+    await untilAtZero('pr-opened');
+    // send reads the stack's connection details as npm start writes them (.handoff/stack.json, mode 0600).
+    const dir = mkdtempSync(join(tmpdir(), 'handoff-send-'));
+    const file = join(dir, 'stack.json');
+    writeFileSync(file, JSON.stringify(stack()), { mode: 0o600 });
+    try {
+      const sent = await run('npm', ['run', '--silent', 'send', '--', 'pr-opened', '--task', String(task), '--repo', repository, '--to', 'function', '--stack', file]);
+      expect(sent.stdout).toMatch(new RegExp(`^pull_request → http://${host('pr-opened')} \\(ingress ${ingress.replace(/\./g, '\\.')}\\): HTTP 200 in \\d+ ms`));
+      expect(JSON.parse(sent.stdout.slice(sent.stdout.indexOf('\n') + 1))).toMatchObject({ outcome: 'resumed', workflow: name, function: 'pr-opened' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(stageOf(await readWorkflow(kube(), name))).toBe('quality-in-progress');
+    expect(live(await functionPods('pr-opened'))).toHaveLength(1);
   });
 
   it('GitHub → EventSource → a Sensor calling the Knative URL (cluster DNS) → ingress → activator → a new pod', async () => {
