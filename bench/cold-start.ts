@@ -35,7 +35,8 @@ writeFileSync(
 /** The peer's bundle for one function, wired like functions/<name>/index.ts. */
 async function buildPeerBundle(declaration: FunctionDeclaration): Promise<string> {
   const outfile = join(work, `faas-handle-${declaration.name}.cjs`);
-  const github = declaration.remediation;
+  // As functions/<name>/index.ts: rex-push remediates through GitHub, pr-opened reads a PR's labels live.
+  const github = declaration.remediation || declaration.readsLabelsLive;
   const contents = [
     `import { declarationFor } from '../../shared/declarations';`,
     `import { createFaasHandle } from './faas-handle';`,

@@ -27,6 +27,16 @@ export interface RecordedRequest {
   readonly labelSelector?: string;
 }
 
+/** The part of the apiserver's GET /api/v1 (an APIResourceList) the clients here look up. */
+const CORE_V1_RESOURCES = {
+  kind: 'APIResourceList',
+  groupVersion: 'v1',
+  resources: [
+    { name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] },
+    { name: 'secrets', singularName: 'secret', namespaced: true, kind: 'Secret', verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] },
+  ],
+};
+
 export class FakeKubeApi {
   private readonly objects = new Map<string, KubeObject>();
   private version = 1000;
@@ -112,6 +122,8 @@ export class FakeKubeApi {
     const failure = this.failures.shift();
     if (failure !== undefined) return this.status(res, failure, 'InternalError', 'injected failure');
 
+    // Discovery of the core group, as client-node's KubernetesObjectApi asks it (the dead-letter store).
+    if (req.method === 'GET' && url.pathname === '/api/v1') return this.json(res, 200, CORE_V1_RESOURCES);
     const match = PATH.exec(url.pathname);
     if (!match) return this.status(res, 404, 'NotFound', `no route for ${url.pathname}`);
     const [, groupMatch, , namespace, plural, name] = match as unknown as [string, string | undefined, string, string, string, string | undefined];
