@@ -1,4 +1,5 @@
 // A minimal Kubernetes REST client for the harness (bearer token, the apiserver's own CA).
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 
 export interface KubeRestOptions {
@@ -81,4 +82,14 @@ export function createKubeRest(options: KubeRestOptions): KubeRest {
       return call('PATCH', pathOf(object, pluralOf(object.kind)) + query, object, 'application/apply-patch+yaml');
     },
   };
+}
+
+/** A client from a kubeconfig the local stack wrote (JSON: the first cluster, its CA file, a bearer token). */
+export function kubeRestFromKubeconfig(file: string): KubeRest {
+  const config = JSON.parse(readFileSync(file, 'utf8')) as {
+    clusters: { cluster: { server: string; 'certificate-authority': string } }[];
+    users: { user: { token: string } }[];
+  };
+  const cluster = config.clusters[0]!.cluster;
+  return createKubeRest({ server: cluster.server, token: config.users[0]!.user.token, ca: readFileSync(cluster['certificate-authority']) });
 }

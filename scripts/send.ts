@@ -1,6 +1,7 @@
 // npm run send -- <scenario|payload.json> [--task N] [--repo owner/name] [--event name] [--to eventsource|function|process]
 // Sends a real GitHub payload to the local stack:
-//   eventsource (default)  signed with the stack's webhook secret, to the GitHub EventSource (then the Sensor calls the function);
+//   eventsource (default)  signed with the stack's webhook secret, to the GitHub EventSource; then follows the delivery
+//                          to the function's answer (its log) and prints it, with the play's stage (--wait seconds);
 //   function               as the Sensor's HTTP trigger does (its body, the trigger token as Bearer) to the function's
 //                          Knative Service through the ingress, Host = its cluster-local URL's host; at zero the
 //                          activator holds the request until a pod is up. Without Knative, as `process`.
@@ -13,7 +14,9 @@ import type { FunctionName } from '../shared/declarations';
 import { scenarioPayload, scenarios, type Scenario } from '../harness/payloads';
 import type { StackInfo } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
+import { attemptsOf, functionLogFile, type HandledEvent } from '../harness/function-log';
 import { postThroughIngress, sensorRequest } from '../harness/knative/function-services';
+import { kubeRestFromKubeconfig } from '../harness/kube-rest';
 import { deliverWebhook } from '../harness/webhook';
 
 const { values, positionals } = parseArgs({
@@ -24,6 +27,8 @@ const { values, positionals } = parseArgs({
     event: { type: 'string' },
     function: { type: 'string' },
     to: { type: 'string', default: 'eventsource' },
+    /** Seconds to follow an EventSource delivery to the function's answer. */
+    wait: { type: 'string', default: '30' },
     stack: { type: 'string', default: join(repoRoot, '.handoff', 'stack.json') },
   },
 });
@@ -72,4 +77,41 @@ if (!url) throw new Error(`the running stack has no ${values.to === 'eventsource
 
 const result = await deliverWebhook({ url, event, payload, secret: stack.webhookSecret });
 console.log(`${event} → ${url}: HTTP ${result.status} (delivery ${result.delivery})\n${result.body}`);
-process.exit(result.status < 300 ? 0 : 1);
+if (result.status >= 300) process.exit(1);
+if (values.to === 'process' || !fn) process.exit(0); // the function's answer is printed above, or no function is named
+
+// The EventSource's 200 says only that the event is on the bus: follow it to the function's answer.
+const waitMs = Number(values.wait) * 1000;
+const logFile = functionLogFile(stack.logDir, fn);
+console.log(`following delivery ${result.delivery} to ${fn} (its log ${logFile}; up to ${values.wait} s, --wait to change)`);
+const rest = kubeRestFromKubeconfig(stack.kubeconfig);
+const deadline = Date.now() + waitMs;
+let shown = 0;
+for (;;) {
+  const attempts = await attemptsOf(stack.logDir, fn, result.delivery);
+  for (const attempt of attempts.slice(shown)) console.log(`  ${await describeAttempt(attempt)}`);
+  shown = attempts.length;
+  const last = attempts[attempts.length - 1];
+  // Settled (200) or permanently refused (4xx: kept as a dead letter): nothing more will happen to it.
+  if (last && last.status < 500) process.exit(last.status === 200 && last.outcome !== 'dead-lettered' ? 0 : 1);
+  if (Date.now() > deadline) {
+    console.log(last ? `  still being retried by the Sensor after ${values.wait} s` : `  ${fn} has not answered after ${values.wait} s (the Sensor may still be calling it)`);
+    process.exit(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 250));
+}
+
+/** One answer of the function, with the play's stage now when it names a workflow. */
+async function describeAttempt(attempt: HandledEvent): Promise<string> {
+  const parts = [`${fn} answered ${attempt.status} ${attempt.outcome}`];
+  if (attempt.task) parts.push(`task ${attempt.task}`);
+  if (attempt.workflow) {
+    const res = await rest.call<{ metadata: { labels?: Record<string, string> } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${stack.namespace}/workflows/${attempt.workflow}`);
+    parts.push(`workflow ${attempt.workflow}${res.status === 200 ? ` (stage now ${res.body.metadata.labels?.['current-stage'] ?? '(none)'})` : ''}`);
+  }
+  let line = parts.join(', ');
+  if (attempt.reason) line += `: ${attempt.reason}`;
+  if (attempt.status >= 500) line += ' (the Sensor retries)';
+  if (attempt.deadLetter) line += `; kept as dead letter ${attempt.deadLetter} (npm run dead-letters -- show ${attempt.deadLetter})`;
+  return line;
+}

@@ -1,18 +1,16 @@
 // Helpers for e2e tests: a REST client from the stack's kubeconfig, polling, play workflows.
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inject } from 'vitest';
-import { createKubeRest, type KubeRest } from '../../harness/kube-rest';
+import { kubeRestFromKubeconfig, type KubeRest } from '../../harness/kube-rest';
 import type { NodeStatus as WorkflowNode, Workflow } from '../../shared/kubernetes/workflow';
 
 export const stack = () => inject('stack');
 
 export function kube(): KubeRest {
-  const config = JSON.parse(readFileSync(stack().kubeconfig, 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority': string } }[];
-    users: { user: { token: string } }[];
-  };
-  const cluster = config.clusters[0]!.cluster;
-  return createKubeRest({ server: cluster.server, token: config.users[0]!.user.token, ca: readFileSync(cluster['certificate-authority']) });
+  return kubeRestFromKubeconfig(stack().kubeconfig);
 }
 
 /** Polls until `probe` returns a value (not undefined); fails with the last seen state. */
@@ -63,4 +61,22 @@ let taskCounter = 0;
 export function uniqueTask(): number {
   taskCounter += 1;
   return (Date.now() % 100_000) * 10 + taskCounter;
+}
+
+/** `npm run send -- <args>` against this stack (its connection details written as npm start writes them, mode 0600). */
+export async function runSend(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'handoff-send-'));
+  const file = join(dir, 'stack.json');
+  writeFileSync(file, JSON.stringify(stack()), { mode: 0o600 });
+  try {
+    return await new Promise((resolve, reject) => {
+      execFile('npm', ['run', '--silent', 'send', '--', ...args, '--stack', file], { timeout: 180_000 }, (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        if (error && code === -1) reject(error);
+        else resolve({ code, stdout, stderr });
+      });
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -2,11 +2,10 @@
 // podless variant leaves to the test, signed deliveries to the real EventSource, node history.
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { fakePullNumber } from '../../../harness/fake-github';
+import { attemptsOf, loggedEvents, type HandledEvent } from '../../../harness/function-log';
 import type { KubeRest } from '../../../harness/kube-rest';
 import { fromSecret, type DeadLetter, type DeadLetterSecret } from '../../../shared/dead-letters/dead-letter';
 import { scenarioPayload, type Scenario } from '../../../harness/payloads';
@@ -209,25 +208,16 @@ export async function sendRexPush(task: number, options: { delivery?: string; af
 
 // ---- what the functions did: their per-event log lines (one JSON line per handled event) ----
 
-export interface HandledEvent { function: string; deliveryId?: string; task?: string; workflow?: string; outcome: string; status: number; reason?: string }
+export type { HandledEvent };
 
 /** Every event the shared function `fn` logged for `task` (its log under the stack's logDir). */
 export function handledEvents(fn: string, task: number): Promise<HandledEvent[]> {
-  return loggedEvents(fn, `"task":"${task}"`);
+  return loggedEvents(stack().logDir, fn, `"task":"${task}"`);
 }
 
 /** Every attempt `fn` logged for one delivery, including failures logged before correlation (no task yet). */
 export function handledDelivery(fn: string, delivery: string): Promise<HandledEvent[]> {
-  return loggedEvents(fn, `"deliveryId":"${delivery}"`);
-}
-
-async function loggedEvents(fn: string, marker: string): Promise<HandledEvent[]> {
-  const text = await readFile(join(stack().logDir, `function-${fn}.log`), 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter((line) => line.includes(marker))
-    .map((line) => { try { return JSON.parse(line) as HandledEvent & { msg?: string }; } catch { return undefined; } })
-    .filter((e): e is HandledEvent & { msg?: string } => e?.msg === 'event');
+  return attemptsOf(stack().logDir, fn, delivery);
 }
 
 /** Waits until `fn` has logged at least `count` events for `task`. */

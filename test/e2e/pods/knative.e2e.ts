@@ -5,15 +5,12 @@
 // `npm run deploy -- rex-push --image <new>` rolls out a new Revision of rex-push only.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultAddress } from '../../../harness/image/containerd';
 import { scenarioPayload } from '../../../harness/payloads';
 import { appliedEvents, control, playAgent, readWorkflow, repository, stageOf, submitPodlessPlay } from '../guarantees/support';
-import { eventually, kube, stack, uniqueTask } from '../support';
+import { eventually, kube, runSend, stack, uniqueTask } from '../support';
 import { deployFunctionServices, functionPods, functions, ingressAddress, isReady, knativeService, live, ns, postThroughIngress, sensorRequest } from './knative';
 import { loadBuildManifests, objectsOf } from '../../../harness/manifests';
 import { secretRefs } from '../../../harness/stack';
@@ -102,17 +99,10 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
     const task = uniqueTask();
     const name = await playAtPrGate(task);
     await untilAtZero('pr-opened');
-    // send reads the stack's connection details as npm start writes them (.handoff/stack.json, mode 0600).
-    const dir = mkdtempSync(join(tmpdir(), 'handoff-send-'));
-    const file = join(dir, 'stack.json');
-    writeFileSync(file, JSON.stringify(stack()), { mode: 0o600 });
-    try {
-      const sent = await run('npm', ['run', '--silent', 'send', '--', 'pr-opened', '--task', String(task), '--repo', repository, '--to', 'function', '--stack', file]);
-      expect(sent.stdout).toMatch(new RegExp(`^pull_request → http://${host('pr-opened')} \\(ingress ${ingress.replace(/\./g, '\\.')}\\): HTTP 200 in \\d+ ms`));
-      expect(JSON.parse(sent.stdout.slice(sent.stdout.indexOf('\n') + 1))).toMatchObject({ outcome: 'resumed', workflow: name, function: 'pr-opened' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const sent = await runSend(['pr-opened', '--task', String(task), '--repo', repository, '--to', 'function']);
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toMatch(new RegExp(`^pull_request → http://${host('pr-opened')} \\(ingress ${ingress.replace(/\./g, '\\.')}\\): HTTP 200 in \\d+ ms`));
+    expect(JSON.parse(sent.stdout.slice(sent.stdout.indexOf('\n') + 1))).toMatchObject({ outcome: 'resumed', workflow: name, function: 'pr-opened' });
     expect(stageOf(await readWorkflow(kube(), name))).toBe('quality-in-progress');
     expect(live(await functionPods('pr-opened'))).toHaveLength(1);
   });
