@@ -6,10 +6,10 @@
  * with the writing function's name, before and after the write. No read is granted: a function never sees a Secret.
  */
 import { DECLARATIONS } from '../shared/declarations';
-import { DEAD_LETTER_LABEL, DEAD_LETTER_NAME_PREFIX, DEAD_LETTER_SECRET_TYPE, FUNCTION_LABEL } from '../shared/dead-letters/dead-letter';
 import { denyingBinding } from './function-write-policy';
 import type { ManifestOptions } from './options';
 import { functionServiceAccountName } from './service-account';
+import { DEAD_LETTER_LABEL, DEAD_LETTER_NAME_PREFIX, DEAD_LETTER_SECRET_TYPE, FUNCTION_LABEL } from '../shared/contract';
 
 export const deadLetterPolicyName = (options: Pick<ManifestOptions, 'namespace'>) => `handoff-dead-letter-writes-${options.namespace}`;
 

@@ -12,9 +12,9 @@
  * and the other checks still apply (docs/operations.md, "Who can write what").
  */
 import { DECLARATIONS, WORKFLOW_LABELS } from '../shared/declarations';
-import { FUNCTION_ANNOTATIONS } from '../shared/kubernetes/workflow';
 import type { ManifestOptions } from './options';
 import { functionServiceAccountName } from './service-account';
+import { FUNCTION_ANNOTATIONS } from '../shared/contract';
 
 export const writePolicyName = (options: Pick<ManifestOptions, 'namespace'>) => `handoff-function-writes-${options.namespace}`;
 

@@ -4,7 +4,7 @@
  * set by the platform Sensors), decodes it at run time and uses it quoted, with `--` before
  * positional values. See docs/security.md ("Untrusted text").
  */
-import { LABEL_HASH_LENGTH, LABEL_READABLE_LENGTH } from '../shared/labels/label-value';
+import { LABEL_HASH_LENGTH, LABEL_READABLE_LENGTH } from '../shared/contract';
 
 /** `refuse <message>`: says why on stderr and ends the step with status 2. */
 const REFUSE_SH = `refuse() { printf 'refused: %s\\n' "$1" >&2; exit 2; }`;

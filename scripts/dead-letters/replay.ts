@@ -4,7 +4,7 @@
  * meanwhile answers `duplicate` (or `already-done`) and nothing happens twice.
  */
 import type { DeadLetter } from '../../shared/dead-letters/dead-letter';
-import { isPermanent, isSettled, OUTCOME_STATUS, type Outcome } from '../../shared/http/outcomes';
+import { isPermanent, isSettled, OUTCOME_STATUS, type Outcome } from '../../shared/contract';
 
 export type ReplayVerdict =
   /** Applied now, or nothing left to do: the dead letter can go. */

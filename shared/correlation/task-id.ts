@@ -1,5 +1,5 @@
 import { TASK_BRANCH_PATTERN, TASK_LABEL_PATTERN } from '../declarations';
-import { LABEL_VALUE_MAX_LENGTH } from '../labels/label-value';
+import { LABEL_VALUE_MAX_LENGTH } from '../contract';
 
 /**
  * The longest task ID a play workflow can carry: its `task-id` label value, at most 63 characters

@@ -6,16 +6,10 @@
  * Secrets); Secrets can also be encrypted at rest.
  */
 import { createHash } from 'node:crypto';
+import { DEAD_LETTER_LABEL, DEAD_LETTER_NAME_PREFIX, DEAD_LETTER_SECRET_TYPE, FUNCTION_LABEL } from '../contract';
 
-/** The Secret `type` of every dead letter (a Secret's type is immutable, so it marks the object for good). */
-export const DEAD_LETTER_SECRET_TYPE = 'handoff.dev/dead-letter';
 
-/** Every dead letter carries this label (value `true`); the function label says whose it is. */
-export const DEAD_LETTER_LABEL = 'handoff.dev/dead-letter';
-export const FUNCTION_LABEL = 'handoff.dev/function';
 
-/** Object names start with this, then `<function>-<20 hex of the key's SHA-256>`. */
-export const DEAD_LETTER_NAME_PREFIX = 'handoff-dl-';
 
 /**
  * The stored request is cut off above this many bytes: a Secret's data may hold 1 MiB in all (apiserver

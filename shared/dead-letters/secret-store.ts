@@ -11,7 +11,8 @@
  */
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { asUnavailable, statusOf } from '../kubernetes/api-errors';
-import { DEAD_LETTER_LABEL, FUNCTION_LABEL, fromSecret, toSecret, type DeadLetter, type DeadLetterSecret } from './dead-letter';
+import { fromSecret, toSecret, type DeadLetter, type DeadLetterSecret } from './dead-letter';
+import { DEAD_LETTER_LABEL, FUNCTION_LABEL } from '../contract';
 
 /** What a function needs: keep one dead letter, replacing an earlier one for the same event. */
 export interface DeadLetterRecorder {

@@ -10,13 +10,12 @@ import { selectWorkflow } from '../correlation/select-workflow';
 import { QA_STAGES, WORKFLOW_LABELS, stageIndex, type FunctionDeclaration, type Stage } from '../declarations';
 import type { Logins } from '../guards/evaluate-match';
 import { guardEvent } from '../guards/guard-event';
-import { EventError } from '../http/event-error';
-import type { EventResponse } from '../http/outcomes';
-import type { IncomingEvent } from '../http/read-event';
+import { EventError } from './event-error';
 import type { CodeRuns, PlayWorkflows, ResumeResult, WorkflowSummary } from '../kubernetes/types';
 import { parkedEventsOf } from '../kubernetes/workflow';
 import { GitHubNotFoundError, type PullRequests } from '../github/types';
 import { remediate } from './remediate';
+import type { Caller, EventResponse } from '../contract';
 
 export interface HandlerOptions {
   readonly declaration: FunctionDeclaration;
@@ -32,6 +31,15 @@ export interface HandlerOptions {
   readonly pullRequests?: PullRequests;
   /** Called once per correlation failure, for metrics. */
   readonly onCorrelationFailure?: (reason: string) => void;
+}
+
+export interface IncomingEvent {
+  /** X-GitHub-Event, e.g. `pull_request`. */
+  readonly name: string;
+  /** X-GitHub-Delivery: the same ID on GitHub redeliveries. */
+  readonly deliveryId: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly caller: Caller;
 }
 
 export type HandleEvent = (event: IncomingEvent) => Promise<EventResponse>;

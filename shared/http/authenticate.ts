@@ -1,8 +1,9 @@
 /** Authenticates POST /: a Sensor's bearer token, or GitHub's HMAC signature of the raw bytes. Fails closed. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Webhooks } from '@octokit/webhooks';
-import { EventError } from './event-error';
+import { EventError } from '../handler/event-error';
 import type { TriggerTokenFile } from './trigger-token-file';
+import type { Caller } from '../contract';
 
 export interface AuthenticateOptions {
   /** Bearer tokens accepted from the Sensor (TRIGGER_TOKENS); several allow rotation. */
@@ -15,8 +16,6 @@ export interface AuthenticateOptions {
   readonly allowUnauthenticated: boolean;
 }
 
-/** How the call was authenticated, which also fixes the request shape. */
-export type Caller = 'sensor' | 'github' | 'unauthenticated';
 
 export type Authenticate = (headers: Headers, rawBody: string) => Promise<Caller>;
 

@@ -7,13 +7,12 @@ import type { DeadLetterRecorder } from '../dead-letters/secret-store';
 import type { HandleEvent, HandleRedrive, HandleSweep } from '../handler/handle-event';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import type { Authenticate, Caller } from './authenticate';
-import { deadLetterRoute } from './dead-letter-route';
+import type { Authenticate } from './authenticate';
 import { errorOutcome } from './error-outcome';
-import { EventError } from './event-error';
-import { OUTCOME_STATUS, isPermanent, isRetryable, isSettled, type EventResponse } from './outcomes';
+import { EventError } from '../handler/event-error';
 import { deliveryIdIn, readEvent } from './read-event';
-import { REDRIVE_ROUTE, SWEEP_ROUTE, readRedrive } from './read-redrive';
+import { readRedrive } from './read-redrive';
+import { deadLetterRoute, isPermanent, isRetryable, isSettled, OUTCOME_STATUS, REDRIVE_ROUTE, SWEEP_ROUTE, type Caller, type EventResponse } from '../contract';
 
 export interface AppOptions {
   readonly functionName: string;

@@ -1,8 +1,8 @@
 /** The one place that turns a thrown error into an outcome and an actionable reason. */
 import { GitHubRequestError, GitHubUnavailableError } from '../github/types';
 import { AmbiguousNodeError, KubernetesUnavailableError, OffloadedNodeStatusError } from '../kubernetes/types';
-import { EventError } from './event-error';
-import type { Outcome } from './outcomes';
+import { EventError } from '../handler/event-error';
+import type { Outcome } from '../contract';
 
 export interface ErrorOutcome {
   readonly outcome: Outcome;

@@ -1,16 +1,8 @@
 /** Turns the raw request into one GitHub event, for both request shapes. */
 import { z } from 'zod';
-import type { Caller } from './authenticate';
-import { EventError } from './event-error';
-
-export interface IncomingEvent {
-  /** X-GitHub-Event, e.g. `pull_request`. */
-  readonly name: string;
-  /** X-GitHub-Delivery: the same ID on GitHub redeliveries. */
-  readonly deliveryId: string;
-  readonly payload: Readonly<Record<string, unknown>>;
-  readonly caller: Caller;
-}
+import type { Caller } from '../contract';
+import type { IncomingEvent } from '../handler/handle-event';
+import { EventError } from '../handler/event-error';
 
 /** What an Argo Events HTTP trigger sends: `dataKey: headers` and `dataKey: body`, both with useRawData. */
 const SensorEnvelope = z.object({

@@ -1,13 +1,9 @@
 /** The body of POST /parked, which the function's Sensor sends when a play workflow changed: `{"workflow": "<name>"}`. */
 import { z } from 'zod';
-import type { Caller } from './authenticate';
-import { EventError } from './event-error';
+import type { Caller } from '../contract';
+import { EventError } from '../handler/event-error';
 
-/** The route the function's Sensor calls to re-drive a parked event. */
-export const REDRIVE_ROUTE = '/parked';
 
-/** The route the parked-sweep calendar EventSource's trigger calls: re-drive every waiting play with a parked event. */
-export const SWEEP_ROUTE = '/parked/sweep';
 
 /** A Kubernetes object name (DNS-1123 subdomain). */
 const redriveBody = z.object({ workflow: z.string().max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name') });

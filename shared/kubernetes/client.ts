@@ -10,8 +10,9 @@ import {
   KubernetesUnavailableError, type CodeRunDeletion, type CodeRuns, type PlayWorkflows, type RemediationDecision, type RemediationRequest, type ResumeRequest, type ResumeResult,
   type WorkflowSummary,
 } from './types';
-import { CODERUNS, DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION, WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
+import { CODERUNS, WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
 import { WORKFLOW_LABELS } from '../declarations';
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION } from '../contract';
 
 export interface KubernetesCallInfo {
   readonly verb: string;

@@ -16,7 +16,8 @@ import { WORKFLOW_LABELS, stageIndex, type Stage } from '../declarations';
 import { hydrate } from './node-status-packing';
 import { isActiveSuspendNode } from './plan-resume';
 import type { CodeRunRef, RemediationDecision, RemediationRequest } from './types';
-import { REMEDIATIONS_ANNOTATION, REMEDIATIONS_KEPT, recordedKeysOf, remediationsOf, type Workflow } from './workflow';
+import { REMEDIATIONS_KEPT, recordedKeysOf, remediationsOf, type Workflow } from './workflow';
+import { REMEDIATIONS_ANNOTATION } from '../contract';
 
 /** CodeRun phases after which the agent no longer runs. */
 const FINISHED_PHASES = ['Succeeded', 'Failed'];

@@ -7,20 +7,8 @@
 import { WORKFLOW_LABELS, stageIndex, type Stage } from '../declarations';
 import { dehydrate, hydrate } from './node-status-packing';
 import { AmbiguousNodeError, WorkflowShapeError, type ResumeRequest } from './types';
-import {
-  DEDUP_ANNOTATION,
-  DEDUP_KEYS_KEPT,
-  PARKED_ANNOTATION,
-  REMEDIATIONS_ANNOTATION,
-  UPDATED_AT_ANNOTATION,
-  parkedEventsOf,
-  remediationsOf,
-  recordedKeysOf,
-  type ParkedEvent,
-  type NodeStatus,
-  type Parameter,
-  type Workflow,
-} from './workflow';
+import { DEDUP_KEYS_KEPT, parkedEventsOf, remediationsOf, recordedKeysOf, type ParkedEvent, type NodeStatus, type Parameter, type Workflow } from './workflow';
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION, REMEDIATIONS_ANNOTATION, UPDATED_AT_ANNOTATION } from '../contract';
 
 export type ResumePlan =
   | { readonly outcome: 'duplicate' | 'already-done' | 'not-ready' | 'nothing-parked'; readonly reason: string }

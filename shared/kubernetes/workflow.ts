@@ -1,4 +1,5 @@
 /** The parts of an Argo `Workflow` object the resume reads and writes (argoproj.io/v1alpha1). */
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION, REMEDIATIONS_ANNOTATION } from '../contract';
 
 export interface Parameter {
   name: string;
@@ -49,13 +50,6 @@ export interface Workflow {
 export const WORKFLOWS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'workflows' } as const;
 export const CODERUNS = { group: 'agents.platform', version: 'v1', plural: 'coderuns' } as const;
 
-/** Holds the bounded JSON list of dedup keys (delivery IDs, push SHAs) this workflow has applied. */
-export const DEDUP_ANNOTATION = 'handoff.dev/applied-events';
-/**
- * Events that arrived early, by function: `{"pr-opened": {"keys": [...], "at": "..."}}`. Written by
- * the parking write, removed by the write that resumes them (or by rex-push's reset).
- */
-export const PARKED_ANNOTATION = 'handoff.dev/parked-events';
 
 export interface ParkedEvent {
   readonly keys: readonly string[];
@@ -73,13 +67,6 @@ export function parkedEventsOf(annotations: Readonly<Record<string, string>> | u
   }
 }
 
-/**
- * rex-push's cancellations in flight, by push (`sha:<after>`): `{"sha:…": {"at": "…", "codeRuns": [{"name", "uid"}]}}`.
- * Written by the attempt that decides to cancel running QA CodeRuns, before it deletes them; read by every
- * redelivery of that push, which deletes only these (never a CodeRun the restarted QA created since);
- * removed by the write that completes the push (plan-remediation.ts, plan-resume.ts).
- */
-export const REMEDIATIONS_ANNOTATION = 'handoff.dev/remediations';
 /** Pushes whose cancellation can be in flight at once; older entries are dropped (their pushes are superseded). */
 export const REMEDIATIONS_KEPT = 10;
 
@@ -104,16 +91,9 @@ export function remediationsOf(annotations: Readonly<Record<string, string>> | u
   }
 }
 
-/** When Handoff last moved the stage label. */
-export const UPDATED_AT_ANNOTATION = 'updated-at';
 /** How many dedup keys a workflow keeps; GitHub redelivers within days, a task sees a few dozen events. */
 export const DEDUP_KEYS_KEPT = 100;
 
-/**
- * Every annotation a function writes on a Workflow (plan-resume.ts). The write policy
- * (manifests/function-write-policy.ts) lets the functions change these and no other.
- */
-export const FUNCTION_ANNOTATIONS = [DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION, REMEDIATIONS_ANNOTATION] as const;
 
 export function recordedKeysOf(annotations: Readonly<Record<string, string>> | undefined): string[] {
   const raw = annotations?.[DEDUP_ANNOTATION];

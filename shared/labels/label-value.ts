@@ -5,9 +5,8 @@
  * hostile inputs and asserts they agree.
  */
 import { createHash } from 'node:crypto';
+import { LABEL_HASH_LENGTH, LABEL_READABLE_LENGTH, LABEL_VALUE_MAX_LENGTH } from '../contract';
 
-/** k8s.io/apimachinery pkg/util/validation/validation.go@v0.34.4: `LabelValueMaxLength`. */
-export const LABEL_VALUE_MAX_LENGTH = 63;
 /** Same file: `labelValueFmt` = `(qualifiedNameFmt)?`, with qualifiedNameFmt `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`. */
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_VALUE_ERROR = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
@@ -24,9 +23,6 @@ export function labelValueErrors(value: string): string[] {
   return errors;
 }
 
-/** Readable part kept from the text before the hash: 63 - '-' - 10 hex. */
-export const LABEL_READABLE_LENGTH = 52;
-export const LABEL_HASH_LENGTH = 10;
 
 /**
  * The label value for any text (a branch name): characters outside `[A-Za-z0-9._-]` become `-`,

@@ -5,12 +5,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PR_OPENED, REX_PUSH, type FunctionDeclaration } from '../../shared/declarations';
 import { createKubernetesClients, recordedDedupKeys } from '../../shared/kubernetes/client';
-import { PARKED_ANNOTATION, type Workflow } from '../../shared/kubernetes/workflow';
+import { type Workflow } from '../../shared/kubernetes/workflow';
 import { FakeKubeApi } from '../fakes/fake-kube-api';
 import { pullRequestEvent, sensorEnvelope } from '../fixtures/github-events';
 import { playWorkflow } from '../fixtures/workflows';
 import { FakePullRequests } from '../support/fake-clients';
 import { testApp } from '../support/test-app';
+import { PARKED_ANNOTATION } from '../../shared/contract';
 
 let api: FakeKubeApi;
 beforeEach(async () => {

@@ -5,10 +5,11 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOW_LABELS, type FunctionName } from '../../../shared/declarations';
-import { DEDUP_ANNOTATION, PARKED_ANNOTATION, type Workflow } from '../../../shared/kubernetes/workflow';
+import { type Workflow } from '../../../shared/kubernetes/workflow';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../../fixtures/github-events';
 import { createWorkflow, uniqueTask } from '../support';
 import { kube, stack, untilActive } from './support';
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION } from '../../../shared/contract';
 
 const runsPerFunction = Number(process.env.E2E_FUZZ_RUNS ?? 1000);
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,9 +1,10 @@
 /** The Secret-backed dead-letter store against the in-process Kubernetes API (the real @kubernetes/client-node). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_SECRET_TYPE, REQUEST_LIMIT_BYTES, deadLetterName, toDeadLetter } from '../../../shared/dead-letters/dead-letter';
+import { REQUEST_LIMIT_BYTES, deadLetterName, toDeadLetter } from '../../../shared/dead-letters/dead-letter';
 import { createSecretDeadLetterStore, type DeadLetterStore } from '../../../shared/dead-letters/secret-store';
 import { KubernetesUnavailableError } from '../../../shared/kubernetes/types';
 import { FakeKubeApi } from '../../fakes/fake-kube-api';
+import { DEAD_LETTER_SECRET_TYPE } from '../../../shared/contract';
 
 const letter = (key: string, extra: Partial<Parameters<typeof toDeadLetter>[0]> = {}) =>
   toDeadLetter({ key, function: 'approved', deliveryId: key, route: '/', status: 404, outcome: 'no-workflow', reason: 'no play workflow for task 7', at: new Date('2026-12-01T10:00:00Z'), request: `{"delivery":"${key}"}`, ...extra });

@@ -1,7 +1,7 @@
 import { Webhooks } from '@octokit/webhooks';
 import { describe, expect, it } from 'vitest';
 import { createAuthenticate } from '../../../shared/http/authenticate';
-import { EventError } from '../../../shared/http/event-error';
+import { EventError } from '../../../shared/handler/event-error';
 
 const body = JSON.stringify({ action: 'opened', html: '<b>&</b>' });
 const sign = (secret: string, payload = body) => new Webhooks({ secret }).sign(payload);

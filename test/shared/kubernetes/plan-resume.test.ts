@@ -4,8 +4,9 @@ import { APPROVED, LABELED_READY_FOR_QA, PR_OPENED, QA_STAGES, REX_PUSH } from '
 import { dehydrate } from '../../../shared/kubernetes/node-status-packing';
 import { planResume } from '../../../shared/kubernetes/plan-resume';
 import { AmbiguousNodeError, OffloadedNodeStatusError, WorkflowShapeError, type ResumeRequest } from '../../../shared/kubernetes/types';
-import { DEDUP_ANNOTATION, PARKED_ANNOTATION, type NodeStatus, type Workflow } from '../../../shared/kubernetes/workflow';
+import { type NodeStatus, type Workflow } from '../../../shared/kubernetes/workflow';
 import { compressed, dagWorkflow, huge, offloaded, playWorkflow } from '../../fixtures/workflows';
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION } from '../../../shared/contract';
 
 const NOW = new Date('2026-11-22T12:34:56.789Z');
 const request = (declaration: typeof PR_OPENED, extra: Partial<ResumeRequest> = {}): ResumeRequest => ({

@@ -1,4 +1,4 @@
-import type { Outcome } from './outcomes';
+import type { Outcome } from '../contract';
 
 /** A request that ends early with a given outcome (bad input, failed authentication, …). */
 export class EventError extends Error {
