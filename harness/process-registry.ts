@@ -1,11 +1,21 @@
 // The stack's processes by name, in start order: stops them in reverse, and lets fault-injection
 // kill one (SIGKILL to its group) and start it again with the same command, log and readiness probe.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { recordProcess } from './leftovers';
 import { waitFor, type ManagedProcess } from './processes';
 import type { ControllableProcesses } from './control-server';
 
-/** Resolves once the (re)started process serves again. */
-export type ReadinessProbe = () => Promise<boolean>;
+/**
+ * Resolves once the (re)started process serves again. `logOffset`: the size of its (appended) log
+ * before this start, so a probe can look for its ready line in what the new process wrote only;
+ * `startedAt`: when this start began (e.g. a lease renewed since).
+ */
+export type ReadinessProbe = (started: { logOffset: number; startedAt: Date }) => Promise<boolean>;
+
+/** A probe that passes once the process has written `line` to its log since it was (re)started. */
+export function logLineProbe(logFile: string, line: string): ReadinessProbe {
+  return async ({ logOffset }) => existsSync(logFile) && readFileSync(logFile).subarray(logOffset).toString('utf8').includes(line);
+}
 
 interface Entry {
   process: ManagedProcess;
@@ -54,11 +64,14 @@ export function createProcessRegistry(pidFile: string, startTimeoutMs: number): 
     async start(name) {
       const e = entry(name);
       if (e.running) throw new Error(`${name} is running (pid ${e.process.pid}); kill it first`);
+      const logOffset = existsSync(e.process.logFile) ? statSync(e.process.logFile).size : 0;
+      const startedAt = new Date();
       e.process = e.process.respawn();
       e.running = true;
       recordProcess(pidFile, e.process.pid, commandTag(name));
       watch(e);
-      if (e.probe) await waitFor(`${name} ready again`, e.probe, startTimeoutMs, e.process);
+      const probe = e.probe;
+      if (probe) await waitFor(`${name} ready again`, () => probe({ logOffset, startedAt }), startTimeoutMs, e.process);
     },
     async restart(name) {
       await entry(name).process.stop();

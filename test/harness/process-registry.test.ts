@@ -18,9 +18,12 @@ describe('harness process registry', () => {
     const sleeper = () => spawnManaged({ name: 'sleeper', command: process.execPath, args: ['-e', 'console.log(`up ${process.pid}`); setInterval(() => {}, 1000)'], logDir: dir });
     const first = sleeper();
     let probes = 0;
-    registry.add(first, async () => {
+    const offsets = new Set<number>();
+    registry.add(first, async ({ logOffset }) => {
       probes += 1;
-      return readFileSync(first.logFile, 'utf8').split('\n').filter((l) => l.startsWith('up ')).length === 2;
+      offsets.add(logOffset);
+      // Only what the restarted process wrote counts: the log is appended across runs.
+      return /^up \d+$/m.test(readFileSync(first.logFile).subarray(logOffset).toString('utf8'));
     });
     expect(registry.list()).toEqual([{ name: 'sleeper', pid: first.pid, running: true }]);
     await expect.poll(() => readFileSync(first.logFile, 'utf8')).toContain(`up ${first.pid}`);
@@ -34,6 +37,8 @@ describe('harness process registry', () => {
     expect(again?.running).toBe(true);
     expect(again?.pid).not.toBe(first.pid);
     expect(probes).toBeGreaterThan(0); // the second "up" line was awaited in the same log file
+    expect([...offsets]).toEqual([`up ${first.pid}\n`.length]); // the probe saw the log from where the new process began
+    expect(readFileSync(first.logFile, 'utf8')).toContain(`up ${again?.pid}`);
     await expect(registry.start('sleeper')).rejects.toThrow(/is running/);
     expect(JSON.parse(readFileSync(join(dir, 'pids.json'), 'utf8')).processes.map((p: { pid: number }) => p.pid)).toEqual([first.pid, again?.pid]);
   });
