@@ -65,7 +65,10 @@ export async function startArgoEventsProcess(options: ArgoEventsProcessOptions):
     args: [
       'netns', 'exec', options.netns.name,
       'unshare', '--mount', '--propagation', 'private',
-      'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', options.filesRoot, argoEventsMountPoint,
+      // A /tmp of its own, empty at each start, as a container's: the NATS leader elector keeps its state in a
+      // hard-coded /tmp/graft.log (argo-events pkg/shared/leaderelection), which the processes must not share
+      // with each other nor carry over a restart.
+      'sh', '-c', 'mount --bind "$1" "$2" && mount -t tmpfs -o size=16m,mode=1777 tmpfs /tmp && shift 2 && exec "$@"', 'sh', options.filesRoot, argoEventsMountPoint,
       options.binary, isSensor ? 'sensor-service' : 'eventsource-service',
     ],
     env: {
