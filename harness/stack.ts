@@ -149,6 +149,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let node: Node | undefined;
   const stop = async () => {
     await control?.close();
+    processes.close();
     // Reverse start order: consumers first, the apiserver and etcd last.
     for (const p of processes.all().reverse()) await p.stop();
     node?.clean();
@@ -284,7 +285,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (!eventSource) throw new Error('the generator emitted no EventSource in argo/events/eventsource-github.yaml');
     const common = { binary: binaries['argo-events'], nats, filesRoot, kubeconfig: controlPlane.kubeconfig, logDir, startTimeoutMs };
     // Started again after a kill: ready once the new process logs its ready line, as at the first start.
-    const trackArgoEvents = (started: ArgoEventsProcess) => processes.add(started, started.readiness);
+    // A crashed one (e.g. the EventSource's nil dereference when a publish races its bus reconnect, argo-events
+    // v1.9.11 pkg/eventsources/eventing.go:598) is started again after the kubelet's back-off, as its pod's container would be.
+    const trackArgoEvents = (started: ArgoEventsProcess) => processes.add(started, started.readiness, { restartOnCrash: true });
     trackArgoEvents(await startArgoEventsProcess({ ...common, kind: 'EventSource', object: eventSource, netns: eventSourceNs }));
     const webhook = githubWebhook(eventSource);
     info.eventSourceUrl = `http://${eventSourceNs.nsIp}:${webhook.port}${webhook.endpoint}`;

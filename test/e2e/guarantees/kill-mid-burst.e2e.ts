@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { uniqueTask } from '../support';
 import {
   appliedEvents, control, eventually, handledDelivery, kube, nodesNamed, offerToEventSource, playAgent, readWorkflow, stack, stackProcesses,
-  storedDeadLetters, submitPodlessPlay, type GuaranteeWorkflow,
+  storedDeadLetters, submitPodlessPlay, untilActive, type GuaranteeWorkflow,
 } from './support';
 
 const TASKS = 8;
@@ -36,12 +36,14 @@ async function killMidBurst(target: string): Promise<Figures> {
 
   const accepted = new Set<string>();
   const refused = new Set<string>();
+  const refusals = new Map<number, number>(); // status (0: no HTTP answer) -> count
   let offered = 0;
   const sending = (async () => {
     for (const [i, task] of tasks.entries()) {
       const answer = await offerToEventSource('pr-opened', task, deliveries[i]!);
       offered += 1;
       (answer.status === 200 ? accepted : refused).add(deliveries[i]!);
+      if (answer.status !== 200) refusals.set(answer.status, (refusals.get(answer.status) ?? 0) + 1);
       await sleep(GAP_MS);
     }
   })();
@@ -91,9 +93,10 @@ async function killMidBurst(target: string): Promise<Figures> {
   const applied = deliveries.filter((_, i) => isApplied(wfs, i));
   const lost = deliveries.filter((d, i) => !isApplied(wfs, i) && !letters.has(d));
   const figures: Figures = { sent: accepted.size, refused: refused.size, redelivered: redelivered.size, applied: applied.length, deadLettered: letters.size, lost: lost.length, doubled: doubled.length };
+  const answers = [...refusals].map(([status, count]) => `${count}x ${status || 'no answer'}`).join(', ') || 'none';
   const outcomes = attempts.map((a, i) => `${deliveries[i]!.slice(0, 8)}: ${a.map((x) => `${x.outcome}/${x.status}`).join(',') || '-'}`).join('; ');
   console.log(
-    `[kill-mid-burst] ${target}: sent ${figures.sent}, refused at the door ${figures.refused} (redelivered, same X-GitHub-Delivery: ${figures.redelivered} accepted), `
+    `[kill-mid-burst] ${target}: sent ${figures.sent}, refused at the door ${figures.refused} [${answers}] (redelivered, same X-GitHub-Delivery: ${figures.redelivered} accepted), `
     + `applied ${figures.applied}, dead-lettered ${figures.deadLettered}, lost ${figures.lost}, doubled ${figures.doubled}`
     + ` | killed after ${at.offered} offered, ${at.accepted} accepted, ${at.applied} applied; all settled ${(settledMs / 1000).toFixed(1)} s after the restart`,
   );
@@ -101,6 +104,8 @@ async function killMidBurst(target: string): Promise<Figures> {
   expect(lost, `lost (${outcomes})`).toEqual([]);
   expect(doubled, `doubled (${outcomes})`).toEqual([]);
   expect(applied.filter((d) => letters.has(d)), 'applied and dead-lettered both').toEqual([]);
+  // Nothing half-applied: the controller carries every resumed play on to Cleo's step.
+  await Promise.all(names.filter((_, i) => isApplied(wfs, i)).map((name) => untilActive(rest, name, 'agent-cleo', 1, 120_000)));
   return figures;
 }
 
