@@ -7,11 +7,12 @@
 // /argo-events stays an empty mount point. The stack writes those folders as the kubelet writes a Secret volume
 // (harness/secret-volume.ts), so a changed Secret reaches a running Sensor the way it does in a pod.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from './kube-rest';
 import type { Nats } from './nats';
 import type { Netns } from './netns';
+import { logLineProbe, type ReadinessProbe } from './process-registry';
 import { spawnManaged, waitFor, type ManagedProcess } from './processes';
 
 export const argoEventsMountPoint = '/argo-events';
@@ -44,7 +45,12 @@ export interface ArgoEventsProcessOptions {
   readyLine?: string;
 }
 
-export async function startArgoEventsProcess(options: ArgoEventsProcessOptions): Promise<ManagedProcess> {
+/** An Argo Events process and how to tell it is ready again after a restart (its ready line in the new part of its log). */
+export interface ArgoEventsProcess extends ManagedProcess {
+  readiness: ReadinessProbe;
+}
+
+export async function startArgoEventsProcess(options: ArgoEventsProcessOptions): Promise<ArgoEventsProcess> {
   mkdirSync(argoEventsMountPoint, { recursive: true });
   const isSensor = options.kind === 'Sensor';
   const name = `${isSensor ? 'sensor' : 'eventsource'}-${options.object.metadata.name}`;
@@ -59,7 +65,10 @@ export async function startArgoEventsProcess(options: ArgoEventsProcessOptions):
     args: [
       'netns', 'exec', options.netns.name,
       'unshare', '--mount', '--propagation', 'private',
-      'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', options.filesRoot, argoEventsMountPoint,
+      // A /tmp of its own, empty at each start, as a container's: the NATS leader elector keeps its state in a
+      // hard-coded /tmp/graft.log (argo-events pkg/shared/leaderelection), which the processes must not share
+      // with each other nor carry over a restart.
+      'sh', '-c', 'mount --bind "$1" "$2" && mount -t tmpfs -o size=16m,mode=1777 tmpfs /tmp && shift 2 && exec "$@"', 'sh', options.filesRoot, argoEventsMountPoint,
       options.binary, isSensor ? 'sensor-service' : 'eventsource-service',
     ],
     env: {
@@ -75,6 +84,7 @@ export async function startArgoEventsProcess(options: ArgoEventsProcessOptions):
     logDir: options.logDir,
   });
   const readyLine = options.readyLine ?? (isSensor ? 'started subscribing to events for trigger' : 'Eventing server started.');
-  await waitFor(`${name} (${readyLine})`, async () => existsSync(process.logFile) && readFileSync(process.logFile).subarray(offset).toString('utf8').includes(readyLine), options.startTimeoutMs, process);
-  return process;
+  const readiness = logLineProbe(process.logFile, readyLine);
+  await waitFor(`${name} (${readyLine})`, () => readiness({ logOffset: offset, startedAt: new Date() }), options.startTimeoutMs, process);
+  return Object.assign(process, { readiness });
 }

@@ -19,6 +19,8 @@ export interface NatsOptions {
 export interface Nats {
   port: number;
   process: ManagedProcess;
+  /** JetStream serves (its /healthz with js-enabled-only): after a start and after a restart. */
+  ready(): Promise<boolean>;
   /** EVENTBUS_CONFIG for a client that reaches the server at `ip`. */
   busConfig(ip: string): string;
 }
@@ -42,10 +44,12 @@ export async function startNats(options: NatsOptions): Promise<Nats> {
     ].join('\n'),
   );
   const process = spawnManaged({ name: 'nats-server', command: options.binary, args: ['-c', config], logDir: options.logDir });
-  await waitFor('nats-server JetStream /healthz', async () => (await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).ok, options.startTimeoutMs, process);
+  const ready = async () => (await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`)).ok;
+  await waitFor('nats-server JetStream /healthz', ready, options.startTimeoutMs, process);
   return {
     port,
     process,
+    ready,
     busConfig: (ip) => Buffer.from(JSON.stringify({ jetstream: { url: `nats://${ip}:${port}`, streamConfig } })).toString('base64'),
   };
 }

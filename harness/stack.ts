@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionName } from '../shared/declarations';
-import { removeMountPointIfUnused, startArgoEventsProcess } from './argo-events';
+import { removeMountPointIfUnused, startArgoEventsProcess, type ArgoEventsProcess } from './argo-events';
 import { ensureBinaries, ingressBinaries, knativeBinaries, nodeBinaries, type BinaryName } from './binaries';
 import { loadTraefikImage, traefikNamespace, traefikObjects, traefikServices } from './knative/traefik';
 import { deployFunctionServices, ingressAddress, type FunctionService } from './knative/function-services';
@@ -165,6 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let node: Node | undefined;
   const stop = async () => {
     await control?.close();
+    processes.close();
     // Reverse start order: consumers first, the apiserver and etcd last.
     for (const p of processes.all().reverse()) await p.stop();
     node?.clean();
@@ -228,7 +229,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
 
     const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs, executorImage: node?.images.argoexec });
-    track(controller);
+    processes.add(controller, controller.ready);
     log('workflow-controller is leader');
 
     const controlToken = randomBytes(20).toString('hex');
@@ -301,7 +302,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
 
     const nats = await startNats({ binary: binaries['nats-server'], workDir, logDir, clientIps: namespaces.map((n) => n.hostIp), startTimeoutMs });
-    track(nats.process);
+    processes.add(nats.process, nats.ready);
     const filesRoot = join(workDir, 'argo-events');
     // One folder for the EventSource and every Sensor (they share the bind-mounted root), so one consumer kind.
     for (const [name, data] of Object.entries(secretValues)) secretVolumes.mount({ secret: name, consumer: 'sensor', dir: join(filesRoot, 'secrets', name) }, data);
@@ -309,14 +310,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const eventSource = objectsOf(files, (f) => f.path === 'argo/events/eventsource-github.yaml').find((o) => o.kind === 'EventSource');
     if (!eventSource) throw new Error('the generator emitted no EventSource in argo/events/eventsource-github.yaml');
     const common = { binary: binaries['argo-events'], nats, filesRoot, kubeconfig: controlPlane.kubeconfig, logDir, startTimeoutMs };
-    track(await startArgoEventsProcess({ ...common, kind: 'EventSource', object: eventSource, netns: eventSourceNs }));
+    // Started again after a kill: ready once the new process logs its ready line, as at the first start.
+    // A crashed one (e.g. the EventSource's nil dereference when a publish races its bus reconnect, argo-events
+    // v1.9.11 pkg/eventsources/eventing.go:598) is started again after the kubelet's back-off, as its pod's container would be.
+    const trackArgoEvents = (started: ArgoEventsProcess) => processes.add(started, started.readiness, { restartOnCrash: true });
+    trackArgoEvents(await startArgoEventsProcess({ ...common, kind: 'EventSource', object: eventSource, netns: eventSourceNs }));
     const webhook = githubWebhook(eventSource);
     info.eventSourceUrl = `http://${eventSourceNs.nsIp}:${webhook.port}${webhook.endpoint}`;
     log(`EventSource listening at ${info.eventSourceUrl}`);
     for (const name of functionNames) {
       const sensor = objectsOf(files, (f) => f.path === `argo/events/sensors/${name}.yaml`).find((o) => o.kind === 'Sensor');
       if (!sensor) throw new Error(`the generator emitted no Sensor in argo/events/sensors/${name}.yaml`);
-      track(await startArgoEventsProcess({ ...common, kind: 'Sensor', object: sensor, netns: sensorNs[name] }));
+      trackArgoEvents(await startArgoEventsProcess({ ...common, kind: 'Sensor', object: sensor, netns: sensorNs[name] }));
     }
     log('Sensors subscribed');
     /** An Argo Events process in a network namespace of its own, optionally with the apiserver reachable. */
@@ -330,7 +335,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         kubeconfig = forward.kubeconfig;
       }
       const started = await startArgoEventsProcess({ ...common, kubeconfig, kind, object, netns, env: extra.env, readyLine: extra.readyLine });
-      track(started);
+      trackArgoEvents(started);
       return started;
     };
     // The resource EventSource on play workflows (re-drives of parked events) watches the apiserver.

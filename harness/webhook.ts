@@ -14,6 +14,8 @@ export interface DeliveryOptions {
   /** Override the signature (tests of rejection). */
   signature?: string;
   delivery?: string;
+  /** Give up after this long, as GitHub does after 10 s (its delivery log then lists it as failed). */
+  timeoutMs?: number;
 }
 
 export interface DeliveryResult {
@@ -36,6 +38,7 @@ export async function deliverWebhook(options: DeliveryOptions): Promise<Delivery
       'X-GitHub-Hook-ID': '1',
       'X-Hub-Signature-256': options.signature ?? signature256(options.secret, body),
     },
+    signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
   });
   return { status: response.status, body: await response.text(), delivery };
 }

@@ -2,6 +2,7 @@
 // leader-election identity and a short requeue time, as upstream's dev runner does (tasks.yaml "controller").
 import type { KubeRest } from './kube-rest';
 import { freePort } from './ports';
+import type { ReadinessProbe } from './process-registry';
 import { spawnManaged, waitFor, type ManagedProcess } from './processes';
 
 export interface WorkflowControllerOptions {
@@ -17,7 +18,7 @@ export interface WorkflowControllerOptions {
 
 export const controllerConfigMapName = 'workflow-controller-configmap';
 
-export async function startWorkflowController(options: WorkflowControllerOptions): Promise<ManagedProcess> {
+export async function startWorkflowController(options: WorkflowControllerOptions): Promise<ManagedProcess & { ready: ReadinessProbe }> {
   const metricsPort = await freePort();
   const configMap = {
     apiVersion: 'v1',
@@ -36,9 +37,20 @@ export async function startWorkflowController(options: WorkflowControllerOptions
     logDir: options.logDir,
   });
   // Ready once it holds the leader Lease (it only reconciles as leader).
-  await waitFor('workflow-controller leader lease', async () => {
-    const lease = await options.rest.call<{ spec?: { holderIdentity?: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${options.namespace}/leases/workflow-controller`);
-    return lease.status === 200 && !!lease.body.spec?.holderIdentity?.startsWith('handoff-local-');
-  }, options.startTimeoutMs, process);
-  return process;
+  const startedAt = new Date();
+  const ready = leaderProbe(options.rest, options.namespace);
+  await waitFor('workflow-controller leader lease', () => ready({ logOffset: 0, startedAt }), options.startTimeoutMs, process);
+  return Object.assign(process, { ready });
+}
+
+/**
+ * The controller leads: our identity holds the Lease and renewed it since `startedAt` (a restarted
+ * controller keeps the identity, so only the renewal tells the new process from the killed one).
+ */
+export function leaderProbe(rest: KubeRest, namespace: string): ReadinessProbe {
+  return async ({ startedAt }) => {
+    const lease = await rest.call<{ spec?: { holderIdentity?: string; renewTime?: string } }>('GET', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/workflow-controller`);
+    const renewed = Date.parse(lease.body.spec?.renewTime ?? '');
+    return lease.status === 200 && !!lease.body.spec?.holderIdentity?.startsWith('handoff-local-') && renewed >= startedAt.getTime();
+  };
 }

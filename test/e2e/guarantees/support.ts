@@ -107,6 +107,23 @@ export async function sendToEventSource(scenario: Scenario, task: number, delive
   return deliverWebhook({ url: eventSourceUrl!, event, payload, secret: webhookSecret, delivery });
 }
 
+/**
+ * One delivery attempt as GitHub makes it: signed, given up after GitHub's 10 s, with the event's
+ * X-GitHub-Delivery. GitHub lists a refused, failed or timed-out attempt as a failed delivery; its
+ * redelivery sends the same event with the same X-GitHub-Delivery (the hook delivery's `guid`, "shared
+ * with all deliveries ... [of] this event"; only the delivery's numeric `id` is new: github/rest-api-description
+ * `hook-delivery`, github/docs#32822). `status` 0: no HTTP answer (connection refused or reset, timeout).
+ */
+export async function offerToEventSource(scenario: Scenario, task: number, delivery: string): Promise<DeliveryResult> {
+  const { eventSourceUrl, webhookSecret } = stack();
+  const { event, payload } = scenarioPayload(scenario, { task, repository });
+  try {
+    return await deliverWebhook({ url: eventSourceUrl!, event, payload, secret: webhookSecret, delivery, timeoutMs: 10_000 });
+  } catch (error) {
+    return { status: 0, body: String((error as { cause?: unknown }).cause ?? error), delivery };
+  }
+}
+
 export function stageOf(wf: GuaranteeWorkflow): string | undefined {
   return wf.metadata.labels?.['current-stage'];
 }
@@ -179,6 +196,11 @@ export async function control<T = unknown>(method: 'GET' | 'POST' | 'PUT', path:
   if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
 }
+
+export interface StackProcess { name: string; pid: number; running: boolean }
+
+/** The stack's processes (harness/process-registry.ts), by name. */
+export const stackProcesses = () => control<StackProcess[]>('GET', '/processes');
 
 export type GitHubMode = 'ok' | 'error500' | 'secondary-rate-limit' | 'stall-label-removal';
 export const setGitHubMode = (mode: GitHubMode) => control('PUT', '/github/mode', { mode });
