@@ -279,6 +279,7 @@ try {
     }
   })();
   const memory = {} as Record<Target, { pod: string; app: ContainerStats['memory']; queue: ContainerStats['memory'] }>;
+  let memoryError: string | undefined;
   try {
     // Let the pods settle after the warm burst, then read until the kubelet has stats for every container.
     await new Promise((resolve) => setTimeout(resolve, 15_000));
@@ -294,6 +295,10 @@ try {
         return app?.workingSetBytes && queue?.workingSetBytes ? { pod: pods[0]!.metadata.name, app, queue } : undefined;
       }, 90_000, 2_000);
     }
+  } catch (error) {
+    // Reported with the other figures rather than losing them.
+    memoryError = String(error);
+    log(`memory: ${memoryError}`);
   } finally {
     keepUp = false;
     await trickle;
@@ -304,24 +309,30 @@ try {
   // name of its own; the stack's own pr-opened Sensor (which calls the host-process function) is stopped meanwhile,
   // so only the Knative pod resumes the gate.
   const full: number[] = [];
-  const sensorFiles = (await loadBuildManifests())({ namespace, webhookSecret: secretRefs.webhookSecret, sensorTokenSecret: secretRefs.sensorTokenSecret, acceptedTokensSecret: secretRefs.acceptedTokensSecret });
-  const sensor = objectsOf(sensorFiles, (f) => f.path === `argo/events/sensors/${OURS}.yaml`).find((o) => o.kind === 'Sensor');
-  if (!sensor) throw new Error(`the generator emitted no Sensor in argo/events/sensors/${OURS}.yaml`);
-  if (!JSON.stringify(sensor.spec).includes(`"url":"http://${hosts[OURS]}"`)) throw new Error(`the generated Sensor does not call http://${hosts[OURS]}`);
-  const killed = await fetch(`${stack.controlUrl}/processes/sensor-${sensor.metadata.name}/kill`, { method: 'POST', headers: { Authorization: `Bearer ${stack.controlToken}` } });
-  if (!killed.ok) throw new Error(`stopping the stack's ${sensor.metadata.name} Sensor: ${killed.status} ${await killed.text()}`);
-  extraProcesses.push(await stack.startSensor!({ ...sensor, metadata: { ...sensor.metadata, name: `${OURS}-knative` } }));
-  log(`Sensor ${OURS}-knative calls http://${hosts[OURS]}; the stack's ${sensor.metadata.name} Sensor is stopped`);
-  for (let i = 0; i < samples; i += 1) {
-    const play = await playAtGate();
-    await untilAtZero([OURS]);
-    const { event, payload } = scenarioPayload('pr-opened', { task: play.task, repository });
-    const started = performance.now();
-    const sent = await deliverWebhook({ url: stack.eventSourceUrl!, event, payload, secret: stack.webhookSecret, delivery: randomUUID() });
-    if (sent.status !== 200) throw new Error(`EventSource answered ${sent.status}: ${sent.body}`);
-    await until(`${play.name} resumed through the Sensor`, () => gateSucceeded(play.name), 120_000, 10);
-    full.push(performance.now() - started);
-    log(`full path from zero ${i + 1}/${samples}: ${full.at(-1)!.toFixed(0)} ms`);
+  let fullError: string | undefined;
+  try {
+    const sensorFiles = (await loadBuildManifests())({ namespace, webhookSecret: secretRefs.webhookSecret, sensorTokenSecret: secretRefs.sensorTokenSecret, acceptedTokensSecret: secretRefs.acceptedTokensSecret });
+    const sensor = objectsOf(sensorFiles, (f) => f.path === `argo/events/sensors/${OURS}.yaml`).find((o) => o.kind === 'Sensor');
+    if (!sensor) throw new Error(`the generator emitted no Sensor in argo/events/sensors/${OURS}.yaml`);
+    if (!JSON.stringify(sensor.spec).includes(`"url":"http://${hosts[OURS]}"`)) throw new Error(`the generated Sensor does not call http://${hosts[OURS]}`);
+    const killed = await fetch(`${stack.controlUrl}/processes/sensor-${sensor.metadata.name}/kill`, { method: 'POST', headers: { Authorization: `Bearer ${stack.controlToken}` } });
+    if (!killed.ok) throw new Error(`stopping the stack's ${sensor.metadata.name} Sensor: ${killed.status} ${await killed.text()}`);
+    extraProcesses.push(await stack.startSensor!({ ...sensor, metadata: { ...sensor.metadata, name: `${OURS}-knative` } }));
+    log(`Sensor ${OURS}-knative calls http://${hosts[OURS]}; the stack's ${sensor.metadata.name} Sensor is stopped`);
+    for (let i = 0; i < samples; i += 1) {
+      const play = await playAtGate();
+      await untilAtZero([OURS]);
+      const { event, payload } = scenarioPayload('pr-opened', { task: play.task, repository });
+      const started = performance.now();
+      const sent = await deliverWebhook({ url: stack.eventSourceUrl!, event, payload, secret: stack.webhookSecret, delivery: randomUUID() });
+      if (sent.status !== 200) throw new Error(`EventSource answered ${sent.status}: ${sent.body}`);
+      await until(`${play.name} resumed through the Sensor`, () => gateSucceeded(play.name), 120_000, 10);
+      full.push(performance.now() - started);
+      log(`full path from zero ${i + 1}/${samples}: ${full.at(-1)!.toFixed(0)} ms`);
+    }
+  } catch (error) {
+    fullError = String(error);
+    log(`full path: ${fullError}`);
   }
 
   // ---- report ----
@@ -336,17 +347,19 @@ try {
   });
   printTable(['service', 'answer p50 ms', 'answer p99 ms', 'gate p50 ms', 'gate p99 ms', 'answer p50 / floor', 'n'], coldRows);
   console.log(`ratio handoff/peer (answer): p50 ${ratio(percentile(cold.answer[OURS], 50), percentile(cold.answer[PEER], 50))}, p99 ${ratio(percentile(cold.answer[OURS], 99), percentile(cold.answer[PEER], 99))}; (gate): p50 ${ratio(percentile(cold.gate[OURS]!, 50), percentile(cold.gate[PEER]!, 50))}, p99 ${ratio(percentile(cold.gate[OURS]!, 99), percentile(cold.gate[PEER]!, 99))}`);
-  console.log(`\n1b. Full path from zero, pr-opened: signed webhook → EventSource → Sensor → Knative URL → gate Succeeded: p50 ${ms(full, 50)} ms, p99 ${ms(full, 99)} ms (n ${full.length}); p50 over the direct path's gate p50: ${ratio(percentile(full, 50), percentile(cold.gate[OURS]!, 50))}`);
+  if (fullError) console.log(`\n1b. Full path from zero, pr-opened: not measured (${full.length} samples before it failed): ${fullError}`);
+  else console.log(`\n1b. Full path from zero, pr-opened: signed webhook → EventSource → Sensor → Knative URL → gate Succeeded: p50 ${ms(full, 50)} ms, p99 ${ms(full, 99)} ms (n ${full.length}); p50 over the direct path's gate p50: ${ratio(percentile(full, 50), percentile(cold.gate[OURS]!, 50))}`);
   console.log('\n2. Warm, through the ingress, sequential requests with a pod up (the functions: a duplicate delivery of a resumed play; the floor: a POST)');
   printTable(['service', 'p50 ms', 'p99 ms', 'p50 / floor', 'n'], targets.map((t) => [label[t], ms(warm[t], 50), ms(warm[t], 99), ratio(percentile(warm[t], 50), percentile(warm[FLOOR], 50)), String(warm[t].length)]));
   console.log(`ratio handoff/peer: p50 ${ratio(percentile(warm[OURS], 50), percentile(warm[PEER], 50))}, p99 ${ratio(percentile(warm[OURS], 99), percentile(warm[PEER], 99))}`);
   console.log('\n3. Memory per pod as the kubelet reports it (GET /api/v1/nodes/<node>/proxy/stats/summary), pods up, a request every 2 s');
   const mib = (bytes: number | undefined) => (bytes === undefined ? '—' : (bytes / 1024 / 1024).toFixed(1));
-  printTable(
+  if (memoryError) console.log(`not read: ${memoryError}`);
+  else printTable(
     ['service', 'app working set MiB', 'app RSS MiB', 'queue-proxy working set MiB', 'queue-proxy RSS MiB', 'app working set / floor'],
     targets.map((t) => [label[t], mib(memory[t].app?.workingSetBytes), mib(memory[t].app?.rssBytes), mib(memory[t].queue?.workingSetBytes), mib(memory[t].queue?.rssBytes), ratio(memory[t].app!.workingSetBytes!, memory[FLOOR].app!.workingSetBytes!)]),
   );
-  console.log(`ratio handoff/peer (app working set): ${ratio(memory[OURS].app!.workingSetBytes!, memory[PEER].app!.workingSetBytes!)}`);
+  if (!memoryError) console.log(`ratio handoff/peer (app working set): ${ratio(memory[OURS].app!.workingSetBytes!, memory[PEER].app!.workingSetBytes!)}; pods ${targets.map((t) => memory[t].pod).join(', ')}`);
 } finally {
   for (const p of extraProcesses) await p.stop().catch((error: unknown) => log(`stopping ${p.name}: ${String(error)}`));
   await stack.stop();
