@@ -34,6 +34,7 @@ import { secretRefs, startStack } from '../harness/stack';
 import { readComponents, repoRoot } from '../harness/versions';
 import { deliverWebhook } from '../harness/webhook';
 import { ensurePeerImage, faasJsRuntimeVersion } from './peer/image';
+import { floorService, peerService, type KnativeServiceObject } from './knative-services';
 import { percentile, printTable } from './report';
 
 const arg = (name: string, fallback: number) => {
@@ -65,45 +66,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-interface ServiceContainer {
-  name?: string;
-  image: string;
-  args?: string[];
-  readinessProbe?: { httpGet: { path: string } };
-  livenessProbe?: { httpGet: { path: string } };
-  [key: string]: unknown;
-}
-interface KnativeServiceObject extends KubeObject {
-  spec: { template: { metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { containers: ServiceContainer[]; volumes?: unknown[]; [key: string]: unknown } } };
-}
-
-/** The peer: the generated pr-opened Service with only name, image, command and the runtime's probe paths changed. */
-function peerService(base: KnativeServiceObject, image: string): KnativeServiceObject {
-  const ksvc = structuredClone(base);
-  ksvc.metadata.name = PEER;
-  const container = ksvc.spec.template.spec.containers[0]!;
-  container.image = image;
-  // The image's ENTRYPOINT is node, like ours; the args run faas-js-runtime's CLI on the bundled app.
-  container.args = ['node_modules/faas-js-runtime/bin/cli.js', 'function.cjs', '--include-raw', '--port', '8080'];
-  // faas-js-runtime serves only / and its own health endpoints (lib/health-check.js).
-  container.readinessProbe!.httpGet.path = '/health/readiness';
-  container.livenessProbe!.httpGet.path = '/health/liveness';
-  return ksvc;
-}
-
-/** The floor: the same Service template (annotations, concurrency, probes, resources, security) around helloworld, with no env or volumes. */
-function floorService(base: KnativeServiceObject, image: string): KnativeServiceObject {
-  const ksvc = structuredClone(base);
-  ksvc.metadata.name = FLOOR;
-  const labels = { ...ksvc.spec.template.metadata.labels };
-  delete labels['handoff.dev/function'];
-  ksvc.spec.template.metadata.labels = labels;
-  const { env: _env, args: _args, volumeMounts: _mounts, ...container } = ksvc.spec.template.spec.containers[0]!;
-  ksvc.spec.template.spec.containers = [{ ...container, image }];
-  delete ksvc.spec.template.spec.volumes;
-  return ksvc;
-}
-
 interface WorkflowNode { displayName: string; phase?: string }
 interface Workflow { metadata: { name: string; labels?: Record<string, string> }; status?: { nodes?: Record<string, WorkflowNode> } }
 
@@ -125,7 +87,7 @@ try {
   const files = (await loadBuildManifests())({ namespace, image: knative.functions.image });
   const base = objectsOf(files, (f) => f.path === `knative/${OURS}.yaml`).find((o) => o.kind === 'Service' && o.apiVersion.startsWith('serving.knative.dev/')) as KnativeServiceObject | undefined;
   if (!base) throw new Error(`the generator emitted no Knative Service in knative/${OURS}.yaml`);
-  for (const ksvc of [peerService(base, peerImage.name), floorService(base, floorImage.name)]) {
+  for (const ksvc of [peerService(base, PEER, peerImage.name), floorService(base, FLOOR, floorImage.name)]) {
     const res = await rest.apply(ksvc);
     if (res.status >= 300) throw new Error(`apply Service ${ksvc.metadata.name}: ${res.status} ${res.text}`);
   }
