@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureBinaries } from '../harness/binaries';
 import { loadImage } from '../harness/image/load-image';
+import { readImagePins } from '../harness/image/pins';
 import { isServiceReady, postThroughIngress, readKnativeService, sensorRequest, type IngressResponse } from '../harness/knative/function-services';
 import { helloworldImageDefinition } from '../harness/knative/serving-images';
 import type { KubeObject, KubeRest } from '../harness/kube-rest';
@@ -301,7 +302,7 @@ try {
   const ms = (values: number[], p: number) => percentile(values, p).toFixed(0);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const versions = readComponents();
-  console.log(`\nScale from zero on Knative Serving ${versions['knative-serving'].version} (Traefik ${versions.traefik.version} ingress, Kubernetes ${versions.kubernetes.version}), node ${process.version} host, faas-js-runtime ${faasJsRuntimeVersion()}; ${samples} samples from zero, ${warmRequests} warm requests each`);
+  console.log(`\nScale from zero on Knative Serving ${versions['knative-serving'].version} (Traefik ${versions.traefik.version} ingress, Kubernetes ${versions.kubernetes.version}), Node ${readImagePins().node.version} in the images, faas-js-runtime ${faasJsRuntimeVersion()}; ${samples} samples from zero, ${warmRequests} warm requests each`);
   console.log('\n1. From zero (no pod, ServerlessService Proxy), through the ingress: request → HTTP answer; for the functions also request → gate Succeeded');
   const coldRows = targets.map((t) => {
     const gateValues = cold.gate[t];
