@@ -17,11 +17,14 @@ export type NodeBinary = 'kubelet' | 'kube-scheduler' | 'kube-controller-manager
 export type KnativeBinary = 'knative-controller' | 'knative-webhook' | 'knative-autoscaler' | 'knative-activator' | 'knative-queue';
 /** The ingress that implements Knative's KIngress: Traefik with its Knative provider, run as a pod on the node (harness/knative/traefik.ts). */
 export type IngressBinary = 'traefik';
-export type BinaryName = ControlPlaneBinary | NodeBinary | KnativeBinary | IngressBinary;
+/** Knative's own test images that benchmarks run as Knative Services (bench/knative-cold.ts: the floor). */
+export type KnativeTestBinary = 'knative-helloworld';
+export type BinaryName = ControlPlaneBinary | NodeBinary | KnativeBinary | IngressBinary | KnativeTestBinary;
 export const nodeBinaries: NodeBinary[] = ['pause', 'kubelet', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kubectl', 'coredns', 'argoexec'];
 export const knativeBinaries: KnativeBinary[] = ['knative-controller', 'knative-webhook', 'knative-autoscaler', 'knative-activator', 'knative-queue'];
 export const ingressBinaries: IngressBinary[] = ['traefik'];
-export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo', 'validate-knative-services', ...nodeBinaries, ...knativeBinaries, ...ingressBinaries];
+export const knativeTestBinaries: KnativeTestBinary[] = ['knative-helloworld'];
+export const allBinaries: BinaryName[] = ['etcd', 'kube-apiserver', 'nats-server', 'argo-events', 'workflow-controller', 'argo', 'validate-knative-services', ...nodeBinaries, ...knativeBinaries, ...ingressBinaries, ...knativeTestBinaries];
 
 /** Arguments that print each binary's version, and how to read the version from the output. */
 // workflow-controller and argo-events have no version command: they are only taken from our cache.

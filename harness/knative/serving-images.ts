@@ -36,3 +36,18 @@ export function servingImageDefinitions(binaries: Record<KnativeBinary, string>)
     config: { Entrypoint: [`/ko-app/${command}`], User: `${KO_USER}:${KO_USER}`, Env: ['PATH=/usr/local/bin:/usr/bin:/bin:/ko-app', 'KO_DATA_PATH=/var/run/ko'] },
   }));
 }
+
+/**
+ * Knative's minimal Go app, knative.dev/serving/test/test_images/helloworld from the pinned serving
+ * module, in the same ko layout (upstream's test images are built with ko too: its service.yaml
+ * names `ko://knative.dev/serving/test/test_images/helloworld`). It answers every request 200.
+ */
+export function helloworldImageDefinition(binary: string): OciImage {
+  const version = readComponents()['knative-serving'].version;
+  return {
+    name: `dev.local/knative-serving/test/helloworld:${version}`,
+    files: [{ source: binary, path: '/ko-app/helloworld', mode: 0o755 }],
+    directories: { '/var/run/ko': 0o755, '/tmp': 0o1777 },
+    config: { Entrypoint: ['/ko-app/helloworld'], User: `${KO_USER}:${KO_USER}`, Env: ['PATH=/usr/local/bin:/usr/bin:/bin:/ko-app', 'KO_DATA_PATH=/var/run/ko'] },
+  };
+}

@@ -12,6 +12,8 @@ tool knative.dev/serving/cmd/activator
 
 tool knative.dev/serving/cmd/queue
 
+tool knative.dev/serving/test/test_images/helloworld
+
 require (
 	k8s.io/api v0.35.4
 	k8s.io/apimachinery v0.35.4
