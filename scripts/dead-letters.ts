@@ -1,11 +1,13 @@
-// npm run dead-letters -- list | show ID | replay ID | replay --all | drop ID  (docs/operations.md, "Dead letters")
+// npm run dead-letters -- list | show ID | replay ID | replay --all | drop ID | parked  (docs/operations.md, "Dead letters")
 // Works against any cluster: KUBECONFIG (or --kubeconfig), else the in-cluster ServiceAccount. Replays go to each
 // function's Service URL with the token the functions accept, read from the handoff-trigger-token Secret unless
 // --token-file is given. With --stack (default .handoff/stack.json when it exists and no --kubeconfig is given) it
 // uses the local stack of `npm start`: its kubeconfig, namespace, function ports and token.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { WORKFLOW_LABELS } from '../shared/declarations';
+import { WORKFLOWS, type Workflow } from '../shared/kubernetes/workflow';
 import type { StackInfo } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
 import { withDefaults } from '../manifests/options';
@@ -78,6 +80,14 @@ async function main(): Promise<number> {
     store: createSecretDeadLetterStore({ namespace, kubeConfig }),
     functionUrl,
     token,
+    playWorkflows: async () => {
+      const list = (await kubeConfig.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
+        ...WORKFLOWS,
+        namespace,
+        labelSelector: `${WORKFLOW_LABELS.type}=${WORKFLOW_LABELS.typeValue}`,
+      })) as { items: Workflow[] };
+      return list.items;
+    },
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
   });

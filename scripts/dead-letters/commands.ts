@@ -5,6 +5,8 @@
 import { parseArgs } from 'node:util';
 import type { DeadLetter } from '../../shared/dead-letters/dead-letter';
 import type { DeadLetterStore } from '../../shared/dead-letters/secret-store';
+import type { Workflow } from '../../shared/kubernetes/workflow';
+import { parkedRows } from './parked';
 import { replayDeadLetter, type ReplayResult } from './replay';
 
 export interface CommandDeps {
@@ -13,6 +15,8 @@ export interface CommandDeps {
   readonly functionUrl: (functionName: string) => string;
   /** The bearer token the functions accept (read only when replaying). */
   readonly token: () => Promise<string>;
+  /** The play workflows (label workflow-type=play-orchestration), for `parked`. */
+  readonly playWorkflows?: () => Promise<Workflow[]>;
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
   readonly fetch?: typeof fetch;
@@ -26,6 +30,7 @@ export const USAGE = `usage: npm run dead-letters -- <command> [options]
   replay --all [--function F]  every dead letter, one at a time
   drop ID                      delete it
   drop --older-than DAYS       delete every dead letter older than DAYS days (retention)
+  parked [--older-than MIN]    events parked on play workflows, oldest first; exit 1 if any is older than MIN minutes
 options: --namespace NS, --kubeconfig FILE, --url-template T (default http://{function}.{namespace}.svc.cluster.local),
   --url F=URL (one function's URL), --token-file FILE (default: the handoff-trigger-token Secret), --json`;
 
@@ -99,6 +104,25 @@ export async function runDeadLetters(argv: readonly string[], deps: CommandDeps)
       const letter = await find(deps.store, id);
       if (!letter || !(await deps.store.remove(letter.id))) return notFound(deps, id);
       deps.out(`dropped ${letter.id}`);
+      return 0;
+    }
+    case 'parked': {
+      if (id !== undefined) return usage('parked takes no ID');
+      if (!deps.playWorkflows) throw new Error('parked needs the play workflows');
+      const minutes = values['older-than'] === undefined ? undefined : Number(values['older-than'].replace(/m$/, ''));
+      if (minutes !== undefined && (!Number.isFinite(minutes) || minutes < 0)) return usage(`--older-than takes a number of minutes, got "${values['older-than']}"`);
+      const rows = parkedRows(await deps.playWorkflows(), deps.now?.() ?? new Date()).filter((row) => values.function === undefined || row.function === values.function);
+      const old = minutes === undefined ? [] : rows.filter((row) => row.ageSeconds > minutes * 60);
+      const shown = minutes === undefined ? rows : old;
+      if (values.json) deps.out(JSON.stringify(shown, null, 2));
+      else {
+        deps.out(['WORKFLOW', 'TASK', 'STAGE', 'FUNCTION', 'KEYS', 'PARKED-AT', 'AGE'].join('\t'));
+        for (const row of shown) deps.out([row.workflow, row.task ?? '-', row.stage ?? '-', row.function, row.keys.join(','), row.parkedAt, `${row.ageSeconds}s`].join('\t'));
+      }
+      if (minutes !== undefined && old.length > 0) {
+        deps.err(`${old.length} parked event(s) older than ${minutes} minutes: the re-drive missed them (docs/operations.md, "Parked events")`);
+        return 1;
+      }
       return 0;
     }
     default:
