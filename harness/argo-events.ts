@@ -8,7 +8,7 @@
 // (harness/secret-volume.ts), so a changed Secret reaches a running Sensor the way it does in a pod.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { KubeObject } from './kube-rest';
 import type { Nats } from './nats';
 import type { Netns } from './netns';
@@ -59,16 +59,21 @@ export async function startArgoEventsProcess(options: ArgoEventsProcessOptions):
   // The log is appended across runs: readiness counts only what this process writes.
   const logFile = join(options.logDir, `${name}.log`);
   const offset = existsSync(logFile) ? statSync(logFile).size : 0;
+  const graftState = join(options.filesRoot, 'graft', `${name}.log`);
+  mkdirSync(dirname(graftState), { recursive: true });
   const process = spawnManaged({
     name,
     command: 'ip',
     args: [
       'netns', 'exec', options.netns.name,
       'unshare', '--mount', '--propagation', 'private',
-      // A /tmp of its own, empty at each start, as a container's: the NATS leader elector keeps its state in a
-      // hard-coded /tmp/graft.log (argo-events pkg/shared/leaderelection), which the processes must not share
-      // with each other nor carry over a restart.
-      'sh', '-c', 'mount --bind "$1" "$2" && mount -t tmpfs -o size=16m,mode=1777 tmpfs /tmp && shift 2 && exec "$@"', 'sh', options.filesRoot, argoEventsMountPoint,
+      // The NATS leader elector keeps its state in a hard-coded /tmp/graft.log (argo-events
+      // pkg/shared/leaderelection), which in a container is its own and gone at a restart: here each process
+      // gets a file of its own, emptied at each start, bound over /tmp/graft.log in its mount namespace. Not a
+      // tmpfs over all of /tmp: the repository (binaries, kubeconfig, secrets) may itself live under /tmp.
+      'sh', '-c',
+      'mount --bind "$1" "$2" && : > "$3" && { [ -e /tmp/graft.log ] || [ -L /tmp/graft.log ] || : > /tmp/graft.log; } && mount --bind "$3" /tmp/graft.log && shift 3 && exec "$@"',
+      'sh', options.filesRoot, argoEventsMountPoint, graftState,
       options.binary, isSensor ? 'sensor-service' : 'eventsource-service',
     ],
     env: {
