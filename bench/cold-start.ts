@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { DECLARATIONS, type FunctionDeclaration } from '../shared/declarations';
+import { DECLARATIONS, callsGitHub, type FunctionDeclaration } from '../shared/declarations';
 import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
 import { median, printTable } from './report';
 
@@ -36,7 +36,8 @@ writeFileSync(
 async function buildPeerBundle(declaration: FunctionDeclaration): Promise<string> {
   const outfile = join(work, `faas-handle-${declaration.name}.cjs`);
   // As functions/<name>/index.ts: rex-push remediates through GitHub, pr-opened reads a PR's labels live.
-  const github = declaration.remediation || declaration.readsLabelsLive;
+  const { required, optional } = callsGitHub(declaration);
+  const github = required || optional;
   const contents = [
     `import { declarationFor } from '../../shared/declarations';`,
     `import { createFaasHandle } from './faas-handle';`,

@@ -1,5 +1,5 @@
 /** Per function: a ServiceAccount with least-privilege RBAC and a scale-to-zero, cluster-local Knative Service. */
-import type { FunctionDeclaration } from '../shared/declarations';
+import { callsGitHub, stepOf, type FunctionDeclaration } from '../shared/declarations';
 import type { ManifestOptions } from './options';
 import { serviceAccountWithRole } from './service-account';
 
@@ -29,8 +29,11 @@ export function containerSecurityContext() {
 /** The file name, in the function's trigger-token volume, of the accepted token list. */
 const ACCEPTED_TOKENS_FILE = 'accepted-tokens';
 
-/** Functions that call GitHub get the App's credentials: rex-push (remediation) and pr-opened (live label read). */
-const callsGitHub = (declaration: FunctionDeclaration) => !!(declaration.remediation || declaration.readsLabelsLive);
+/** Functions that call GitHub get the App's credentials: a `remove-label` step (rex-push) or a live label read (pr-opened). */
+const withGitHubCredentials = (declaration: FunctionDeclaration) => {
+  const github = callsGitHub(declaration);
+  return github.required || github.optional;
+};
 
 const partOf = { 'app.kubernetes.io/part-of': 'handoff' };
 
@@ -42,7 +45,7 @@ export function functionRules(declaration: FunctionDeclaration) {
   return [
     { apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['get', 'list', 'update'] },
     { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update'] },
-    ...(declaration.remediation ? [{ apiGroups: ['agents.platform'], resources: ['coderuns'], verbs: ['list', 'delete'] }] : []),
+    ...(stepOf(declaration, 'cancel-coderuns') ? [{ apiGroups: ['agents.platform'], resources: ['coderuns'], verbs: ['list', 'delete'] }] : []),
   ];
 }
 
@@ -88,7 +91,7 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
                 login('rex'),
                 login('cleo'),
                 login('tess'),
-                ...(callsGitHub(declaration)
+                ...(withGitHubCredentials(declaration)
                   ? [
                       { name: 'GITHUB_APP_ID', valueFrom: { secretKeyRef: { name: 'handoff-github', key: 'app-id' } } },
                       { name: 'GITHUB_APP_PRIVATE_KEY_FILE', value: '/var/run/handoff/github/private-key' },
@@ -101,14 +104,14 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
               securityContext: containerSecurityContext(),
               volumeMounts: [
                 { name: 'trigger-token', mountPath: '/var/run/handoff/trigger', readOnly: true },
-                ...(callsGitHub(declaration) ? [{ name: 'github', mountPath: '/var/run/handoff/github', readOnly: true }] : []),
+                ...(withGitHubCredentials(declaration) ? [{ name: 'github', mountPath: '/var/run/handoff/github', readOnly: true }] : []),
               ],
             },
           ],
           volumes: [
             // No subPath: the kubelet updates this volume in place, and the function re-reads the file when it changes.
             { name: 'trigger-token', secret: { secretName: options.acceptedTokensSecret.name, items: [{ key: options.acceptedTokensSecret.key, path: ACCEPTED_TOKENS_FILE }] } },
-            ...(callsGitHub(declaration) ? [{ name: 'github', secret: { secretName: 'handoff-github', items: [{ key: 'private-key', path: 'private-key' }] } }] : []),
+            ...(withGitHubCredentials(declaration) ? [{ name: 'github', secret: { secretName: 'handoff-github', items: [{ key: 'private-key', path: 'private-key' }] } }] : []),
           ],
         },
       },

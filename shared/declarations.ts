@@ -133,8 +133,48 @@ export interface FunctionDeclaration {
   readonly nextStage: Stage;
   /** Supplied output parameters set on the resumed node (`argo node set -p`). */
   readonly outputs?: Readonly<Record<string, string>>;
-  /** rex-push only: cancel QA CodeRuns and remove the ready-for-qa label first. */
-  readonly remediation?: boolean;
+  /**
+   * A play outside `fromStages` (and `parkFrom`): `wait` (the default) lets the resume answer not-ready before
+   * them (the Sensor retries) and already-done after; `ignore` answers ignored (200): a Rex push before QA has
+   * started or after the play has ended is not an event for rex-push.
+   */
+  readonly outsideStages?: 'wait' | 'ignore';
+  /**
+   * What the function does with an event it accepted and correlated, in order; the last step is `resume`.
+   * The handler runs these and knows no function by name (shared/handler/handle-event.ts).
+   */
+  readonly steps: readonly Step[];
+}
+
+/**
+ * One thing a function does. `cancel-coderuns` and `remove-label` interrupt the work in progress before the
+ * resume (rex-push: QA restarts on Rex's new commits, docs/state-machine.md "Rex pushes"); they need the
+ * CodeRun and GitHub clients, which only the functions that declare them get (and the RBAC for them).
+ */
+export type Step =
+  /** Cancel these agents' CodeRuns of the play: recorded on the workflow first, then deleted with uid preconditions. */
+  | { readonly do: 'cancel-coderuns'; readonly agents: readonly AgentRole[] }
+  /** Remove this label from every open PR of the event's branch. */
+  | { readonly do: 'remove-label'; readonly label: string }
+  /** Resume one of `suspendNodes` with `outputs`, moving the stage label to `nextStage` in the same write. */
+  | { readonly do: 'resume' };
+
+const RESUME: Step = { do: 'resume' };
+
+/** The declared step `kind`, if the function has it. */
+export function stepOf<K extends Step['do']>(declaration: FunctionDeclaration, kind: K): Extract<Step, { do: K }> | undefined {
+  return declaration.steps.find((step): step is Extract<Step, { do: K }> => step.do === kind);
+}
+
+/** The function interrupts work before its resume (it cancels CodeRuns or removes a label): it answers `remediated`. */
+export function interruptsWork(declaration: FunctionDeclaration): boolean {
+  return declaration.steps.some((step) => step.do !== 'resume');
+}
+
+/** The function needs a GitHub client: to remove a label (required), or to read a PR's labels live (optional). */
+export function callsGitHub(declaration: FunctionDeclaration): { readonly required: boolean; readonly optional: boolean } {
+  const required = stepOf(declaration, 'remove-label') !== undefined;
+  return { required, optional: !required && !!declaration.readsLabelsLive };
 }
 
 export const PR_OPENED: FunctionDeclaration = {
@@ -157,6 +197,7 @@ export const PR_OPENED: FunctionDeclaration = {
   parkFrom: ['implementation-in-progress'],
   suspendNodes: ['wait-pr-created'],
   nextStage: 'quality-in-progress',
+  steps: [RESUME],
 };
 
 export const LABELED_READY_FOR_QA: FunctionDeclaration = {
@@ -171,6 +212,7 @@ export const LABELED_READY_FOR_QA: FunctionDeclaration = {
   parkFrom: ['quality-in-progress'],
   suspendNodes: ['wait-ready-for-qa'],
   nextStage: 'testing-in-progress',
+  steps: [RESUME],
 };
 
 export const APPROVED: FunctionDeclaration = {
@@ -185,6 +227,7 @@ export const APPROVED: FunctionDeclaration = {
   parkFrom: ['testing-in-progress'],
   suspendNodes: ['wait-pr-approved'],
   nextStage: 'completed',
+  steps: [RESUME],
 };
 
 export const REX_PUSH: FunctionDeclaration = {
@@ -201,7 +244,12 @@ export const REX_PUSH: FunctionDeclaration = {
   // stage first (qa-cycle's stage step), so whichever of the two writes lands last, the label agrees.
   nextStage: 'quality-in-progress',
   outputs: { decision: 'restart' },
-  remediation: true,
+  outsideStages: 'ignore',
+  steps: [
+    { do: 'cancel-coderuns', agents: ['cleo', 'tess'] },
+    { do: 'remove-label', label: READY_FOR_QA_LABEL },
+    RESUME,
+  ],
 };
 
 export const DECLARATIONS: readonly FunctionDeclaration[] = [

@@ -1,13 +1,14 @@
 /**
- * The one core handler: guard → correlate → select the workflow → resume.
- * The four functions differ only in their declaration; rex-push adds remediate().
+ * The one core handler: guard → correlate → select the workflow → the declared steps (shared/declarations.ts).
+ * The four functions differ only in their declaration: a function that declares steps interrupting work
+ * (cancel-coderuns, remove-label) runs them through remediate() before its resume.
  */
 import type { CorrelationMode } from '../config';
 import { correlate } from '../correlation/correlate';
 import { parsePayload, type ParsedPayload } from '../correlation/payloads';
 import { taskIdFromBranch, taskIdTooLong } from '../correlation/task-id';
 import { selectWorkflow } from '../correlation/select-workflow';
-import { QA_STAGES, WORKFLOW_LABELS, stageIndex, type FunctionDeclaration, type Stage } from '../declarations';
+import { WORKFLOW_LABELS, callsGitHub, interruptsWork, stageIndex, stepOf, type FunctionDeclaration, type Stage } from '../declarations';
 import type { Logins } from '../guards/evaluate-match';
 import { guardEvent } from '../guards/guard-event';
 import { EventError } from './event-error';
@@ -25,9 +26,9 @@ export interface HandlerOptions {
   readonly workflows: PlayWorkflows;
   /** The dedup keys a workflow has recorded (read from its annotation). */
   readonly recordedKeys: (workflow: WorkflowSummary) => readonly string[];
-  /** rex-push only. */
+  /** Required when the declaration has a `cancel-coderuns` step. */
   readonly codeRuns?: CodeRuns;
-  /** rex-push (required) and pr-opened (`readsLabelsLive`; without it, no live read). */
+  /** Required with a `remove-label` step; optional with `readsLabelsLive` (without it, no live read). */
   readonly pullRequests?: PullRequests;
   /** Called once per correlation failure, for metrics. */
   readonly onCorrelationFailure?: (reason: string) => void;
@@ -46,9 +47,10 @@ export type HandleEvent = (event: IncomingEvent) => Promise<EventResponse>;
 
 export function createHandler(options: HandlerOptions): HandleEvent {
   const { declaration } = options;
-  if (declaration.remediation && (!options.codeRuns || !options.pullRequests)) {
-    throw new Error(`${declaration.name} needs CodeRun and GitHub clients`);
-  }
+  if (declaration.steps.at(-1)?.do !== 'resume') throw new Error(`${declaration.name}: the last declared step must be resume`);
+  if (stepOf(declaration, 'cancel-coderuns') && !options.codeRuns) throw new Error(`${declaration.name} cancels CodeRuns: it needs the CodeRun client`);
+  if (callsGitHub(declaration).required && !options.pullRequests) throw new Error(`${declaration.name} removes a PR label: it needs the GitHub client`);
+  const fromStages: readonly Stage[] = declaration.fromStages;
 
   return async (event) => {
     const action = typeof event.payload.action === 'string' ? event.payload.action : undefined;
@@ -97,12 +99,15 @@ export function createHandler(options: HandlerOptions): HandleEvent {
       dryRun: options.dryRun,
     };
 
-    if (declaration.remediation) {
+    if (declaration.outsideStages === 'ignore') {
       const stage = workflow.labels[WORKFLOW_LABELS.stage];
-      if (!QA_STAGES.includes(stage as Stage)) {
-        const ended = stageIndex(stage) > Math.max(...QA_STAGES.map(stageIndex));
-        return { ...base, task, workflow: workflow.name, outcome: 'ignored', reason: ended ? `the play has ended (stage ${stage})` : `QA has not started (stage ${stage ?? 'unset'})` };
+      if (!fromStages.includes(stage as Stage)) {
+        const ended = stageIndex(stage) > Math.max(...fromStages.map(stageIndex));
+        return { ...base, task, workflow: workflow.name, outcome: 'ignored', reason: ended ? `the play has ended (stage ${stage})` : `the play is not yet in ${fromStages.join(', ')} (stage ${stage ?? 'unset'})` };
       }
+    }
+
+    if (interruptsWork(declaration)) {
       const result = await remediate({
         declaration,
         correlation,
@@ -111,8 +116,8 @@ export function createHandler(options: HandlerOptions): HandleEvent {
         dedupKeys,
         dryRun: options.dryRun,
         workflows: options.workflows,
-        codeRuns: options.codeRuns as CodeRuns,
-        pullRequests: options.pullRequests as PullRequests,
+        codeRuns: options.codeRuns,
+        pullRequests: options.pullRequests,
         resumeRequest,
       });
       return { ...base, task, workflow: workflow.name, ...describe(result.resume, 'remediated'), steps: result.steps };

@@ -1,14 +1,15 @@
 /**
- * rex-push's steps (docs/state-machine.md, "Rex pushes"):
- *   1. list the workflow's QA CodeRuns and, beside it, the branch's open PRs;
+ * The steps that interrupt work before a resume, as a declaration lists them (rex-push: cancel Cleo's and Tess's
+ * CodeRuns, remove ready-for-qa; docs/state-machine.md, "Rex pushes"):
+ *   1. list the workflow's CodeRuns of the declared agents and, beside it, the branch's open PRs;
  *   2. decide what the push interrupts (a waiting gate, or running CodeRuns: then recorded on the workflow
  *      before anything is deleted), or answer not-ready while the play is between steps;
- *   3. delete the decided CodeRuns (uid preconditions) and remove ready-for-qa from every open PR, concurrently;
+ *   3. delete the decided CodeRuns (uid preconditions) and remove the declared label from every open PR, concurrently;
  *   4. resume: the gate with decision=restart, or (after a cancellation) record the push as applied.
  * Every step is idempotent; GitHub work has a budget that keeps an attempt inside the Sensor's timeout.
  */
 import type { Correlation } from '../correlation/correlate';
-import { CODERUN_APPS, READY_FOR_QA_LABEL, type FunctionDeclaration } from '../declarations';
+import { CODERUN_APPS, stepOf, type FunctionDeclaration } from '../declarations';
 import type { PullRequests } from '../github/types';
 import type { CodeRuns, PlayWorkflows, RemediationDecision, ResumeRequest, ResumeResult } from '../kubernetes/types';
 import { startDeadline, type Deadline } from './remediation-budget';
@@ -22,8 +23,10 @@ export interface RemediateOptions {
   readonly dedupKeys: readonly string[];
   readonly dryRun: boolean;
   readonly workflows: PlayWorkflows;
-  readonly codeRuns: CodeRuns;
-  readonly pullRequests: PullRequests;
+  /** Required with a `cancel-coderuns` step. */
+  readonly codeRuns?: CodeRuns;
+  /** Required with a `remove-label` step. */
+  readonly pullRequests?: PullRequests;
   /** The resume request the handler would send; remediate adds what the decision implies. */
   readonly resumeRequest: ResumeRequest;
   readonly deadline?: Deadline;
@@ -43,15 +46,23 @@ export interface RemediateResult {
 export async function remediate(options: RemediateOptions): Promise<RemediateResult> {
   const { correlation, dryRun, declaration } = options;
   const deadline = options.deadline ?? startDeadline();
+  const cancel = stepOf(declaration, 'cancel-coderuns');
+  const removal = stepOf(declaration, 'remove-label');
+  const codeRunClient = cancel && required(options.codeRuns, `${declaration.name} cancels CodeRuns: pass the CodeRun client`);
+  const github = removal && required(options.pullRequests, `${declaration.name} removes a PR label: pass the GitHub client`);
 
   // GitHub's listing runs beside the Kubernetes steps; it is awaited only once the push applies.
-  const pulls = deadline.github(
-    `list the open pull requests of ${correlation.owner}/${correlation.repo}:${correlation.branch}`,
-    options.pullRequests.listOpenByBranch(correlation.owner, correlation.repo, correlation.branch),
-  );
+  const pulls = github
+    ? deadline.github(
+        `list the open pull requests of ${correlation.owner}/${correlation.repo}:${correlation.branch}`,
+        github.listOpenByBranch(correlation.owner, correlation.repo, correlation.branch),
+      )
+    : Promise.resolve([]);
   pulls.catch(() => undefined);
 
-  const candidates = await options.codeRuns.listForWorkflow({ taskId: correlation.taskId, workflowName: options.workflow, githubApps: [CODERUN_APPS.cleo, CODERUN_APPS.tess] });
+  const candidates = codeRunClient
+    ? await codeRunClient.listForWorkflow({ taskId: correlation.taskId, workflowName: options.workflow, githubApps: cancel.agents.map((agent) => CODERUN_APPS[agent]) })
+    : [];
   const decision: RemediationDecision = await options.workflows.decideRemediation({
     name: options.workflow,
     key: options.pushKey,
@@ -66,15 +77,16 @@ export async function remediate(options: RemediateOptions): Promise<RemediateRes
 
   // Both run to the end before the answer, so a 503 never leaves a deletion still in flight behind it.
   const [codeRuns, labels] = await allSettledOrThrow([
-    options.codeRuns.delete(decision.codeRuns, dryRun),
+    codeRunClient ? codeRunClient.delete(decision.codeRuns, dryRun) : Promise.resolve([]),
     pulls.then((found) =>
       Promise.all(
         found.map(async (pr) => {
           const pullRequest = pr.number;
-          if (!pr.labels.includes(READY_FOR_QA_LABEL)) return { pullRequest, result: 'absent' as const };
+          const label = (removal as NonNullable<typeof removal>).label;
+          if (!pr.labels.includes(label)) return { pullRequest, result: 'absent' as const };
           if (dryRun) return { pullRequest, result: 'planned' as const };
-          const removal = options.pullRequests.removeLabel(correlation.owner, correlation.repo, pullRequest, READY_FOR_QA_LABEL);
-          return { pullRequest, result: await deadline.github(`remove ${READY_FOR_QA_LABEL} from #${pullRequest}`, removal) };
+          const call = (github as PullRequests).removeLabel(correlation.owner, correlation.repo, pullRequest, label);
+          return { pullRequest, result: await deadline.github(`remove ${label} from #${pullRequest}`, call) };
         }),
       ),
     ),
@@ -97,6 +109,11 @@ export async function remediate(options: RemediateOptions): Promise<RemediateRes
       resume: { outcome: resume.outcome, node: resume.node?.displayName, toStage: resume.toStage },
     },
   };
+}
+
+function required<T>(client: T | undefined, message: string): T {
+  if (!client) throw new Error(message);
+  return client;
 }
 
 /** Promise.all that waits for every promise to settle, then throws the first rejection (if any). */

@@ -1,7 +1,7 @@
 /** Wires one function from its declaration and configuration: clients, handler, app. No I/O happens here. */
 import type { Hono } from 'hono';
 import { hasGitHubCredentials, type Config } from '../config';
-import type { FunctionDeclaration } from '../declarations';
+import { callsGitHub, stepOf, type FunctionDeclaration } from '../declarations';
 import type { createGitHubClient } from '../github/octokit';
 import { createHandler, createRedriveHandler, createSweepHandler } from '../handler/handle-event';
 import { createAuthenticate } from '../http/authenticate';
@@ -37,11 +37,12 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
     onConflict: () => metrics.resumeConflicts.inc({ function: declaration.name }),
   });
   // pr-opened without GitHub credentials still serves; it then relies on the task label's `labeled` event.
-  const withGitHub = declaration.remediation || (declaration.readsLabelsLive && hasGitHubCredentials(config.github));
+  const github = callsGitHub(declaration);
+  const withGitHub = github.required || (github.optional && hasGitHubCredentials(config.github));
   if (withGitHub && !options.createGitHubClient) {
     throw new Error(`${declaration.name} calls GitHub: pass createGitHubClient (functions/${declaration.name}/index.ts does)`);
   }
-  if (declaration.readsLabelsLive && !withGitHub) {
+  if (github.optional && !withGitHub) {
     logger.warn('no GitHub credentials: a PR opened without labels is correlated from its payload only (the task label\'s labeled event still resumes)');
   }
   const pullRequests = withGitHub
@@ -59,7 +60,7 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
     correlation: config.correlation,
     dryRun: config.dryRun,
     workflows: kubernetes.workflows,
-    codeRuns: declaration.remediation ? kubernetes.codeRuns : undefined,
+    codeRuns: stepOf(declaration, 'cancel-coderuns') ? kubernetes.codeRuns : undefined,
     pullRequests,
     recordedKeys: recordedDedupKeys,
     onCorrelationFailure: (reason) => metrics.correlationFailures.inc({ function: declaration.name, reason }),

@@ -1,15 +1,16 @@
 /** Starts one function as a standalone HTTP server: `node dist/functions/<name>/index.js`. */
 import { serve } from '@hono/node-server';
 import { ConfigError, hasGitHubCredentials, loadConfig, type Config } from '../config';
-import type { FunctionDeclaration } from '../declarations';
+import { stepOf, type FunctionDeclaration } from '../declarations';
 import { buildFunctionApp, type FunctionAppOptions } from './build-function-app';
 
 /** Loads the configuration, or says what is wrong and exits 1. */
 export function loadFunctionConfig(declaration: FunctionDeclaration): Config {
   try {
     const config = loadConfig();
-    if (declaration.remediation && !hasGitHubCredentials(config.github)) {
-      throw new ConfigError(`${declaration.name} removes the ready-for-qa label, so it needs GITHUB_TOKEN or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY(_FILE)`);
+    const removal = stepOf(declaration, 'remove-label');
+    if (removal && !hasGitHubCredentials(config.github)) {
+      throw new ConfigError(`${declaration.name} removes the ${removal.label} label, so it needs GITHUB_TOKEN or GITHUB_APP_ID with GITHUB_APP_PRIVATE_KEY(_FILE)`);
     }
     return config;
   } catch (error) {

@@ -4,7 +4,7 @@
  */
 import { Webhooks } from '@octokit/webhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { APPROVED, DECLARATIONS, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH, type FunctionDeclaration } from '../../shared/declarations';
+import { APPROVED, DECLARATIONS, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH, interruptsWork, type FunctionDeclaration } from '../../shared/declarations';
 import { GitHubUnavailableError } from '../../shared/github/types';
 import { KubernetesUnavailableError, OffloadedNodeStatusError, type WorkflowSummary } from '../../shared/kubernetes/types';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
@@ -52,12 +52,12 @@ describe.each(DECLARATIONS.map((declaration) => [declaration.name, declaration] 
     t.workflows.workflows = [summary('play-7', '7', valid.stage, { repository: 'codertocat-hello-world' })];
   });
 
-  it(`200 ${declaration.remediation ? 'remediated' : 'resumed'}: resumes exactly the task's workflow in one write`, async () => {
+  it(`200 ${interruptsWork(declaration) ? 'remediated' : 'resumed'}: resumes exactly the task's workflow in one write`, async () => {
     const response = await t.post(envelope());
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, any>;
     expect(body).toMatchObject({
-      outcome: declaration.remediation ? 'remediated' : 'resumed',
+      outcome: interruptsWork(declaration) ? 'remediated' : 'resumed',
       function: name,
       deliveryId: 'delivery-1',
       task: '7',
@@ -360,7 +360,7 @@ describe('rex-push', () => {
     t.workflows.workflows = [summary('play-7', '7', 'waiting-pr-created')];
     const response = await t.post(sensorEnvelope('push', pushEvent({ task: 7 })));
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringMatching(/QA has not started/) });
+    expect(await response.json()).toMatchObject({ outcome: 'ignored', reason: expect.stringMatching(/not yet in quality-in-progress, .* \(stage waiting-pr-created\)/) });
     expect(t.sideEffects()).toBe(0);
   });
 
