@@ -5,7 +5,8 @@
  * rex-push gets the GitHub client); faas-js-runtime must run with --include-raw.
  */
 import type { FunctionDeclaration } from '../../shared/declarations';
-import { buildFunctionApp, type FunctionAppOptions } from '../../shared/server/build-function-app';
+import { buildFunctionApp } from '../../shared/server/build-function-app';
+import { productionPorts, type ProductionPortsOptions } from '../../shared/server/production-ports';
 import { loadFunctionConfig } from '../../shared/server/serve-function';
 
 interface FaasContext {
@@ -14,8 +15,9 @@ interface FaasContext {
   readonly rawBody?: string;
 }
 
-export function createFaasHandle(declaration: FunctionDeclaration, options: FunctionAppOptions = {}) {
-  const { app } = buildFunctionApp(declaration, loadFunctionConfig(declaration), options);
+export function createFaasHandle(declaration: FunctionDeclaration, options: ProductionPortsOptions = {}) {
+  const config = loadFunctionConfig(declaration);
+  const { app } = buildFunctionApp(declaration, config, productionPorts(declaration, config, options));
   return async function handle(context: FaasContext) {
     const headers = new Headers();
     for (const [name, value] of Object.entries(context.headers)) {

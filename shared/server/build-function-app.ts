@@ -1,16 +1,35 @@
-/** Wires one function from its declaration and configuration: clients, handler, app. No I/O happens here. */
+/**
+ * Builds one function's app from its declaration, its configuration and the ports it talks through. Creates no
+ * client and does no I/O but the trigger-token file's watch: production passes productionPorts() (one place),
+ * tests and benchmarks pass fakes (Probot style: one options object).
+ */
 import type { Hono } from 'hono';
-import { hasGitHubCredentials, type Config } from '../config';
-import { callsGitHub, stepOf, type FunctionDeclaration } from '../declarations';
-import type { createGitHubClient } from '../github/octokit';
+import type { Config } from '../config';
+import type { FunctionDeclaration } from '../declarations';
+import type { DeadLetterRecorder } from '../dead-letters/secret-store';
+import type { PullRequests } from '../github/types';
 import { createHandler, createRedriveHandler, createSweepHandler } from '../handler/handle-event';
 import { createAuthenticate } from '../http/authenticate';
 import { createApp } from '../http/create-app';
 import { watchTriggerTokenFile } from '../http/trigger-token-file';
-import { createSecretDeadLetterStore, type DeadLetterRecorder } from '../dead-letters/secret-store';
-import { createKubernetesClients, recordedDedupKeys } from '../kubernetes/client';
-import { createLogger, type Logger } from '../observability/logger';
-import { createMetrics } from '../observability/metrics';
+import type { CodeRuns, PlayWorkflows, WorkflowSummary } from '../kubernetes/types';
+import { recordedKeysOf } from '../kubernetes/workflow';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+
+/** What a function talks to. Only the clients its declared steps need are required (createHandler checks). */
+export interface FunctionPorts {
+  readonly workflows: PlayWorkflows;
+  /** A `cancel-coderuns` step needs it. */
+  readonly codeRuns?: CodeRuns;
+  /** A `remove-label` step needs it; with `readsLabelsLive` it is optional (without it, no live read). */
+  readonly pullRequests?: PullRequests;
+  readonly deadLetters: DeadLetterRecorder;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** The dedup keys a workflow has recorded; default: its annotation. */
+  readonly recordedKeys?: (workflow: WorkflowSummary) => readonly string[];
+}
 
 export interface FunctionApp {
   readonly app: Hono;
@@ -19,58 +38,20 @@ export interface FunctionApp {
   readonly drain: () => void;
 }
 
-export interface FunctionAppOptions {
-  /**
-   * The GitHub client, for the functions that call GitHub only (rex-push; pr-opened for its live label
-   * read). Passed in by their entry points so the other functions' bundles do not carry Octokit.
-   */
-  readonly createGitHubClient?: typeof createGitHubClient;
-}
-
-export function buildFunctionApp(declaration: FunctionDeclaration, config: Config, options: FunctionAppOptions = {}): FunctionApp {
-  const logger = createLogger({ level: config.logLevel, function: declaration.name });
-  const metrics = createMetrics({ defaultMetrics: true });
-  const kubernetes = createKubernetesClients({
-    namespace: config.namespace,
-    onCall: ({ verb, resource, durationMs, error }) =>
-      metrics.kubernetesRequests.observe({ verb, resource, result: error ? 'error' : 'ok' }, durationMs / 1000),
-    onConflict: () => metrics.resumeConflicts.inc({ function: declaration.name }),
-  });
-  // pr-opened without GitHub credentials still serves; it then relies on the task label's `labeled` event.
-  const github = callsGitHub(declaration);
-  const withGitHub = github.required || (github.optional && hasGitHubCredentials(config.github));
-  if (withGitHub && !options.createGitHubClient) {
-    throw new Error(`${declaration.name} calls GitHub: pass createGitHubClient (functions/${declaration.name}/index.ts does)`);
-  }
-  if (github.optional && !withGitHub) {
-    logger.warn('no GitHub credentials: a PR opened without labels is correlated from its payload only (the task label\'s labeled event still resumes)');
-  }
-  const pullRequests = withGitHub
-    ? options.createGitHubClient!({
-        ...config.github,
-        log: logger,
-        onCall: ({ route, durationMs, error }) =>
-          metrics.githubRequests.observe({ route, result: error ? 'error' : 'ok' }, durationMs / 1000),
-      })
-    : undefined;
-
+export function buildFunctionApp(declaration: FunctionDeclaration, config: Config, ports: FunctionPorts): FunctionApp {
+  const { logger, metrics, workflows } = ports;
   const handle = createHandler({
     declaration,
     logins: config.logins,
     correlation: config.correlation,
     dryRun: config.dryRun,
-    workflows: kubernetes.workflows,
-    codeRuns: stepOf(declaration, 'cancel-coderuns') ? kubernetes.codeRuns : undefined,
-    pullRequests,
-    recordedKeys: recordedDedupKeys,
+    workflows,
+    codeRuns: ports.codeRuns,
+    pullRequests: ports.pullRequests,
+    recordedKeys: ports.recordedKeys ?? ((workflow) => recordedKeysOf(workflow.annotations)),
     onCorrelationFailure: (reason) => metrics.correlationFailures.inc({ function: declaration.name, reason }),
   });
-
-  const redrive = declaration.parkFrom?.length ? createRedriveHandler({ declaration, dryRun: config.dryRun, workflows: kubernetes.workflows }) : undefined;
-  // DRY_RUN writes nothing, dead letters included: it says what it would keep.
-  const deadLetters: DeadLetterRecorder = config.dryRun
-    ? { record: async (letter) => logger.info({ deadLetter: letter.id, deliveryId: letter.deliveryId, outcome: letter.outcome }, 'DRY_RUN: the dead letter is not written') }
-    : createSecretDeadLetterStore({ namespace: config.namespace });
+  const redrive = declaration.parkFrom?.length ? createRedriveHandler({ declaration, dryRun: config.dryRun, workflows }) : undefined;
 
   let draining = false;
   const app = createApp({
@@ -88,8 +69,8 @@ export function buildFunctionApp(declaration: FunctionDeclaration, config: Confi
     }),
     handle,
     redrive,
-    sweep: redrive ? createSweepHandler({ declaration, workflows: kubernetes.workflows, redrive }) : undefined,
-    deadLetters,
+    sweep: redrive ? createSweepHandler({ declaration, workflows, redrive }) : undefined,
+    deadLetters: ports.deadLetters,
     bodyLimitBytes: config.bodyLimitBytes,
     retryAfterSeconds: config.retryAfterSeconds,
     logger,

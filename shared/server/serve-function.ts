@@ -2,7 +2,8 @@
 import { serve } from '@hono/node-server';
 import { ConfigError, hasGitHubCredentials, loadConfig, type Config } from '../config';
 import { stepOf, type FunctionDeclaration } from '../declarations';
-import { buildFunctionApp, type FunctionAppOptions } from './build-function-app';
+import { buildFunctionApp } from './build-function-app';
+import { productionPorts, type ProductionPortsOptions } from './production-ports';
 
 /** Loads the configuration, or says what is wrong and exits 1. */
 export function loadFunctionConfig(declaration: FunctionDeclaration): Config {
@@ -20,9 +21,9 @@ export function loadFunctionConfig(declaration: FunctionDeclaration): Config {
   }
 }
 
-export function serveFunction(declaration: FunctionDeclaration, options: FunctionAppOptions = {}): void {
+export function serveFunction(declaration: FunctionDeclaration, options: ProductionPortsOptions = {}): void {
   const config = loadFunctionConfig(declaration);
-  const { app, logger, drain } = buildFunctionApp(declaration, config, options);
+  const { app, logger, drain } = buildFunctionApp(declaration, config, productionPorts(declaration, config, options));
   const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
     logger.info({ port: info.port, namespace: config.namespace, dryRun: config.dryRun }, 'listening');
   });

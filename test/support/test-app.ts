@@ -1,15 +1,13 @@
-/** One function's app, wired from its declaration and the clients a test passes in. */
+/** One function's app, built by the production buildFunctionApp from its declaration and the fakes a test passes in. */
+import { loadConfig } from '../../shared/config';
 import type { FunctionDeclaration } from '../../shared/declarations';
-import { DEFAULT_LOGINS } from '../../shared/declarations';
 import type { PullRequests } from '../../shared/github/types';
-import { createHandler, createRedriveHandler, createSweepHandler } from '../../shared/handler/handle-event';
-import { createAuthenticate } from '../../shared/http/authenticate';
-import { createApp } from '../../shared/http/create-app';
 import type { CodeRuns, PlayWorkflows, WorkflowSummary } from '../../shared/kubernetes/types';
 import { createLogger } from '../../shared/observability/logger';
 import type { DeadLetterRecorder } from '../../shared/dead-letters/secret-store';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters';
 import { createMetrics } from '../../shared/observability/metrics';
+import { buildFunctionApp } from '../../shared/server/build-function-app';
 
 export interface TestAppOptions {
   readonly declaration: FunctionDeclaration;
@@ -29,25 +27,21 @@ export interface TestAppOptions {
 export function testApp(options: TestAppOptions) {
   const metrics = createMetrics();
   const deadLetters = options.deadLetters ?? new MemoryDeadLetters();
-  const redrive = options.declaration.parkFrom?.length ? createRedriveHandler({ declaration: options.declaration, dryRun: options.dryRun ?? false, workflows: options.workflows }) : undefined;
-  const app = createApp({
-    functionName: options.declaration.name,
-    authenticate: createAuthenticate({ triggerTokens: options.triggerTokens ?? ['t'], webhookSecrets: options.webhookSecrets ?? [], allowUnauthenticated: false }),
-    handle: createHandler({
-      declaration: options.declaration,
-      logins: DEFAULT_LOGINS,
-      correlation: 'strict',
-      dryRun: options.dryRun ?? false,
-      workflows: options.workflows,
-      codeRuns: options.codeRuns,
-      pullRequests: options.pullRequests,
-      recordedKeys: options.recordedKeys,
-    }),
-    redrive,
-    sweep: redrive ? createSweepHandler({ declaration: options.declaration, workflows: options.workflows, redrive }) : undefined,
-    deadLetters,
-    bodyLimitBytes: options.bodyLimitBytes ?? 5 * 1024 * 1024,
+  // The defaults of a function's configuration (strict correlation, the default logins), with the test's settings.
+  const config = {
+    ...loadConfig({ NAMESPACE: 'argo', TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent' }),
+    triggerTokens: options.triggerTokens ?? ['t'],
+    webhookSecrets: options.webhookSecrets ?? [],
+    dryRun: options.dryRun ?? false,
+    ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
+  };
+  const { app } = buildFunctionApp(options.declaration, config, {
+    workflows: options.workflows,
+    codeRuns: options.codeRuns,
+    pullRequests: options.pullRequests,
+    recordedKeys: options.recordedKeys,
+    deadLetters,
     logger: createLogger({ level: 'silent', function: options.declaration.name }),
     metrics,
   });

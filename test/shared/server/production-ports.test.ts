@@ -1,4 +1,4 @@
-/** The production wiring: configuration → clients → app, with metrics observed on real calls. */
+/** The production wiring: configuration → ports (the real clients) → app, with metrics observed on real calls. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,12 @@ import { loadConfig } from '../../../shared/config';
 import { APPROVED, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../../shared/declarations';
 import { createGitHubClient } from '../../../shared/github/octokit';
 import { buildFunctionApp } from '../../../shared/server/build-function-app';
+import { productionPorts } from '../../../shared/server/production-ports';
 import { FakeKubeApi } from '../../fakes/fake-kube-api';
 import { pullRequestEvent, sensorEnvelope } from '../../fixtures/github-events';
 import { playWorkflow } from '../../fixtures/workflows';
 
-describe('buildFunctionApp', () => {
+describe('productionPorts', () => {
   let api: FakeKubeApi;
   const previous = process.env.KUBECONFIG;
   beforeEach(async () => {
@@ -33,7 +34,8 @@ describe('buildFunctionApp', () => {
       raced = true;
       api.put(stored);
     };
-    const { app, drain } = buildFunctionApp(PR_OPENED, loadConfig({ TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent' }));
+    const config = loadConfig({ TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent' });
+    const { app, drain } = buildFunctionApp(PR_OPENED, config, productionPorts(PR_OPENED, config));
     const response = await app.request('/', {
       method: 'POST',
       body: JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('opened', { task: 7 }), 'wired-1')),
@@ -52,22 +54,22 @@ describe('buildFunctionApp', () => {
     expect((await app.request('/readyz')).status).toBe(503);
   });
 
-  it('rex-push, and pr-opened when GitHub credentials are set, need the GitHub client passed in; the others never build one', () => {
+  it('rex-push, and pr-opened when GitHub credentials are set, need the GitHub client passed in; the others never build one; only rex-push gets the CodeRun client', () => {
     const config = loadConfig({ TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent', GITHUB_TOKEN: 'g' });
-    expect(() => buildFunctionApp(REX_PUSH, config)).toThrow(/rex-push calls GitHub: pass createGitHubClient/);
-    expect(() => buildFunctionApp(PR_OPENED, config)).toThrow(/pr-opened calls GitHub: pass createGitHubClient/);
+    expect(() => productionPorts(REX_PUSH, config)).toThrow(/rex-push calls GitHub: pass createGitHubClient/);
+    expect(() => productionPorts(PR_OPENED, config)).toThrow(/pr-opened calls GitHub: pass createGitHubClient/);
     const built: string[] = [];
     const factory: typeof createGitHubClient = (options) => {
       built.push(options.token ?? '');
       return createGitHubClient(options);
     };
-    buildFunctionApp(REX_PUSH, config, { createGitHubClient: factory });
-    buildFunctionApp(PR_OPENED, config, { createGitHubClient: factory });
-    buildFunctionApp(APPROVED, config, { createGitHubClient: factory });
-    buildFunctionApp(LABELED_READY_FOR_QA, config, { createGitHubClient: factory });
+    expect(productionPorts(REX_PUSH, config, { createGitHubClient: factory })).toMatchObject({ pullRequests: expect.anything(), codeRuns: expect.anything() });
+    expect(productionPorts(PR_OPENED, config, { createGitHubClient: factory })).toMatchObject({ pullRequests: expect.anything(), codeRuns: undefined });
+    expect(productionPorts(APPROVED, config, { createGitHubClient: factory })).toMatchObject({ pullRequests: undefined, codeRuns: undefined });
+    expect(productionPorts(LABELED_READY_FOR_QA, config, { createGitHubClient: factory })).toMatchObject({ pullRequests: undefined, codeRuns: undefined });
     expect(built).toEqual(['g', 'g']);
     // Without credentials pr-opened serves without a client (the labeled event alone resumes).
-    buildFunctionApp(PR_OPENED, loadConfig({ TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent' }), { createGitHubClient: factory });
+    productionPorts(PR_OPENED, loadConfig({ TRIGGER_TOKENS: 't', LOG_LEVEL: 'silent' }), { createGitHubClient: factory });
     expect(built).toEqual(['g', 'g']);
   });
 });
