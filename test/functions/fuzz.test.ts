@@ -8,6 +8,7 @@ import { DECLARATIONS } from '../../shared/declarations';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
 import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../support/fake-clients';
 import { testApp } from '../support/test-app';
+import { mutatePayload, payloadPaths, weirdValues } from '../fixtures/payload-fuzz';
 
 const seeds = [
   ['pull_request', pullRequestEvent('opened', { task: 7 })],
@@ -16,40 +17,7 @@ const seeds = [
   ['push', pushEvent({ task: 7 })],
 ] as const;
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Every dotted path to a value in a payload (objects and arrays). */
-function paths(value: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
-  if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      out.push([...prefix, key]);
-      if (prefix.length < 4) paths(child, [...prefix, key], out);
-    }
-  }
-  return out;
-}
-
-function mutate(payload: Record<string, unknown>, path: string[], replacement: Json | undefined): Record<string, unknown> {
-  const copy = structuredClone(payload);
-  let parent: any = copy;
-  for (const key of path.slice(0, -1)) parent = parent?.[key];
-  if (parent === null || typeof parent !== 'object') return copy;
-  const last = path[path.length - 1] as string;
-  if (replacement === undefined) delete parent[last];
-  else parent[last] = replacement;
-  return copy;
-}
-
-const weirdValues = fc.oneof(
-  fc.constant(undefined),
-  fc.constant(null),
-  fc.boolean(),
-  fc.integer(),
-  fc.double(),
-  fc.string(),
-  fc.constantFrom('task-7', 'task-7-x', 'refs/heads/task-7-x', 'refs/tags/v1', '5DLabs-Rex[bot]', 'APPROVED', 'ready-for-qa', '../../etc', '\u0000', 'a'.repeat(5000)),
-  fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
-);
+const weird = weirdValues(['task-7', 'task-7-x', 'refs/heads/task-7-x', 'refs/tags/v1', '5DLabs-Rex[bot]', 'APPROVED', 'ready-for-qa', '../../etc', '\u0000', 'a'.repeat(5000)]);
 
 describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing', (_name, declaration) => {
   function app() {
@@ -64,10 +32,10 @@ describe.each(DECLARATIONS.map((d) => [d.name, d] as const))('%s under fuzzing',
 
   it('mutated payloads: never 5xx; anything but 200 writes nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), weirdValues), { minLength: 1, maxLength: 4 }), async ([event, seed], edits) => {
-        const all = paths(seed);
+      fc.asyncProperty(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), weird), { minLength: 1, maxLength: 4 }), async ([event, seed], edits) => {
+        const all = payloadPaths(seed, 4);
         let payload = seed as Record<string, unknown>;
-        for (const [index, value] of edits) payload = mutate(payload, all[index % all.length] as string[], value);
+        for (const [index, value] of edits) payload = mutatePayload(payload, all[index % all.length] as string[], value);
         const { instance, writes } = app();
         const response = await instance.request('/', {
           method: 'POST',

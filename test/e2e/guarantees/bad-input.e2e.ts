@@ -10,10 +10,9 @@ import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope 
 import { createWorkflow, uniqueTask } from '../support';
 import { kube, stack, untilActive } from './support';
 import { DEDUP_ANNOTATION, PARKED_ANNOTATION } from '../../../shared/contract';
+import { mutatePayload, payloadPaths, weirdValues, type Json } from '../../fixtures/payload-fuzz';
 
 const runsPerFunction = Number(process.env.E2E_FUZZ_RUNS ?? 1000);
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 const seeds: Record<FunctionName, { event: string; payload: (task: number) => Record<string, unknown> }> = {
   'pr-opened': { event: 'pull_request', payload: (task) => pullRequestEvent('opened', { task, sender: '5DLabs-Rex[bot]' }) },
   'labeled-ready-for-qa': { event: 'pull_request', payload: (task) => labeledEvent('ready-for-qa', { task }) },
@@ -21,35 +20,7 @@ const seeds: Record<FunctionName, { event: string; payload: (task: number) => Re
   'rex-push': { event: 'push', payload: (task) => pushEvent({ task }) },
 };
 
-function paths(value: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
-  if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      out.push([...prefix, key]);
-      if (prefix.length < 3) paths(child, [...prefix, key], out);
-    }
-  }
-  return out;
-}
-
-function setAt(target: Record<string, unknown>, path: string[], replacement: Json | undefined): void {
-  let parent: any = target;
-  for (const key of path.slice(0, -1)) parent = parent?.[key];
-  if (parent === null || typeof parent !== 'object') return;
-  const last = path[path.length - 1]!;
-  if (replacement === undefined) delete parent[last];
-  else parent[last] = replacement;
-}
-
-const weird: fc.Arbitrary<Json | undefined> = fc.oneof(
-  fc.constant(undefined),
-  fc.constant(null),
-  fc.boolean(),
-  fc.integer(),
-  fc.double({ noNaN: false }),
-  fc.string(),
-  fc.constantFrom('task-', 'task-0', 'task--1', 'task-99999999999999999999', 'refs/heads/task-1', 'refs/tags/v1', '5DLabs-Rex[bot]', '5dlabs-tess[BOT]', 'APPROVED', 'ready-for-qa', 'opened', 'labeled', 'submitted', '../../etc', '\u0000', 'é'.repeat(3000)),
-  fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
-);
+const weird = weirdValues(['task-', 'task-0', 'task--1', 'task-99999999999999999999', 'refs/heads/task-1', 'refs/tags/v1', '5DLabs-Rex[bot]', '5dlabs-tess[BOT]', 'APPROVED', 'ready-for-qa', 'opened', 'labeled', 'submitted', '../../etc', '\u0000', 'é'.repeat(3000)]);
 
 type Case =
   | { kind: 'payload'; fn: FunctionName; ownTask: boolean; mutations: [number, Json | undefined][]; envelope: 'sensor' | 'drop-headers' | 'event-mismatch' | 'array-delivery' | 'no-delivery' }
@@ -154,9 +125,9 @@ describe('fuzzed payloads and envelopes against the running functions', () => {
           contentType = c.contentType;
         } else {
           const seed = seeds[c.fn];
-          const payload = seed.payload(c.ownTask ? task : absent);
-          const all = paths(payload);
-          for (const [at, value] of c.mutations) setAt(payload, all[at % all.length]!, value);
+          let payload = seed.payload(c.ownTask ? task : absent);
+          const all = payloadPaths(payload, 3);
+          for (const [at, value] of c.mutations) payload = mutatePayload(payload, all[at % all.length]!, value);
           const envelope = sensorEnvelope(seed.event, payload, randomUUID()) as { headers: Record<string, unknown>; body: Record<string, unknown> };
           if (c.envelope === 'drop-headers') delete (envelope as Record<string, unknown>).headers;
           if (c.envelope === 'event-mismatch') envelope.headers['X-Github-Event'] = [seed.event === 'push' ? 'pull_request' : 'push'];
