@@ -1,5 +1,5 @@
 /** PullRequests over the GitHub REST API: list a branch's open PRs, remove a label idempotently. */
-import { githubMessage, isOctokitError, toGitHubError } from './errors';
+import { githubMessage, installationStale, isOctokitError, toGitHubError } from './errors';
 import type { GitHubLog, GitHubOctokit, Timed } from './github-octokit';
 import type { RepoOctokits } from './repo-octokits';
 import { GitHubNotFoundError, GitHubRequestError, type PullRequestRef, type PullRequests } from './types';
@@ -26,12 +26,6 @@ const LABEL_MISSING = 'Label does not exist';
 
 function requireText(name: string, value: string): void {
   if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${name} must be a non-empty string`);
-}
-
-/** 401, or 404 while minting an installation token: the cached installation is stale. */
-function installationStale(error: unknown): boolean {
-  if (!isOctokitError(error)) return false;
-  return error.status === 401 || (error.status === 404 && /\/app\/installations\/[^/]+\/access_tokens/.test(error.request?.url ?? ''));
 }
 
 export function restPullRequests(options: RestPullRequestsOptions): PullRequests {
