@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import { hasGitHubCredentials, type Config } from '../config';
 import type { FunctionDeclaration } from '../declarations';
-import type { createGitHubClient } from '../github/octokit';
+import type { createGitHubClient } from '../github/client';
 import { createHandler, createRedriveHandler, createSweepHandler } from '../handler/handle-event';
 import { createAuthenticate } from '../http/authenticate';
 import { createApp } from '../http/create-app';

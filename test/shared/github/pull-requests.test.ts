@@ -1,7 +1,7 @@
 import nock from 'nock';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createGitHubClient } from '../../../shared/github/octokit';
+import { createGitHubClient } from '../../../shared/github/client';
 import { GitHubRequestError, GitHubUnavailableError } from '../../../shared/github/types';
 import { MAX_LIST_PAGES } from '../../../shared/github/pull-requests';
 import { API, guardNetwork, pull, testClient } from './helpers';
