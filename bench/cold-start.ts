@@ -41,7 +41,7 @@ async function buildPeerBundle(declaration: FunctionDeclaration): Promise<string
   const contents = [
     `import { declarationFor } from '../../shared/declarations';`,
     `import { createFaasHandle } from './faas-handle';`,
-    github ? `import { createGitHubClient } from '../../shared/github/octokit';` : '',
+    github ? `import { createGitHubClient } from '../../shared/github/client';` : '',
     `export const handle = createFaasHandle(declarationFor(${JSON.stringify(declaration.name)}), { ${github ? 'createGitHubClient' : ''} });`,
   ].join('\n');
   await build({ stdin: { contents, resolveDir: 'bench/peer', loader: 'ts', sourcefile: `peer-${declaration.name}.ts` }, outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' });

@@ -4,7 +4,7 @@
  * bench/peer/Containerfile bundles it into the peer image; faas-js-runtime runs it with --include-raw.
  */
 import { PR_OPENED } from '../../shared/declarations';
-import { createGitHubClient } from '../../shared/github/octokit';
+import { createGitHubClient } from '../../shared/github/client';
 import { createFaasHandle } from './faas-handle';
 
 export const handle = createFaasHandle(PR_OPENED, { createGitHubClient });

@@ -22,6 +22,12 @@ export function githubMessage(error: OctokitErrorLike): string | undefined {
   return undefined;
 }
 
+/** 401, or 404 while minting an installation token: the App's cached installation is stale. */
+export function installationStale(error: unknown): boolean {
+  if (!isOctokitError(error)) return false;
+  return error.status === 401 || (error.status === 404 && /\/app\/installations\/[^/]+\/access_tokens/.test(error.request?.url ?? ''));
+}
+
 /** GitHub's secondary-limit wording; older responses said "abuse" (octokit/plugin-throttling.js #438). */
 const SECONDARY_LIMIT = /\bsecondary rate\b|\babuse\b/i;
 

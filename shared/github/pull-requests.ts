@@ -1,18 +1,23 @@
 /** PullRequests over the GitHub REST API: list a branch's open PRs, remove a label idempotently. */
-import { githubMessage, isOctokitError, toGitHubError } from './errors';
-import type { GitHubLog, GitHubOctokit, Timed } from './github-octokit';
-import type { RepoOctokits } from './repo-octokits';
-import { GitHubNotFoundError, GitHubRequestError, type PullRequestRef, type PullRequests } from './types';
+import type { Octokit } from '@octokit/rest';
+import { githubMessage, installationStale, isOctokitError } from './errors';
+import { GitHubNotFoundError, GitHubRequestError, type GitHubLog, type PullRequestRef, type PullRequests } from './types';
 
 export const LIST_PULLS_ROUTE = 'GET /repos/{owner}/{repo}/pulls';
 export const LIST_LABELS_ROUTE = 'GET /repos/{owner}/{repo}/issues/{issue_number}/labels';
 export const REMOVE_LABEL_ROUTE = 'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}';
 
+/** Runs one GitHub call and reports it to the metrics hook. */
+export type Timed = <T>(route: string, call: () => Promise<T>, statusOf?: (value: T) => number | undefined) => Promise<T>;
+
+/** Runs `call` with the repository's authenticated Octokit; what it throws comes back classified (errors.ts). */
+export type WithRepo = <T>(owner: string, repo: string, what: string, call: (octokit: Octokit) => Promise<T>) => Promise<T>;
+
+/** What the client (client.ts) hands over: how to reach a repository, the metrics hook, the log. */
 export interface RestPullRequestsOptions {
-  readonly octokits: RepoOctokits;
-  readonly log: GitHubLog;
-  readonly fallbackSecondarySeconds: number;
+  readonly withRepo: WithRepo;
   readonly timed: Timed;
+  readonly log: GitHubLog;
 }
 
 /**
@@ -28,23 +33,8 @@ function requireText(name: string, value: string): void {
   if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${name} must be a non-empty string`);
 }
 
-/** 401, or 404 while minting an installation token: the cached installation is stale. */
-function installationStale(error: unknown): boolean {
-  if (!isOctokitError(error)) return false;
-  return error.status === 401 || (error.status === 404 && /\/app\/installations\/[^/]+\/access_tokens/.test(error.request?.url ?? ''));
-}
-
 export function restPullRequests(options: RestPullRequestsOptions): PullRequests {
-  const { octokits, log, timed } = options;
-
-  async function withRepo<T>(owner: string, repo: string, what: string, call: (octokit: GitHubOctokit) => Promise<T>): Promise<T> {
-    try {
-      return await call(await octokits.forRepo(owner, repo));
-    } catch (error) {
-      if (installationStale(error)) octokits.forget(owner, repo);
-      throw toGitHubError(error, what, options.fallbackSecondarySeconds);
-    }
-  }
+  const { withRepo, timed, log } = options;
 
   return {
     async listOpenByBranch(owner, repo, branch) {

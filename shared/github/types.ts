@@ -1,4 +1,7 @@
-/** The narrow GitHub interface rex-push and pr-opened use (Prow style), so tests can swap in fakes. */
+/**
+ * The narrow GitHub interface rex-push and pr-opened use (Prow style), so tests can swap in fakes,
+ * and the hooks a caller gives the client (client.ts): its log and its per-call metrics.
+ */
 
 export interface PullRequestRef {
   readonly number: number;
@@ -18,6 +21,25 @@ export interface PullRequests {
   listLabels(owner: string, repo: string, issueNumber: number): Promise<string[]>;
   /** Remove a label; `absent` when GitHub answers 404 "Label does not exist". */
   removeLabel(owner: string, repo: string, issueNumber: number, label: string): Promise<'removed' | 'absent'>;
+}
+
+/** A pino-like logger; pino's `Logger` fits. */
+export interface GitHubLog {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** What the client reports once per GitHub call (the `onCall` metrics hook). */
+export interface GitHubCallInfo {
+  /** Route template, e.g. `DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}`. */
+  readonly route: string;
+  /** Final HTTP status, when GitHub answered. */
+  readonly status?: number;
+  /** Whole call, retries and rate-limit waits included. */
+  readonly durationMs: number;
+  /** Set when the call failed (a label-missing 404 on removeLabel is not a failure). */
+  readonly error?: unknown;
 }
 
 /** GitHub could not be reached, answered 5xx after retries, or rate-limited us: retry later (503). */

@@ -2,7 +2,7 @@
 import { hasGitHubCredentials, type Config } from '../config';
 import { callsGitHub, stepOf, type FunctionDeclaration } from '../declarations';
 import { createSecretDeadLetterStore, type DeadLetterRecorder } from '../dead-letters/secret-store';
-import type { createGitHubClient } from '../github/octokit';
+import type { createGitHubClient } from '../github/client';
 import { createKubernetesClients } from '../kubernetes/client';
 import { createLogger } from '../observability/logger';
 import { createMetrics } from '../observability/metrics';

@@ -7,7 +7,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PR_OPENED } from '../../shared/declarations';
-import { createGitHubClient } from '../../shared/github/octokit';
+import { createGitHubClient } from '../../shared/github/client';
 import { createKubernetesClients, recordedDedupKeys } from '../../shared/kubernetes/client';
 import type { Workflow } from '../../shared/kubernetes/workflow';
 import { FakeKubeApi } from '../fakes/fake-kube-api';

@@ -11,7 +11,7 @@ import { pullRequestEvent, pushEvent, sensorEnvelope } from '../fixtures/github-
 import { playWorkflow } from '../fixtures/workflows';
 import { FakePullRequests } from '../support/fake-clients';
 import nock from 'nock';
-import { createGitHubClient } from '../../shared/github/octokit';
+import { createGitHubClient } from '../../shared/github/client';
 import type { PullRequests } from '../../shared/github/types';
 import { testApp } from '../support/test-app';
 

@@ -2,7 +2,7 @@
 // product's own GitHub client (shared/github), plus the fault modes the e2e tests inject.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakePullNumber, startFakeGitHub, type FakeGitHub } from '../../harness/fake-github';
-import { createGitHubClient } from '../../shared/github/octokit';
+import { createGitHubClient } from '../../shared/github/client';
 
 describe('harness fake GitHub', () => {
   let github: FakeGitHub;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rateLimitRetryAfterSeconds, toGitHubError } from '../../../shared/github/errors';
+import { installationStale, rateLimitRetryAfterSeconds, toGitHubError } from '../../../shared/github/errors';
 import { GitHubRequestError, GitHubUnavailableError } from '../../../shared/github/types';
 
 function httpError(status: number, message: string, headers: Record<string, string> = {}, data: unknown = { message }) {
@@ -38,5 +38,18 @@ describe('toGitHubError', () => {
     const mapped = toGitHubError(httpError(422, 'Validation Failed - https://docs', {}, { message: 'Validation Failed' }), 'do it', 60);
     expect(mapped).toBeInstanceOf(GitHubRequestError);
     expect(mapped).toMatchObject({ status: 422, message: 'do it: GitHub answered 422: Validation Failed' });
+  });
+});
+
+describe('installationStale', () => {
+  const at = (status: number, url: string) => Object.assign(httpError(status, 'x'), { request: { url } });
+  it.each([
+    ['a 401 anywhere', at(401, 'https://api.github.com/repos/acme/shop/pulls'), true],
+    ['a 404 while minting the installation token', at(404, 'https://api.github.com/app/installations/42/access_tokens'), true],
+    ['a 404 of the call itself', at(404, 'https://api.github.com/repos/acme/shop/issues/12/labels'), false],
+    ['a 403', at(403, 'https://api.github.com/app/installations/42/access_tokens'), false],
+    ['an error that is not GitHub\'s', new Error('bug'), false],
+  ])('%s', (_name, error, expected) => {
+    expect(installationStale(error)).toBe(expected);
   });
 });

@@ -1,7 +1,8 @@
 /** Shared setup for the GitHub client tests: nock guards, a recording logger, a fast test client. */
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { createGitHubClient, type GitHubCallInfo, type GitHubClientOptions, type GitHubLog } from '../../../shared/github/octokit';
+import { createGitHubClient, type GitHubClientOptions } from '../../../shared/github/client';
+import type { GitHubCallInfo, GitHubLog } from '../../../shared/github/types';
 
 export const API = 'https://api.github.com';
 

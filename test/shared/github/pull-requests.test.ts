@@ -1,7 +1,5 @@
 import nock from 'nock';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createGitHubClient } from '../../../shared/github/octokit';
 import { GitHubRequestError, GitHubUnavailableError } from '../../../shared/github/types';
 import { MAX_LIST_PAGES } from '../../../shared/github/pull-requests';
 import { API, guardNetwork, pull, testClient } from './helpers';
@@ -9,18 +7,6 @@ import { API, guardNetwork, pull, testClient } from './helpers';
 guardNetwork();
 
 const PULLS_QUERY = { head: 'acme:task-7-rex', state: 'open', per_page: '100' };
-
-describe('createGitHubClient', () => {
-  it('refuses to build a client without credentials (never unauthenticated)', () => {
-    expect(() => createGitHubClient({})).toThrow(/needs a token .*GitHub App.*never calls GitHub unauthenticated/);
-    expect(() => createGitHubClient({ token: '' })).toThrow(/never calls GitHub unauthenticated/);
-    expect(() => createGitHubClient({ app: { appId: '1', privateKey: '' } })).toThrow(/appId and privateKey/);
-  });
-
-  it('accepts a pino logger', () => {
-    expect(() => createGitHubClient({ token: 't', log: pino({ level: 'silent' }) })).not.toThrow();
-  });
-});
 
 describe('listOpenByBranch', () => {
   it('asks for open PRs with head owner:branch, authenticated with the token', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config';
 import { APPROVED, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../../shared/declarations';
-import { createGitHubClient } from '../../../shared/github/octokit';
+import { createGitHubClient } from '../../../shared/github/client';
 import { buildFunctionApp } from '../../../shared/server/build-function-app';
 import { productionPorts } from '../../../shared/server/production-ports';
 import { FakeKubeApi } from '../../fakes/fake-kube-api';

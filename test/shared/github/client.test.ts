@@ -1,6 +1,9 @@
+/** createGitHubClient: credentials it insists on, and GitHub App authentication (installation per repository). */
 import { generateKeyPairSync, verify } from 'node:crypto';
 import nock from 'nock';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { createGitHubClient } from '../../../shared/github/client';
 import { GitHubRequestError } from '../../../shared/github/types';
 import { API, guardNetwork, pull, testClient } from './helpers';
 
@@ -39,6 +42,18 @@ function tokenBody(token: string) {
 }
 
 const QUERY = { head: 'acme:task-7-rex', state: 'open', per_page: '100' };
+
+describe('createGitHubClient', () => {
+  it('refuses to build a client without credentials (never unauthenticated)', () => {
+    expect(() => createGitHubClient({})).toThrow(/needs a token .*GitHub App.*never calls GitHub unauthenticated/);
+    expect(() => createGitHubClient({ token: '' })).toThrow(/never calls GitHub unauthenticated/);
+    expect(() => createGitHubClient({ app: { appId: '1', privateKey: '' } })).toThrow(/appId and privateKey/);
+  });
+
+  it('accepts a pino logger', () => {
+    expect(() => createGitHubClient({ token: 't', log: pino({ level: 'silent' }) })).not.toThrow();
+  });
+});
 
 describe('GitHub App authentication', () => {
   it('looks up the installation per repository with the App JWT, mints one installation token, and reuses both', async () => {
