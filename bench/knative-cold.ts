@@ -26,7 +26,7 @@ import { readImagePins } from '../harness/image/pins';
 import { isServiceReady, postThroughIngress, readKnativeService, sensorRequest, type IngressResponse } from '../harness/knative/function-services';
 import { helloworldImageDefinition } from '../harness/knative/serving-images';
 import type { KubeObject, KubeRest } from '../harness/kube-rest';
-import { loadBuildManifests, objectsOf } from '../harness/manifests';
+import { buildManifests, objectsOf } from '../manifests';
 import { ensureImages } from '../harness/node/node-images';
 import { nodeName } from '../harness/node/start-node';
 import { scenarioPayload } from '../harness/payloads';
@@ -85,7 +85,7 @@ try {
   await loadImage(knative.containerdAddress, peerImage, log);
   const floorImage = helloworldImageDefinition(binaries['knative-helloworld']);
   await ensureImages(knative.containerdAddress, [floorImage], join(stack.logDir, 'node-images.log'), log);
-  const files = (await loadBuildManifests())({ namespace, image: knative.functions.image });
+  const files = buildManifests({ namespace, image: knative.functions.image });
   const base = objectsOf(files, (f) => f.path === `knative/${OURS}.yaml`).find((o) => o.kind === 'Service' && o.apiVersion.startsWith('serving.knative.dev/')) as KnativeServiceObject | undefined;
   if (!base) throw new Error(`the generator emitted no Knative Service in knative/${OURS}.yaml`);
   for (const ksvc of [peerService(base, PEER, peerImage.name), floorService(base, FLOOR, floorImage.name)]) {
@@ -274,7 +274,7 @@ try {
   const full: number[] = [];
   let fullError: string | undefined;
   try {
-    const sensorFiles = (await loadBuildManifests())({ namespace, webhookSecret: secretRefs.webhookSecret, sensorTokenSecret: secretRefs.sensorTokenSecret, acceptedTokensSecret: secretRefs.acceptedTokensSecret });
+    const sensorFiles = buildManifests({ namespace, webhookSecret: secretRefs.webhookSecret, sensorTokenSecret: secretRefs.sensorTokenSecret, acceptedTokensSecret: secretRefs.acceptedTokensSecret });
     const sensor = objectsOf(sensorFiles, (f) => f.path === `argo/events/sensors/${OURS}.yaml`).find((o) => o.kind === 'Sensor');
     if (!sensor) throw new Error(`the generator emitted no Sensor in argo/events/sensors/${OURS}.yaml`);
     if (!JSON.stringify(sensor.spec).includes(`"url":"http://${hosts[OURS]}"`)) throw new Error(`the generated Sensor does not call http://${hosts[OURS]}`);

@@ -19,7 +19,7 @@ import { functionKubeconfigs } from './function-identities';
 import { functionNames, startFunctions, type RunningFunction } from './functions';
 import { startKubeForward, type KubeForward } from './kube-forward';
 import type { KubeObject, KubeRest } from './kube-rest';
-import { loadBuildManifests, manifestsAvailable, objectsOf, type ManifestOptions } from './manifests';
+import { buildManifests, objectsOf, type ManifestOptions } from '../manifests';
 import { createSecretVolumes, type SecretConsumer } from './secret-volume';
 import { startNats } from './nats';
 import { startControlServer, type ControlServer } from './control-server';
@@ -259,13 +259,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const name of functionNames) {
       secretVolumes.mount({ secret: secretRefs.acceptedTokensSecret.name, consumer: 'function', dir: join(workDir, 'functions', name, 'trigger'), items: { [secretRefs.acceptedTokensSecret.key]: ACCEPTED_TOKENS_FILE } }, secretValues[secretRefs.acceptedTokensSecret.name]!);
     }
-    let kubeconfigs: string | Record<FunctionName, string> = controlPlane.kubeconfig;
-    if (manifestsAvailable()) {
-      const identities = objectsOf((await loadBuildManifests())({ namespace }), (f) => f.path.startsWith('knative/')).filter((o) => o.kind !== 'Service');
-      await applyObjects(rest, identities, namespace);
-      kubeconfigs = await functionKubeconfigs(rest, { names: functionNames, namespace, server: controlPlane.apiServer.server, caFile: controlPlane.apiServer.caFile, dir: workDir });
-      log(`functions run as their ServiceAccounts, under ${identities.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((o) => o.metadata.name).join(', ') || 'no write policy'}`);
-    }
+    const functionIdentities = objectsOf(buildManifests({ namespace }), (f) => f.path.startsWith('knative/')).filter((o) => o.kind !== 'Service');
+    await applyObjects(rest, functionIdentities, namespace);
+    const kubeconfigs = await functionKubeconfigs(rest, { names: functionNames, namespace, server: controlPlane.apiServer.server, caFile: controlPlane.apiServer.caFile, dir: workDir });
+    log(`functions run as their ServiceAccounts, under ${functionIdentities.filter((o) => o.kind === 'ValidatingAdmissionPolicy').map((o) => o.metadata.name).join(', ') || 'no write policy'}`);
     const functions: RunningFunction[] = await startFunctions({ namespace, kubeconfig: kubeconfigs, triggerTokensFile: tokenFile, webhookSecret, githubApiUrl: fakeGitHub.url, logDir, startTimeoutMs });
     for (const f of functions) processes.add(f.process, async () => (await fetch(`${f.url}/readyz`)).ok);
     await startControl();
@@ -284,7 +281,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       namespaces.push(sensorNs[name]);
     });
     const port = Object.fromEntries(functions.map((f) => [f.name, f.port])) as Record<FunctionName, number>;
-    const buildManifests = await loadBuildManifests();
     const manifestOptions: Partial<ManifestOptions> = {
       namespace,
       playVariant: 'podless',

@@ -24,6 +24,14 @@ export interface GeneratedFile {
   readonly objects: object[];
 }
 
+/** The objects of the generated files that match, typed loosely enough to apply or inspect. */
+export function objectsOf<T = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: unknown }; [key: string]: unknown }>(
+  files: readonly GeneratedFile[],
+  predicate: (file: GeneratedFile) => boolean = () => true,
+): T[] {
+  return files.filter(predicate).flatMap((file) => file.objects as T[]);
+}
+
 export function buildManifests(partial: Partial<ManifestOptions> = {}): GeneratedFile[] {
   const options = withDefaults(partial);
   return [

@@ -10,7 +10,6 @@ import { startFunctions } from '../harness/functions';
 import { startStack, writeStackInfo, type Stack } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
 import { startFakeGitHub } from '../harness/fake-github';
-import { manifestsAvailable } from '../harness/manifests';
 import { safeLine, stopWhenStartEnds } from '../harness/lifetime';
 
 const print = safeLine();
@@ -82,9 +81,7 @@ if (cluster) {
   const started = Date.now();
   let stack: Stack;
   try {
-    const events = manifestsAvailable();
-    if (!events) log('manifests/index.ts (the manifest generator) is missing: starting without NATS, the EventSource and the Sensors');
-    stack = await startStack({ log, events, node });
+    stack = await startStack({ log, node });
   } catch (error) {
     safeLine(process.stderr)(`[start] failed: ${error instanceof Error ? error.message : String(error)}\n[start] logs: ${logDir}`);
     process.exit(1);

@@ -10,7 +10,7 @@ import { ensureFunctionImage } from '../image/function-image';
 import { ensureHostPackages } from '../image/host-packages';
 import { loadImage } from '../image/load-image';
 import type { KubeObject, KubeRest } from '../kube-rest';
-import { loadBuildManifests, objectsOf } from '../manifests';
+import { buildManifests, objectsOf } from '../../manifests';
 
 /** The Secret the Services name for the GitHub App (pr-opened's live label read, rex-push). */
 export const githubAppSecret = 'handoff-github';
@@ -91,7 +91,7 @@ export async function deployFunctionServices(options: FunctionServicesOptions): 
     const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     await apply(rest, { apiVersion: 'v1', kind: 'Secret', metadata: { name: githubAppSecret, namespace }, stringData: { 'app-id': '1', 'private-key': pem } });
   }
-  const files = (await loadBuildManifests())({ namespace, image: built.name });
+  const files = buildManifests({ namespace, image: built.name });
   // The write policy is cluster-scoped and the stack applies it with the identities.
   const objects = objectsOf(files, (f) => f.path.startsWith('knative/') && f.path !== 'knative/function-write-policy.yaml');
   // Through Knative's defaulting and validation webhooks (failurePolicy Fail): a rejection throws here.

@@ -1,11 +1,11 @@
 // bench:knative compares pr-opened with its peer and the floor as Knative Services: the peer must
 // differ from the generated pr-opened Service only where the runtime makes it differ.
 import { describe, expect, it } from 'vitest';
-import { loadBuildManifests, objectsOf } from '../../harness/manifests';
+import { buildManifests, objectsOf } from '../../manifests';
 import { floorService, peerService, type KnativeServiceObject } from '../../bench/knative-services';
 
 async function prOpenedService(): Promise<KnativeServiceObject> {
-  const files = (await loadBuildManifests())({ namespace: 'argo', image: 'dev.local/handoff:test' });
+  const files = buildManifests({ namespace: 'argo', image: 'dev.local/handoff:test' });
   const found = objectsOf(files, (f) => f.path === 'knative/pr-opened.yaml').find((o) => o.kind === 'Service' && o.apiVersion.startsWith('serving.knative.dev/'));
   expect(found).toBeDefined();
   return found as KnativeServiceObject;

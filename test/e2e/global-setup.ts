@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureBinaries } from '../../harness/binaries';
 import { functionBundle, functionNames } from '../../harness/functions';
-import { manifestsAvailable } from '../../harness/manifests';
 import { startStack, type Stack, type StackInfo } from '../../harness/stack';
 import { repoRoot } from '../../harness/versions';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    stack: StackInfo & { events: boolean; node: boolean; argo: string; argoEvents: string; validateKnativeServices: string };
+    stack: StackInfo & { node: boolean; argo: string; argoEvents: string; validateKnativeServices: string };
   }
 }
 
@@ -22,8 +21,6 @@ export async function setup(project: TestProject): Promise<void> {
   const binaries = await ensureBinaries(undefined, { onProgress: log });
   const bundles = functionNames.every((name) => existsSync(functionBundle(name)));
   if (!bundles) throw new Error('dist/functions/*/index.js missing: run npm run build before npm run test:e2e');
-  const events = manifestsAvailable();
-  if (!events) log('manifests/index.ts is missing: starting without NATS and Argo Events; tests that need them are skipped');
   // Pods run on a real node unless HANDOFF_NODE=0 (then the tests that need pods are skipped).
   const node = process.env.HANDOFF_NODE !== '0';
   stack = await startStack({
@@ -31,11 +28,10 @@ export async function setup(project: TestProject): Promise<void> {
     workDir: join(repoRoot, '.handoff', 'e2e', 'run'),
     logDir: join(repoRoot, '.handoff', 'logs', 'e2e'),
     startTimeoutMs: 300_000,
-    events,
     log,
   });
   const { rest: _rest, fakeGitHub: _fake, startSensor: _startSensor, stop: _stop, ...info } = stack;
-  project.provide('stack', { ...info, events, node, argo: binaries.argo, argoEvents: binaries['argo-events'], validateKnativeServices: binaries['validate-knative-services'] });
+  project.provide('stack', { ...info, node, argo: binaries.argo, argoEvents: binaries['argo-events'], validateKnativeServices: binaries['validate-knative-services'] });
 }
 
 export async function teardown(): Promise<void> {

@@ -12,7 +12,7 @@ import { scenarioPayload } from '../../../harness/payloads';
 import { appliedEvents, control, playAgent, readWorkflow, repository, stageOf, submitPodlessPlay } from '../guarantees/support';
 import { eventually, kube, runSend, stack, uniqueTask } from '../support';
 import { deployFunctionServices, functionPods, functions, ingressAddress, isReady, knativeService, live, ns, postThroughIngress, sensorRequest } from './knative';
-import { loadBuildManifests, objectsOf } from '../../../harness/manifests';
+import { buildManifests, objectsOf } from '../../../manifests';
 import { secretRefs } from '../../../harness/stack';
 import { deliverWebhook } from '../../../harness/webhook';
 
@@ -110,7 +110,7 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
   it('GitHub → EventSource → a Sensor calling the Knative URL (cluster DNS) → ingress → activator → a new pod', async () => {
     // A Sensor as generated with the default function URLs (http://<function>.<namespace>.svc.cluster.local),
     // under a name of its own so it has its own durable subscription beside the stack's Sensor.
-    const files = (await loadBuildManifests())({ namespace: ns(), webhookSecret: secretRefs.webhookSecret, sensorTokenSecret: secretRefs.sensorTokenSecret, acceptedTokensSecret: secretRefs.acceptedTokensSecret });
+    const files = buildManifests({ namespace: ns(), webhookSecret: secretRefs.webhookSecret, sensorTokenSecret: secretRefs.sensorTokenSecret, acceptedTokensSecret: secretRefs.acceptedTokensSecret });
     const sensor = objectsOf(files, (f) => f.path === 'argo/events/sensors/pr-opened.yaml').find((o) => o.kind === 'Sensor')!;
     const trigger = JSON.stringify(sensor.spec);
     expect(trigger).toContain(`"url":"http://${host('pr-opened')}"`);

@@ -8,7 +8,7 @@
 // marker or label every workflow if they ran leave no trace. docs/security.md ("Untrusted text").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCodeRunAgents, type CodeRunAgents } from '../../../harness/agents/coderun-agents';
-import { loadBuildManifests, objectsOf } from '../../../harness/manifests';
+import { buildManifests, objectsOf } from '../../../manifests';
 import { deliverWebhook } from '../../../harness/webhook';
 import { MERGED_BRANCH_KEY } from '../../../manifests/step-scripts';
 import { labelValueFor } from '../../../shared/labels/label-value';
@@ -90,7 +90,7 @@ async function expectNoCanaryLabel() {
 describe.skipIf(needsPods)('the platform templates in pods, from webhooks through the platform Sensors', () => {
   let agents: CodeRunAgents;
   beforeAll(async () => {
-    const files = (await loadBuildManifests())({ namespace: ns() });
+    const files = buildManifests({ namespace: ns() });
     const sensors = objectsOf(files).filter((o) => o.kind === 'Sensor' && o.metadata.name.startsWith('platform-'));
     expect(sensors).toHaveLength(6);
     for (const sensor of sensors) await control('POST', '/sensors', { sensor, kubeApi: true });

@@ -4,7 +4,7 @@
 // GitHub webhooks arrive at the EventSource. Nothing in the workflow is simulated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCodeRunAgents, type CodeRunAgents } from '../../../harness/agents/coderun-agents';
-import { loadBuildManifests, objectsOf } from '../../../harness/manifests';
+import { buildManifests, objectsOf } from '../../../manifests';
 import { addReadyForQaLabel, handledEvents, readWorkflow, repository, repositoryLabel, sendRexPush, sendToEventSource, stageOf, untilWorkflowPhase } from '../guarantees/support';
 import { createWorkflow, eventually, kube, stack, uniqueTask } from '../support';
 import { execFile } from 'node:child_process';
@@ -17,7 +17,7 @@ let agents: CodeRunAgents;
 /** The shipped play-orchestration template (argo/workflows/play-orchestration.yaml), submitted inline with its parameters. */
 async function submitShippedPlay(task: number): Promise<string> {
   const { namespace } = stack();
-  const files = (await loadBuildManifests())({ namespace });
+  const files = buildManifests({ namespace });
   const template = objectsOf(files).find((o) => o.kind === 'WorkflowTemplate' && o.metadata.name === 'play-orchestration') as { spec: { arguments: { parameters: { name: string; value?: string }[] } } } | undefined;
   if (!template) throw new Error('the generator emitted no play-orchestration WorkflowTemplate');
   const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'e2e' };
