@@ -12,7 +12,7 @@
 //                                           would, optionally later for one kind of consumer (sensor, function)
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { fakeGitHubModes, type FakeGitHub, type FakeGitHubMode } from './fake-github';
+import { fakeGitHubModes, type FakeGitHub, type FakeGitHubMode } from '../test/fakes/fake-github';
 import type { KubeObject } from './kube-rest';
 import type { SecretConsumer } from './secret-volume';
 

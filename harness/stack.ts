@@ -14,7 +14,7 @@ import { hostIp } from './node/host-ip';
 import { nodeIdentities, tokenFileLines } from './node/identities';
 import { nodeName, startNode, type Node } from './node/start-node';
 import { startControlPlane } from './control-plane';
-import { startFakeGitHub, type FakeGitHub } from './fake-github';
+import { startFakeGitHub, type FakeGitHub } from '../test/fakes/fake-github';
 import { functionKubeconfigs } from './function-identities';
 import { functionNames, startFunctions, type RunningFunction } from './functions';
 import { startKubeForward, type KubeForward } from './kube-forward';

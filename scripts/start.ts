@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { startFunctions } from '../harness/functions';
 import { startStack, writeStackInfo, type Stack } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
-import { startFakeGitHub } from '../harness/fake-github';
+import { startFakeGitHub } from '../test/fakes/fake-github';
 import { safeLine, stopWhenStartEnds } from '../harness/lifetime';
 
 const print = safeLine();

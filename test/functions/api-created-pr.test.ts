@@ -13,7 +13,7 @@ import type { Workflow } from '../../shared/kubernetes/workflow';
 import { FakeKubeApi } from '../fakes/fake-kube-api';
 import { labeledEvent, pullRequestEvent, sensorEnvelope } from '../fixtures/github-events';
 import { playWorkflow } from '../fixtures/workflows';
-import { FakeCodeRuns } from '../support/fake-clients';
+import { FakeCodeRuns } from '../fakes/fake-clients';
 import { testApp } from '../support/test-app';
 
 const GITHUB = 'https://api.github.com';

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DECLARATIONS } from '../../shared/declarations';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
-import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../support/fake-clients';
+import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../fakes/fake-clients';
 import { testApp } from '../support/test-app';
 import { mutatePayload, payloadPaths, weirdValues } from '../fixtures/payload-fuzz';
 

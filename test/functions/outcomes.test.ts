@@ -8,7 +8,7 @@ import { APPROVED, DECLARATIONS, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH, inte
 import { GitHubUnavailableError } from '../../shared/github/types';
 import { KubernetesUnavailableError, OffloadedNodeStatusError, type WorkflowSummary } from '../../shared/kubernetes/types';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
-import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../support/fake-clients';
+import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../fakes/fake-clients';
 import { testApp } from '../support/test-app';
 
 const TOKEN = 'trigger-token';

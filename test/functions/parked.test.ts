@@ -9,7 +9,7 @@ import { type Workflow } from '../../shared/kubernetes/workflow';
 import { FakeKubeApi } from '../fakes/fake-kube-api';
 import { pullRequestEvent, sensorEnvelope } from '../fixtures/github-events';
 import { playWorkflow } from '../fixtures/workflows';
-import { FakePullRequests } from '../support/fake-clients';
+import { FakePullRequests } from '../fakes/fake-clients';
 import { testApp } from '../support/test-app';
 import { PARKED_ANNOTATION } from '../../shared/contract';
 

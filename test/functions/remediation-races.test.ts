@@ -13,7 +13,7 @@ import { type Workflow } from '../../shared/kubernetes/workflow';
 import { FakeKubeApi } from '../fakes/fake-kube-api';
 import { pushEvent, sensorEnvelope } from '../fixtures/github-events';
 import { playWorkflow, type Position } from '../fixtures/workflows';
-import { FakePullRequests } from '../support/fake-clients';
+import { FakePullRequests } from '../fakes/fake-clients';
 import { testApp } from '../support/test-app';
 
 let api: FakeKubeApi;

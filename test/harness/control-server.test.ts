@@ -1,7 +1,7 @@
 // The stack's fault-injection API: bearer token, process actions passed through, fake GitHub modes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startControlServer, type ControllableProcesses, type ControlServer } from '../../harness/control-server';
-import { startFakeGitHub, type FakeGitHub } from '../../harness/fake-github';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/fake-github';
 
 describe('harness control server', () => {
   let server: ControlServer;

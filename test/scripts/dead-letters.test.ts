@@ -8,7 +8,7 @@ import { REQUEST_LIMIT_BYTES, deadLetterName, toDeadLetter } from '../../shared/
 import { runDeadLetters } from '../../scripts/dead-letters/commands';
 import { reviewEvent, sensorEnvelope } from '../fixtures/github-events';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters';
-import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../support/fake-clients';
+import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../fakes/fake-clients';
 import { testApp } from '../support/test-app';
 
 const TOKEN = 'trigger-token';

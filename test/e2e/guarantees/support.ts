@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
-import { fakePullNumber } from '../../../harness/fake-github';
+import { fakePullNumber } from '../../fakes/fake-github';
 import { attemptsOf, loggedEvents, type HandledEvent } from '../../../harness/function-log';
 import type { KubeRest } from '../../../harness/kube-rest';
 import { fromSecret, type DeadLetter, type DeadLetterSecret } from '../../../shared/dead-letters/dead-letter';

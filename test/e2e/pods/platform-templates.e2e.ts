@@ -7,7 +7,7 @@
 // text, the steps run the same way and the text arrives only as data: canaries that would print a
 // marker or label every workflow if they ran leave no trace. docs/security.md ("Untrusted text").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCodeRunAgents, type CodeRunAgents } from '../../../harness/agents/coderun-agents';
+import { startCodeRunAgents, type CodeRunAgents } from '../../fakes/coderun-agents';
 import { buildManifests, objectsOf } from '../../../manifests';
 import { deliverWebhook } from '../../../harness/webhook';
 import { MERGED_BRANCH_KEY } from '../../../manifests/step-scripts';

@@ -1,9 +1,9 @@
 // The play template as shipped, run by the real workflow-controller with pods on the node: its
 // stage steps are resource templates that argoexec runs in pods, its agents are CodeRuns that the
-// agents' side (harness/agents) completes, and its gates are resumed by the functions when signed
+// agents' side (test/fakes/coderun-agents.ts) completes, and its gates are resumed by the functions when signed
 // GitHub webhooks arrive at the EventSource. Nothing in the workflow is simulated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCodeRunAgents, type CodeRunAgents } from '../../../harness/agents/coderun-agents';
+import { startCodeRunAgents, type CodeRunAgents } from '../../fakes/coderun-agents';
 import { buildManifests, objectsOf } from '../../../manifests';
 import { addReadyForQaLabel, handledEvents, readWorkflow, repository, repositoryLabel, sendRexPush, sendToEventSource, stageOf, untilWorkflowPhase } from '../guarantees/support';
 import { createWorkflow, eventually, kube, stack, uniqueTask } from '../support';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DECLARATIONS, REX_PUSH, callsGitHub, interruptsWork, stepOf, type FunctionDeclaration } from '../../../shared/declarations';
 import { remediate } from '../../../shared/handler/remediate';
 import { createHandler } from '../../../shared/handler/handle-event';
-import { FakeCodeRuns, FakePullRequests, FakeWorkflows } from '../../support/fake-clients';
+import { FakeCodeRuns, FakePullRequests, FakeWorkflows } from '../../fakes/fake-clients';
 
 const correlation = { taskId: '7', owner: 'Codertocat', repo: 'Hello-World', branch: 'task-7-implementation' };
 

@@ -3,7 +3,7 @@ import { REX_PUSH } from '../../../shared/declarations';
 import { GitHubUnavailableError } from '../../../shared/github/types';
 import { remediate } from '../../../shared/handler/remediate';
 import { startDeadline } from '../../../shared/handler/remediation-budget';
-import { FakeCodeRuns, FakePullRequests, FakeWorkflows } from '../../support/fake-clients';
+import { FakeCodeRuns, FakePullRequests, FakeWorkflows } from '../../fakes/fake-clients';
 
 function options(pullRequests = new FakePullRequests(), budgetMs = 50) {
   const workflows = new FakeWorkflows();

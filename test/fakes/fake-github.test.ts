@@ -1,7 +1,7 @@
 // The harness's fake GitHub behaves like GitHub where the functions depend on it: checked with the
 // product's own GitHub client (shared/github), plus the fault modes the e2e tests inject.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fakePullNumber, startFakeGitHub, type FakeGitHub } from '../../harness/fake-github';
+import { fakePullNumber, startFakeGitHub, type FakeGitHub } from './fake-github';
 import { createGitHubClient } from '../../shared/github/client';
 
 describe('harness fake GitHub', () => {
