@@ -20,6 +20,7 @@ import { functionNames, startFunctions, type RunningFunction } from './functions
 import { startKubeForward, type KubeForward } from './kube-forward';
 import type { KubeObject, KubeRest } from './kube-rest';
 import { buildManifests, objectsOf, type ManifestOptions } from '../manifests';
+import { startCodeRunAgents, type CodeRunAgents } from '../test/fakes/coderun-agents';
 import { createSecretVolumes, type SecretConsumer } from './secret-volume';
 import { startNats } from './nats';
 import { startControlServer, type ControlServer } from './control-server';
@@ -57,6 +58,14 @@ export interface StackOptions {
    * (harness/knative/function-services.ts). Default: with Knative, unless HANDOFF_KNATIVE_FUNCTIONS=0.
    */
   knativeFunctions?: boolean;
+  /**
+   * The play template installed in the namespace. `shipped` (the default with a node): the template
+   * as generated, whose stage steps and CodeRuns run in pods, with the agents' side
+   * (test/fakes/coderun-agents.ts) ending each CodeRun Succeeded. `podless`: the same graph with the
+   * pod steps left out (the e2e guarantee tests drive those by hand until they move to the shipped
+   * template, issue 11). Without a node, always `podless`.
+   */
+  play?: 'shipped' | 'podless';
   log?: (line: string) => void;
 }
 
@@ -149,6 +158,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const withNode = options.node ?? process.env.HANDOFF_NODE === '1';
   const withKnative = withNode && (options.knative ?? process.env.HANDOFF_KNATIVE !== '0');
   const withKnativeFunctions = withKnative && (options.knativeFunctions ?? process.env.HANDOFF_KNATIVE_FUNCTIONS !== '0');
+  const shippedPlay = withNode && (options.play ?? 'shipped') === 'shipped';
   const pidFile = `${workDir}.pids.json`;
   for (const pid of endLeftovers(pidFile)) log(`ended process group ${pid} left by a previous run`);
   rmSync(workDir, { recursive: true, force: true });
@@ -163,7 +173,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let control: ControlServer | undefined;
   const forwards: KubeForward[] = [];
   let node: Node | undefined;
+  let agents: CodeRunAgents | undefined;
   const stop = async () => {
+    agents?.stop();
     await control?.close();
     processes.close();
     // Reverse start order: consumers first, the apiserver and etcd last.
@@ -283,7 +295,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const port = Object.fromEntries(functions.map((f) => [f.name, f.port])) as Record<FunctionName, number>;
     const manifestOptions: Partial<ManifestOptions> = {
       namespace,
-      playVariant: 'podless',
+      playVariant: shippedPlay ? 'coderun' : 'podless',
       webhookSecret: secretRefs.webhookSecret,
       sensorTokenSecret: secretRefs.sensorTokenSecret,
       acceptedTokensSecret: secretRefs.acceptedTokensSecret,
@@ -296,6 +308,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // here: with Knative they were deployed above with the image built here (harness/knative/function-services.ts).
     await applyObjects(rest, objectsOf(files).filter((o) => !o.apiVersion.startsWith('serving.knative.dev/')), namespace);
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
+    if (shippedPlay) {
+      agents = startCodeRunAgents({ rest, namespace, log });
+      log('the shipped play template is installed; the agents\' side ends each CodeRun a play creates Succeeded (test/fakes/coderun-agents.ts)');
+    }
 
     const nats = await startNats({ binary: binaries['nats-server'], workDir, logDir, clientIps: namespaces.map((n) => n.hostIp), startTimeoutMs });
     processes.add(nats.process, nats.ready);

@@ -22,6 +22,11 @@ export type Selection =
       readonly workflow?: string;
     };
 
+/** The `repository` label a play for owner/repo carries: `<owner>-<repo>`, compared case-insensitively. */
+export function repositoryLabelOf(owner: string, repo: string): string {
+  return `${owner}-${repo}`.toLowerCase();
+}
+
 /**
  * `workflows` are the task's play workflows, completed ones included. A workflow
  * labelled `repository=<owner>-<repo>` only matches events from that repository.
@@ -29,7 +34,7 @@ export type Selection =
  * to one, and otherwise the answer is `ambiguous`: we never pick one.
  */
 export function selectWorkflow(workflows: readonly WorkflowSummary[], args: SelectWorkflowArgs): Selection {
-  const repository = `${args.owner}-${args.repo}`.toLowerCase();
+  const repository = repositoryLabelOf(args.owner, args.repo);
   const candidates = workflows.filter((workflow) => {
     const label = workflow.labels[WORKFLOW_LABELS.repository];
     return label === undefined || label.toLowerCase() === repository;

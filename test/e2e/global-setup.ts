@@ -28,6 +28,8 @@ export async function setup(project: TestProject): Promise<void> {
     workDir: join(repoRoot, '.handoff', 'e2e', 'run'),
     logDir: join(repoRoot, '.handoff', 'logs', 'e2e'),
     startTimeoutMs: 300_000,
+    // The guarantee tests drive the podless play's agent steps by hand; the shipped one runs in test/e2e/pods.
+    play: 'podless',
     log,
   });
   const { rest: _rest, fakeGitHub: _fake, startSensor: _startSensor, stop: _stop, ...info } = stack;

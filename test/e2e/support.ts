@@ -64,13 +64,18 @@ export function uniqueTask(): number {
 }
 
 /** `npm run send -- <args>` against this stack (its connection details written as npm start writes them, mode 0600). */
-export async function runSend(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'handoff-send-'));
+export function runSend(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runStackScript('send', args);
+}
+
+/** `npm run <script> -- …args --stack <this stack's info>`, as a user runs it beside `npm start`. */
+export async function runStackScript(script: 'send' | 'play', args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), `handoff-${script}-`));
   const file = join(dir, 'stack.json');
   writeFileSync(file, JSON.stringify(stack()), { mode: 0o600 });
   try {
     return await new Promise((resolve, reject) => {
-      execFile('npm', ['run', '--silent', 'send', '--', ...args, '--stack', file], { timeout: 180_000 }, (error, stdout, stderr) => {
+      execFile('npm', ['run', '--silent', script, '--', ...args, '--stack', file], { timeout: 180_000 }, (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
         if (error && code === -1) reject(error);
         else resolve({ code, stdout, stderr });
