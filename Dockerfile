@@ -13,6 +13,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/build.ts scripts/build.ts
+COPY scripts/bundle scripts/bundle
 COPY shared shared
 COPY functions functions
 RUN npm run build

@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { BUNDLE_ALIASES } from '../scripts/bundle/options';
 import { DECLARATIONS, callsGitHub, type FunctionDeclaration } from '../shared/declarations';
 import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
 import { median, printTable } from './report';
@@ -44,7 +45,7 @@ async function buildPeerBundle(declaration: FunctionDeclaration): Promise<string
     github ? `import { createGitHubClient } from '../../shared/github/client';` : '',
     `export const handle = createFaasHandle(declarationFor(${JSON.stringify(declaration.name)}), { ${github ? 'createGitHubClient' : ''} });`,
   ].join('\n');
-  await build({ stdin: { contents, resolveDir: 'bench/peer', loader: 'ts', sourcefile: `peer-${declaration.name}.ts` }, outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' });
+  await build({ stdin: { contents, resolveDir: 'bench/peer', loader: 'ts', sourcefile: `peer-${declaration.name}.ts` }, outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
   return outfile;
 }
 

@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { BUNDLE_ALIASES } from '../scripts/bundle/options';
 import { FakeKubeApi } from '../test/fakes/fake-kube-api';
 import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
 import { playWorkflow } from '../test/fixtures/workflows';
@@ -25,7 +26,7 @@ const maxRequests = 20_000;
 const seeded = 3_000;
 const work = mkdtempSync(join(tmpdir(), 'handoff-throughput-'));
 const peerBundle = join(work, 'faas-handle.cjs');
-await build({ entryPoints: ['bench/peer/faas-handle.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' });
+await build({ entryPoints: ['bench/peer/faas-handle.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
 
 const ignored = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'ignored'));
 /** Resume events, one task each, built ahead of time so the load loop does no JSON work. */

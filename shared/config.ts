@@ -1,6 +1,6 @@
 /** Function configuration, read once from the environment. */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AGENT_ROLES, DEFAULT_LOGINS, type AgentRole } from './declarations';
 import { parseTokenList, stripBearer } from './http/trigger-token-file';
 

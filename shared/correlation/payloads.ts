@@ -1,5 +1,5 @@
 /** The fields of GitHub payloads the functions rely on; anything else passes through untouched. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GitHubEventName } from '../declarations';
 
 const Repository = z.looseObject({

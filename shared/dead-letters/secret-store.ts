@@ -9,7 +9,7 @@
  * Secret resource by discovery (one GET /api/v1 per process, cached; allowed to every authenticated
  * user by system:discovery) the first time a dead letter is written.
  */
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi } from '../kubernetes/client-node';
 import { asUnavailable, statusOf } from '../kubernetes/api-errors';
 import { fromSecret, toSecret, type DeadLetter, type DeadLetterSecret } from './dead-letter';
 import { DEAD_LETTER_LABEL, FUNCTION_LABEL } from '../contract';

@@ -1,5 +1,5 @@
 /** Turns the raw request into one GitHub event, for both request shapes. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Caller } from '../contract';
 import type { IncomingEvent } from '../handler/handle-event';
 import { EventError } from '../handler/event-error';

@@ -1,5 +1,5 @@
 /** The body of POST /parked, which the function's Sensor sends when a play workflow changed: `{"workflow": "<name>"}`. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Caller } from '../contract';
 import { EventError } from '../handler/event-error';
 

@@ -2,7 +2,7 @@
  * The production Kubernetes clients: play workflows (list and resume) and CodeRuns,
  * over @kubernetes/client-node's CustomObjectsApi. The kubeconfig is loaded once per process.
  */
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, KubeConfig } from './client-node';
 import { asUnavailable, statusOf } from './api-errors';
 import { planRemediation } from './plan-remediation';
 import { planResume } from './plan-resume';

@@ -10,8 +10,13 @@
  *   api.failNext(2, 503);                    // the next two requests answer 503
  *   api.beforeUpdate = (obj) => { ... };     // runs between a PUT's arrival and its check (make it race)
  *   await api.close();
+ *
+ * Over HTTPS with `FakeKubeApi.start({ tls: { cert, key, clientCa } })`: each request records the bearer
+ * token and the verified client certificate it came with (the fake authorizes nothing; tests check who called).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -25,6 +30,18 @@ export interface RecordedRequest {
   readonly method: string;
   readonly path: string;
   readonly labelSelector?: string;
+  /** The Authorization header's bearer token, when it had one. */
+  readonly bearerToken?: string;
+  /** The common name of the client certificate, when one was presented and verified against `clientCa`. */
+  readonly clientCertificate?: string;
+}
+
+export interface FakeKubeApiTls {
+  /** The server's certificate and key (PEM); the certificate must name 127.0.0.1. */
+  readonly cert: string;
+  readonly key: string;
+  /** Client certificates issued by these (PEM) are verified and recorded; a request without one is served too. */
+  readonly clientCa?: string;
 }
 
 /** The part of the apiserver's GET /api/v1 (an APIResourceList) the clients here look up. */
@@ -48,18 +65,25 @@ export class FakeKubeApi {
   /** Called with the stored result after a PUT succeeded (another writer can act right after it). */
   afterUpdate?: (stored: KubeObject) => void;
 
-  private constructor(private readonly server: Server) {}
+  private constructor(
+    private readonly server: Server | HttpsServer,
+    private readonly scheme: 'http' | 'https',
+  ) {}
 
-  static async start(): Promise<FakeKubeApi> {
+  static async start(options: { readonly tls?: FakeKubeApiTls } = {}): Promise<FakeKubeApi> {
     let api: FakeKubeApi | undefined;
-    const server = createServer((req, res) => void api?.handle(req, res));
-    api = new FakeKubeApi(server);
+    const handler = (req: IncomingMessage, res: ServerResponse) => void api?.handle(req, res);
+    const { tls } = options;
+    const server = tls
+      ? createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.clientCa, requestCert: tls.clientCa !== undefined, rejectUnauthorized: false }, handler)
+      : createServer(handler);
+    api = new FakeKubeApi(server, tls ? 'https' : 'http');
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return api;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return `${this.scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   kubeConfig(): KubeConfig {
@@ -112,7 +136,7 @@ export class FakeKubeApi {
     const url = new URL(req.url ?? '/', this.url);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, labelSelector: url.searchParams.get('labelSelector') ?? undefined });
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, labelSelector: url.searchParams.get('labelSelector') ?? undefined, ...callerOf(req) });
 
     if (this.drops > 0) {
       this.drops -= 1;
@@ -187,6 +211,14 @@ export class FakeKubeApi {
   private status(res: ServerResponse, code: number, reason: string, message: string): void {
     this.json(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
   }
+}
+
+/** Who sent a request: its bearer token and its verified client certificate's common name. */
+function callerOf(req: IncomingMessage): Pick<RecordedRequest, 'bearerToken' | 'clientCertificate'> {
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  const socket = req.socket as Partial<TLSSocket>;
+  const commonName = socket.authorized ? socket.getPeerCertificate?.().subject?.CN : undefined;
+  return { ...(bearer ? { bearerToken: bearer } : {}), ...(commonName ? { clientCertificate: String(commonName) } : {}) };
 }
 
 /** As the apiserver stores a Secret: `stringData` merged into `data`, base64. */

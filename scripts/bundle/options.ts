@@ -1,0 +1,47 @@
+/** The esbuild options of the function bundles: one self-contained ESM file per function, dist/functions/<name>/index.js. */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
+
+/** The repository root (this file is scripts/bundle/options.ts), so the options work from any working directory. */
+export const BUNDLE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Packages replaced in the bundles. whatwg-url 5 (node-fetch 2's, via @kubernetes/client-node) is a
+ * fallback node-fetch never takes on Node (scripts/bundle/whatwg-url.cjs): the shim drops it and its
+ * tr46 (about 290 KiB). That also drops the only `require('punycode')` (tr46 0.0.3's, the built-in
+ * module deprecated at run time since Node 21, DEP0040), for which the bundles used to alias the
+ * userland `punycode/`.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  'whatwg-url': fileURLToPath(new URL('./whatwg-url.cjs', import.meta.url)),
+};
+
+/** The functions: each folder of functions/ with an index.ts. */
+export function functionNames(root: string = BUNDLE_ROOT): string[] {
+  return readdirSync(`${root}/functions`, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/** Options for bundling `names` into `outdir`/functions/<name>/index.js (outdir relative to the root, or absolute). */
+export function bundleOptions(names: readonly string[], outdir: string) {
+  return {
+    absWorkingDir: BUNDLE_ROOT,
+    entryPoints: Object.fromEntries(names.map((name) => [`functions/${name}/index`, `functions/${name}/index.ts`])),
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
+    legalComments: 'linked',
+    // Bundled CommonJS dependencies call require(); give ESM output one.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    alias: { ...BUNDLE_ALIASES },
+    logLevel: 'warning',
+  } satisfies BuildOptions;
+}
