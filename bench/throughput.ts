@@ -25,7 +25,8 @@ const maxRequests = 20_000;
 const seeded = 3_000;
 const work = mkdtempSync(join(tmpdir(), 'handoff-throughput-'));
 const peerBundle = join(work, 'faas-handle.cjs');
-await build({ entryPoints: ['bench/peer/faas-handle.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' });
+// The peer as bench:knative runs it: pr-opened wired like functions/pr-opened/index.ts, hosted by faas-js-runtime.
+await build({ entryPoints: ['bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' });
 
 const ignored = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'ignored'));
 /** Resume events, one task each, built ahead of time so the load loop does no JSON work. */
