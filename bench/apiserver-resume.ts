@@ -2,7 +2,9 @@
  * Resume latency against a real kube-apiserver + etcd, and how it scales with the
  * number of workflows in the namespace (10 vs 5,000). The peer, measured side by
  * side on the same workflows: `argo resume --node-field-selector`, the command Argo
- * Events' native argoWorkflow trigger execs per event.
+ * Events' native argoWorkflow trigger execs per event. The floor, alternated with both: the
+ * API calls of one resume issued from this process with no function in between (list by
+ * labels, GET, PUT of the same write, planResume). Writes .handoff/bench/apiserver-resume.json.
  *
  *   npm run build && npm run bench:apiserver [-- --events 60 --large 5000]
  */
@@ -17,7 +19,11 @@ import { spawnManaged, waitFor } from '../harness/processes';
 import { repoRoot } from '../harness/versions';
 import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
 import { playWorkflow } from '../test/fixtures/workflows';
+import { PR_OPENED, WORKFLOW_LABELS } from '../shared/declarations';
+import { planResume } from '../shared/kubernetes/plan-resume';
+import type { Workflow } from '../shared/kubernetes/workflow';
 import { percentile, printTable } from './report';
+import { figure, versionsOf, writeResults } from './results';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
 const events = arg('events', 60);
@@ -85,20 +91,40 @@ async function viaArgoCli(task: number): Promise<number> {
   return performance.now() - started;
 }
 
-/** Alternates the two, `events` each, cycling over tasks first..last and re-arming them; latencies in ms. */
-async function measure(first: number, last: number): Promise<{ ours: number[]; peer: number[] }> {
+const workflowsPath = '/apis/argoproj.io/v1alpha1/namespaces/argo/workflows';
+/** The floor: pr-opened's API calls for one resume (as shared/kubernetes/client.ts makes them), straight from this process. */
+async function viaApiOnly(task: number): Promise<number> {
+  const selector = `${WORKFLOW_LABELS.type}=${WORKFLOW_LABELS.typeValue},${WORKFLOW_LABELS.taskId}=${task}`;
+  const started = performance.now();
+  const list = await rest.call<{ items: Workflow[] }>('GET', `${workflowsPath}?labelSelector=${encodeURIComponent(selector)}`);
+  const name = list.body.items?.[0]?.metadata.name;
+  if (list.status !== 200 || list.body.items.length !== 1 || !name) throw new Error(`floor: list ${selector}: ${list.status} ${list.text.slice(0, 200)}`);
+  const current = await rest.call<Workflow>('GET', `${workflowsPath}/${name}`);
+  if (current.status !== 200) throw new Error(`floor: get ${name}: ${current.status} ${current.text}`);
+  const { fromStages, parkFrom, suspendNodes, nextStage, outputs } = PR_OPENED;
+  const plan = planResume(current.body, { name, actor: PR_OPENED.name, fromStages, parkFrom, suspendNodes, nextStage, outputs, dedupKeys: [`bench-floor-${(deliveries += 1)}`] }, new Date());
+  if (plan.outcome !== 'resumed') throw new Error(`floor: ${name}: ${plan.outcome}`);
+  const put = await rest.call('PUT', `${workflowsPath}/${name}`, plan.workflow);
+  if (put.status !== 200) throw new Error(`floor: put ${name}: ${put.status} ${put.text}`);
+  return performance.now() - started;
+}
+
+/** Alternates the three, `events` each, cycling over tasks first..last and re-arming them; latencies in ms. */
+async function measure(first: number, last: number): Promise<{ ours: number[]; peer: number[]; floor: number[] }> {
   const ours: number[] = [];
   const peer: number[] = [];
+  const floor: number[] = [];
   const span = last - first + 1;
+  const taskOf = (n: number) => first + (n % span);
   for (let i = 0; i < events; i += 1) {
-    const task = first + ((2 * i) % span);
-    const other = first + ((2 * i + 1) % span);
-    await rearm(task);
-    ours.push(await viaFunction(task));
-    await rearm(other);
-    peer.push(await viaArgoCli(other));
+    await rearm(taskOf(3 * i));
+    ours.push(await viaFunction(taskOf(3 * i)));
+    await rearm(taskOf(3 * i + 1));
+    peer.push(await viaArgoCli(taskOf(3 * i + 1)));
+    await rearm(taskOf(3 * i + 2));
+    floor.push(await viaApiOnly(taskOf(3 * i + 2)));
   }
-  return { ours, peer };
+  return { ours, peer, floor };
 }
 
 try {
@@ -113,14 +139,30 @@ try {
   const p50 = (values: number[]) => percentile(values, 50);
 
   console.log(`One resume against a real kube-apiserver (${events} events per cell, sequential; node ${process.version})`);
+  const row = (count: number, cell: typeof atSmall) => [
+    String(count),
+    fmt(cell.ours),
+    fmt(cell.peer),
+    fmt(cell.floor),
+    (p50(cell.ours) / p50(cell.peer)).toFixed(2),
+    (p50(cell.ours) / p50(cell.floor)).toFixed(2),
+  ];
   printTable(
-    ['workflows in namespace', 'handoff p50 / p99 ms', 'argo resume p50 / p99 ms', 'ratio (p50)'],
-    [
-      [String(smallCount), fmt(atSmall.ours), fmt(atSmall.peer), (p50(atSmall.ours) / p50(atSmall.peer)).toFixed(2)],
-      [String(created), fmt(atLarge.ours), fmt(atLarge.peer), (p50(atLarge.ours) / p50(atLarge.peer)).toFixed(2)],
-    ],
+    ['workflows in namespace', 'handoff p50 / p99 ms', 'argo resume p50 / p99 ms', 'floor (API calls only) p50 / p99 ms', 'ratio (p50)', 'ratio to floor (p50)'],
+    [row(smallCount, atSmall), row(created, atLarge)],
   );
-  console.log(`scale ratio (p50 at ${created} / at ${smallCount}): handoff ${(p50(atLarge.ours) / p50(atSmall.ours)).toFixed(2)}, argo resume ${(p50(atLarge.peer) / p50(atSmall.peer)).toFixed(2)}`);
+  console.log(`scale ratio (p50 at ${created} / at ${smallCount}): handoff ${(p50(atLarge.ours) / p50(atSmall.ours)).toFixed(2)}, argo resume ${(p50(atLarge.peer) / p50(atSmall.peer)).toFixed(2)}, floor ${(p50(atLarge.floor) / p50(atSmall.floor)).toFixed(2)}`);
+
+  // The headline is the large namespace; `.small-namespace` the one of `small` workflows.
+  const cellFigures = (prefix: string, cell: typeof atSmall) =>
+    [50, 99].map((p) =>
+      figure({ name: `${prefix}.p${p}`, unit: 'ms', handoff: percentile(cell.ours, p), peer: { name: 'argo-resume', value: percentile(cell.peer, p) }, floor: percentile(cell.floor, p) }),
+    );
+  const file = writeResults('apiserver-resume', {
+    versions: versionsOf(['kubernetes', 'etcd', 'argo-workflows']),
+    figures: [...cellFigures('apiserver.resume', atLarge), ...cellFigures('apiserver.resume.small-namespace', atSmall)],
+  });
+  console.log(`results: ${file}`);
 } finally {
   await fn.stop();
   for (const process of plane.processes) await process.stop();

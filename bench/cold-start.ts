@@ -1,7 +1,10 @@
 /**
  * Cold start: time from process spawn to the first answered event, for each
- * function, side by side with the same logic hosted by faas-js-runtime 3.x
- * (Knative Functions' Node runtime). Also idle RSS and bundle size.
+ * function, side by side with two peers on faas-js-runtime 3.x (Knative Functions'
+ * Node runtime): the same logic (bench/peer/faas-handle.ts), and the runtime's empty
+ * function (bench/peer/faas-empty.ts). All three are spawned, polled and timed the
+ * same way, interleaved run by run. Also idle RSS and bundle size. Writes
+ * .handoff/bench/cold-start.json (bench/results.ts).
  *
  *   npm run build && npm run bench:cold-start [-- --runs 7]
  */
@@ -14,7 +17,9 @@ import { build } from 'esbuild';
 import { BUNDLE_ALIASES } from '../scripts/bundle/options';
 import { DECLARATIONS, callsGitHub, type FunctionDeclaration } from '../shared/declarations';
 import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
+import { faasJsRuntimeVersion } from './peer/image';
 import { median, printTable } from './report';
+import { figure, versionsOf, writeResults, type Figure } from './results';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const work = mkdtempSync(join(tmpdir(), 'handoff-cold-'));
@@ -49,6 +54,16 @@ async function buildPeerBundle(declaration: FunctionDeclaration): Promise<string
   return outfile;
 }
 
+/** faas-js-runtime's empty function, bundled as the same-app peer is. */
+async function buildEmptyBundle(): Promise<string> {
+  const outfile = join(work, 'faas-empty.cjs');
+  await build({ entryPoints: ['bench/peer/faas-empty.ts'], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' });
+  return outfile;
+}
+
+/** How faas-js-runtime hosts a bundle, for both peers (as `func` runs it, with --include-raw). */
+const faasCommand = (bundle: string, port: number) => ['node', 'node_modules/faas-js-runtime/bin/cli.js', bundle, '--include-raw', '--port', String(port), '--log-level', 'error'];
+
 const event = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'cold-start'));
 
 async function freePort(): Promise<number> {
@@ -65,8 +80,8 @@ function rssKiB(child: ChildProcess): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
-/** Spawns, POSTs until the first answer, then measures idle RSS; returns [ms, KiB]. */
-async function coldStart(command: string[], env: Record<string, string>, port: number): Promise<[number, number]> {
+/** Spawns, POSTs until the first answer (`expected` status), then measures idle RSS; returns [ms, KiB]. */
+async function coldStart(command: string[], env: Record<string, string>, port: number, expected = 200): Promise<[number, number]> {
   const started = performance.now();
   const child = spawn(command[0] as string, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
@@ -77,7 +92,7 @@ async function coldStart(command: string[], env: Record<string, string>, port: n
           body: event,
           headers: { 'content-type': 'application/json', authorization: 'Bearer bench' },
         });
-        if (response.status !== 200) throw new Error(`unexpected status ${response.status}: ${await response.text()}`);
+        if (response.status !== expected) throw new Error(`unexpected status ${response.status}: ${await response.text()}`);
         await response.arrayBuffer();
         break;
       } catch (error) {
@@ -95,38 +110,67 @@ async function coldStart(command: string[], env: Record<string, string>, port: n
   }
 }
 
+const emptyBundle = await buildEmptyBundle();
 const rows: string[][] = [];
+const figures: Figure[] = [];
+const [headline] = DECLARATIONS;
 for (const declaration of DECLARATIONS as FunctionDeclaration[]) {
   const env = { KUBECONFIG: kubeconfig, TRIGGER_TOKENS: 'bench', GITHUB_TOKEN: 'bench', LOG_LEVEL: 'silent', FUNCTION: declaration.name };
   const peerBundle = await buildPeerBundle(declaration);
   const ours: [number, number][] = [];
   const peer: [number, number][] = [];
+  const empty: [number, number][] = [];
   for (let run = 0; run < runs; run += 1) {
     const port = await freePort();
     ours.push(await coldStart(['node', `dist/functions/${declaration.name}/index.js`], { ...env, PORT: String(port) }, port));
     const peerPort = await freePort();
-    peer.push(
-      await coldStart(
-        ['node', 'node_modules/faas-js-runtime/bin/cli.js', peerBundle, '--include-raw', '--port', String(peerPort), '--log-level', 'error'],
-        env,
-        peerPort,
-      ),
-    );
+    peer.push(await coldStart(faasCommand(peerBundle, peerPort), env, peerPort));
+    const emptyPort = await freePort();
+    empty.push(await coldStart(faasCommand(emptyBundle, emptyPort), env, emptyPort, 204));
   }
   const oursMs = median(ours.map(([ms]) => ms));
   const peerMs = median(peer.map(([ms]) => ms));
+  const emptyMs = median(empty.map(([ms]) => ms));
+  const oursRss = median(ours.map(([, kib]) => kib)) * 1024;
+  const peerRss = median(peer.map(([, kib]) => kib)) * 1024;
+  const oursBundle = statSync(`dist/functions/${declaration.name}/index.js`).size;
+  const peerBundleSize = statSync(peerBundle).size;
   rows.push([
     declaration.name,
     oursMs.toFixed(0),
     peerMs.toFixed(0),
     (oursMs / peerMs).toFixed(2),
-    (median(ours.map(([, kib]) => kib)) / 1024).toFixed(0),
-    (median(peer.map(([, kib]) => kib)) / 1024).toFixed(0),
-    (statSync(`dist/functions/${declaration.name}/index.js`).size / 1024).toFixed(0),
-    (statSync(peerBundle).size / 1024).toFixed(0),
+    emptyMs.toFixed(0),
+    (oursMs / emptyMs).toFixed(2),
+    (oursRss / 1024 ** 2).toFixed(0),
+    (peerRss / 1024 ** 2).toFixed(0),
+    (median(empty.map(([, kib]) => kib)) / 1024).toFixed(0),
+    (oursBundle / 1024).toFixed(0),
+    (peerBundleSize / 1024).toFixed(0),
   ]);
+  // Per function, against the same app on faas-js-runtime; the headline (pr-opened, the function the
+  // other benches measure) times the first event against the runtime's empty function.
+  const sameApp = (value: number) => ({ name: 'faas-js-runtime', value });
+  const qualified = [
+    figure({ name: `cold-start.first-event.${declaration.name}`, unit: 'ms', handoff: oursMs, peer: sameApp(peerMs) }),
+    figure({ name: `cold-start.idle-rss.${declaration.name}`, unit: 'bytes', handoff: oursRss, peer: sameApp(peerRss) }),
+    figure({ name: `cold-start.bundle.${declaration.name}`, unit: 'bytes', handoff: oursBundle, peer: sameApp(peerBundleSize) }),
+  ];
+  if (declaration === headline) {
+    figures.unshift(
+      figure({ name: 'cold-start.first-event', unit: 'ms', handoff: oursMs, peer: { name: 'faas-js-runtime-empty', value: emptyMs } }),
+      figure({ name: 'cold-start.idle-rss', unit: 'bytes', handoff: oursRss, peer: sameApp(peerRss) }),
+      figure({ name: 'cold-start.bundle', unit: 'bytes', handoff: oursBundle, peer: sameApp(peerBundleSize) }),
+    );
+  }
+  figures.push(...qualified);
 }
 
 console.log(`Cold start, spawn → first answered event, median of ${runs} runs (node ${process.version})`);
-printTable(['function', 'handoff ms', 'faas-js-runtime ms', 'ratio', 'handoff idle RSS MiB', 'peer idle RSS MiB', 'bundle KiB', 'peer bundle KiB'], rows);
-console.log('peer bundle: the same app for faas-js-runtime, minified; the runtime itself is not bundled');
+printTable(
+  ['function', 'handoff ms', 'faas-js-runtime ms', 'ratio', 'faas-js-runtime empty ms', 'ratio to empty', 'handoff idle RSS MiB', 'peer idle RSS MiB', 'empty idle RSS MiB', 'bundle KiB', 'peer bundle KiB'],
+  rows,
+);
+console.log('peer: the same app on faas-js-runtime, minified bundle; empty: faas-js-runtime with a handle that just returns (204); the runtime itself is not bundled');
+const file = writeResults('cold-start', { versions: versionsOf([], { 'faas-js-runtime': faasJsRuntimeVersion() }), figures });
+console.log(`results: ${file}`);

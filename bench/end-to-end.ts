@@ -4,6 +4,7 @@
  * Sensor → HTTP trigger → the approved function → one resume write. The peer, in the same run,
  * iterations alternated: Argo Events' native argoWorkflow `resume` trigger on a workflow with a
  * fixed name (the Sensor execs the argo CLI). Both resume the same one-step suspend workflow.
+ * Writes .handoff/bench/end-to-end.json (bench/results.ts).
  *
  *   npm run build && npm run bench:end-to-end [-- --iterations 20]
  */
@@ -17,6 +18,7 @@ import { repoRoot } from '../harness/versions';
 import { deliverWebhook } from '../harness/webhook';
 import { PEER_REVIEWER, PEER_WORKFLOW, argoWorkflowResumeSensor } from './peer/argo-workflow-resume-sensor';
 import { percentile, printTable } from './report';
+import { figure, versionsOf, writeResults } from './results';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
 const iterations = arg('iterations', Number(process.env.BENCH_E2E_ITERATIONS) || 20);
@@ -115,6 +117,13 @@ try {
   console.log(`End to end, signed webhook → EventSource → Sensor → suspend node Succeeded, ${iterations} iterations each, alternated (node ${process.version})`);
   printTable(['path', 'p50 ms', 'p99 ms', 'mean ms', 'n'], [row('handoff (HTTP trigger → approved function)', samples.ours), row('argoWorkflow resume trigger (argo CLI)', samples.peer)]);
   console.log(`ratio handoff/peer: p50 ${(percentile(samples.ours, 50) / percentile(samples.peer, 50)).toFixed(2)}, p99 ${(percentile(samples.ours, 99) / percentile(samples.peer, 99)).toFixed(2)}`);
+  const file = writeResults('end-to-end', {
+    versions: versionsOf(['kubernetes', 'etcd', 'argo-workflows', 'argo-events', 'nats-server']),
+    figures: [50, 99].map((p) =>
+      figure({ name: `end-to-end.p${p}`, unit: 'ms', handoff: percentile(samples.ours, p), peer: { name: 'argo-events-argoworkflow-resume', value: percentile(samples.peer, p) } }),
+    ),
+  });
+  console.log(`results: ${file}`);
 } finally {
   await stack.stop();
 }

@@ -14,6 +14,8 @@
  *  2. Warm, through the ingress: sequential requests with a pod up.
  *  3. Each pod's memory as the kubelet reports it (/stats/summary through the apiserver proxy).
  *
+ * Writes .handoff/bench/knative-cold.json (bench/results.ts).
+ *
  *   npm run build && npm run bench:knative [-- --samples 8 --warm 50]
  */
 import { execFile } from 'node:child_process';
@@ -37,6 +39,7 @@ import { deliverWebhook } from '../harness/webhook';
 import { ensurePeerImage, faasJsRuntimeVersion } from './peer/image';
 import { floorService, peerService, type KnativeServiceObject } from './knative-services';
 import { percentile, printTable } from './report';
+import { figure, versionsOf, writeResults, type Figure } from './results';
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -323,6 +326,26 @@ try {
     targets.map((t) => [label[t], mib(memory[t].app?.workingSetBytes), mib(memory[t].app?.rssBytes), mib(memory[t].queue?.workingSetBytes), mib(memory[t].queue?.rssBytes), ratio(memory[t].app!.workingSetBytes!, memory[FLOOR].app!.workingSetBytes!)]),
   );
   if (!memoryError) console.log(`ratio handoff/peer (app working set): ${ratio(memory[OURS].app!.workingSetBytes!, memory[PEER].app!.workingSetBytes!)}; pods ${targets.map((t) => memory[t].pod).join(', ')}`);
+
+  // Peer: the same app on faas-js-runtime; floor: helloworld (none for the gate, which the floor has not).
+  const peerName = 'faas-js-runtime';
+  const figures: Figure[] = [];
+  for (const p of [50, 99]) {
+    figures.push(
+      figure({ name: `scale-from-zero.p${p}`, unit: 'ms', handoff: percentile(cold.answer[OURS], p), peer: { name: peerName, value: percentile(cold.answer[PEER], p) }, floor: percentile(cold.answer[FLOOR], p) }),
+      figure({ name: `scale-from-zero.gate.p${p}`, unit: 'ms', handoff: percentile(cold.gate[OURS]!, p), peer: { name: peerName, value: percentile(cold.gate[PEER]!, p) } }),
+      figure({ name: `knative.warm.p${p}`, unit: 'ms', handoff: percentile(warm[OURS], p), peer: { name: peerName, value: percentile(warm[PEER], p) }, floor: percentile(warm[FLOOR], p) }),
+    );
+  }
+  if (!fullError) for (const p of [50, 99]) figures.push(figure({ name: `scale-from-zero.full-path.p${p}`, unit: 'ms', handoff: percentile(full, p) }));
+  if (!memoryError) {
+    figures.push(figure({ name: 'knative.memory.working-set', unit: 'bytes', handoff: memory[OURS].app!.workingSetBytes!, peer: { name: peerName, value: memory[PEER].app!.workingSetBytes! }, floor: memory[FLOOR].app!.workingSetBytes! }));
+  }
+  const file = writeResults('knative-cold', {
+    versions: versionsOf(['knative-serving', 'traefik', 'kubernetes', 'argo-workflows', 'argo-events'], { 'node-in-images': readImagePins().node.version, 'faas-js-runtime': faasJsRuntimeVersion() }),
+    figures,
+  });
+  console.log(`results: ${file}`);
 } finally {
   for (const p of extraProcesses) await p.stop().catch((error: unknown) => log(`stopping ${p.name}: ${String(error)}`));
   await stack.stop();

@@ -3,6 +3,7 @@
  * resume path, side by side with the same app hosted by faas-js-runtime 3.x.
  * The resume path runs against the in-process fake Kubernetes API, seeded with one
  * waiting workflow per event, so every event does list + get + put.
+ * Writes .handoff/bench/throughput.json (bench/results.ts).
  *
  *   npm run build && npm run bench:throughput [-- --seconds 10 --concurrency 16]
  */
@@ -16,7 +17,9 @@ import { FakeKubeApi } from '../test/fakes/fake-kube-api';
 import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
 import { playWorkflow } from '../test/fixtures/workflows';
 import { runLoad } from './load';
+import { faasJsRuntimeVersion } from './peer/image';
 import { percentile, printTable } from './report';
+import { figure, versionsOf, writeResults } from './results';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
 const seconds = arg('seconds', 8);
@@ -26,7 +29,8 @@ const maxRequests = 20_000;
 const seeded = 3_000;
 const work = mkdtempSync(join(tmpdir(), 'handoff-throughput-'));
 const peerBundle = join(work, 'faas-handle.cjs');
-await build({ entryPoints: ['bench/peer/faas-handle.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
+// The peer as bench:knative runs it: pr-opened wired like functions/pr-opened/index.ts, hosted by faas-js-runtime.
+await build({ entryPoints: ['bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
 
 const ignored = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'ignored'));
 /** Resume events, one task each, built ahead of time so the load loop does no JSON work. */
@@ -88,3 +92,16 @@ printTable(
   ['path', 'handoff events/s', 'faas-js-runtime events/s', 'ratio', 'handoff p50/p99 ms', 'peer p50/p99 ms', 'failures'],
   [row('ignored', ours.ignoredRun, peer.ignoredRun), row('resume (fake API)', ours.resumeRun, peer.resumeRun)],
 );
+
+// Events/s count every request: a run with failures writes no results.
+const failures = [ours.ignoredRun, ours.resumeRun, peer.ignoredRun, peer.resumeRun].reduce((sum, run) => sum + run.failures, 0);
+if (failures > 0) throw new Error(`${failures} failed requests: no results written`);
+const peerOf = (value: number) => ({ name: 'faas-js-runtime', value });
+const file = writeResults('throughput', {
+  versions: versionsOf([], { 'faas-js-runtime': faasJsRuntimeVersion() }),
+  figures: [
+    figure({ name: 'throughput.ignored', unit: 'events/s', handoff: ours.ignoredRun.perSecond, peer: peerOf(peer.ignoredRun.perSecond) }),
+    figure({ name: 'throughput.resume', unit: 'events/s', handoff: ours.resumeRun.perSecond, peer: peerOf(peer.resumeRun.perSecond) }),
+  ],
+});
+console.log(`results: ${file}`);
