@@ -1,4 +1,4 @@
 import { APPROVED } from '../../shared/declarations';
-import { serveFunction } from '../../shared/server/serve-function';
+import { defineFunction } from '../../shared/server/define-function';
 
-serveFunction(APPROVED);
+export default defineFunction(APPROVED);

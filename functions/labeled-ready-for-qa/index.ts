@@ -1,4 +1,4 @@
 import { LABELED_READY_FOR_QA } from '../../shared/declarations';
-import { serveFunction } from '../../shared/server/serve-function';
+import { defineFunction } from '../../shared/server/define-function';
 
-serveFunction(LABELED_READY_FOR_QA);
+export default defineFunction(LABELED_READY_FOR_QA);

@@ -1,5 +1,5 @@
 import { REX_PUSH } from '../../shared/declarations';
 import { createGitHubClient } from '../../shared/github/client';
-import { serveFunction } from '../../shared/server/serve-function';
+import { defineFunction } from '../../shared/server/define-function';
 
-serveFunction(REX_PUSH, { createGitHubClient });
+export default defineFunction(REX_PUSH, { createGitHubClient });

@@ -1,7 +1,11 @@
-/** The esbuild options of the function bundles: one self-contained ESM file per function, dist/functions/<name>/index.js. */
+/**
+ * The esbuild options of the function bundles: one self-contained ESM file per function, dist/functions/<name>/index.js,
+ * the runner that serves functions/<name>/index.ts's default export (scripts/bundle/runner.ts).
+ */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
+import { runnerEntry, runnerPlugin } from './runner';
 
 /** The repository root (this file is scripts/bundle/options.ts), so the options work from any working directory. */
 export const BUNDLE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -29,7 +33,7 @@ export function functionNames(root: string = BUNDLE_ROOT): string[] {
 export function bundleOptions(names: readonly string[], outdir: string) {
   return {
     absWorkingDir: BUNDLE_ROOT,
-    entryPoints: Object.fromEntries(names.map((name) => [`functions/${name}/index`, `functions/${name}/index.ts`])),
+    entryPoints: Object.fromEntries(names.map((name) => [`functions/${name}/index`, runnerEntry(name)])),
     outdir,
     bundle: true,
     platform: 'node',
@@ -42,6 +46,7 @@ export function bundleOptions(names: readonly string[], outdir: string) {
     // Bundled CommonJS dependencies call require(); give ESM output one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     alias: { ...BUNDLE_ALIASES },
+    plugins: [runnerPlugin(BUNDLE_ROOT)],
     logLevel: 'warning',
   } satisfies BuildOptions;
 }
