@@ -1,4 +1,7 @@
-/** One function's app, built by the production buildFunctionApp from its declaration and the fakes a test passes in. */
+/**
+ * One function's app, built by its entry's default export (functions/<name>/index.ts, as the bundles serve it)
+ * from a test configuration and the fakes a test passes in.
+ */
 import { loadConfig } from '../../shared/config';
 import type { FunctionDeclaration } from '../../shared/declarations';
 import type { PullRequests } from '../../shared/github/types';
@@ -7,9 +10,10 @@ import { createLogger } from '../../shared/observability/logger';
 import type { DeadLetterRecorder } from '../../shared/dead-letters/secret-store';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters';
 import { createMetrics } from '../../shared/observability/metrics';
-import { buildFunctionApp } from '../../shared/server/build-function-app';
+import { ENTRIES } from './entries';
 
 export interface TestAppOptions {
+  /** The declaration of one of the entries: its app is built by that entry. */
   readonly declaration: FunctionDeclaration;
   readonly workflows: PlayWorkflows;
   readonly codeRuns: CodeRuns;
@@ -25,6 +29,8 @@ export interface TestAppOptions {
 }
 
 export function testApp(options: TestAppOptions) {
+  const fn = ENTRIES[options.declaration.name];
+  if (fn?.declaration !== options.declaration) throw new Error(`no entry in functions/ exports the declaration of ${options.declaration.name}`);
   const metrics = createMetrics();
   const deadLetters = options.deadLetters ?? new MemoryDeadLetters();
   // The defaults of a function's configuration (strict correlation, the default logins), with the test's settings.
@@ -36,7 +42,7 @@ export function testApp(options: TestAppOptions) {
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     retryAfterSeconds: options.retryAfterSeconds ?? 1,
   };
-  const { app } = buildFunctionApp(options.declaration, config, {
+  const { app } = fn.app(config, {
     workflows: options.workflows,
     codeRuns: options.codeRuns,
     pullRequests: options.pullRequests,
