@@ -1,7 +1,7 @@
 /**
  * Cold start: time from process spawn to the first answered event, for each
  * function, side by side with two peers on faas-js-runtime 3.x (Knative Functions'
- * Node runtime): the same logic (bench/peer/faas-handle.ts), and the runtime's empty
+ * Node runtime): the same function, its entry served by bench/peer/faas-handle.ts, and the runtime's empty
  * function (bench/peer/faas-empty.ts). All three are spawned, polled and timed the
  * same way, interleaved run by run. Also idle RSS and bundle size. Writes
  * .handoff/bench/cold-start.json (bench/results.ts).
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_ALIASES } from '../scripts/bundle/options';
-import { DECLARATIONS, callsGitHub, type FunctionDeclaration } from '../shared/declarations';
+import { DECLARATIONS, type FunctionDeclaration } from '../shared/declarations';
 import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
 import { faasJsRuntimeVersion } from './peer/image';
 import { median, printTable } from './report';
@@ -38,17 +38,13 @@ writeFileSync(
   }),
 );
 
-/** The peer's bundle for one function, wired like functions/<name>/index.ts. */
+/** The peer's bundle for one function: its entry's default export (functions/<name>/index.ts) as faas-js-runtime's `handle`. */
 async function buildPeerBundle(declaration: FunctionDeclaration): Promise<string> {
   const outfile = join(work, `faas-handle-${declaration.name}.cjs`);
-  // As functions/<name>/index.ts: rex-push remediates through GitHub, pr-opened reads a PR's labels live.
-  const { required, optional } = callsGitHub(declaration);
-  const github = required || optional;
   const contents = [
-    `import { declarationFor } from '../../shared/declarations';`,
+    `import fn from ${JSON.stringify(`../../functions/${declaration.name}/index`)};`,
     `import { createFaasHandle } from './faas-handle';`,
-    github ? `import { createGitHubClient } from '../../shared/github/client';` : '',
-    `export const handle = createFaasHandle(declarationFor(${JSON.stringify(declaration.name)}), { ${github ? 'createGitHubClient' : ''} });`,
+    'export const handle = createFaasHandle(fn);',
   ].join('\n');
   await build({ stdin: { contents, resolveDir: 'bench/peer', loader: 'ts', sourcefile: `peer-${declaration.name}.ts` }, outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
   return outfile;

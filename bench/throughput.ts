@@ -29,7 +29,7 @@ const maxRequests = 20_000;
 const seeded = 3_000;
 const work = mkdtempSync(join(tmpdir(), 'handoff-throughput-'));
 const peerBundle = join(work, 'faas-handle.cjs');
-// The peer as bench:knative runs it: pr-opened wired like functions/pr-opened/index.ts, hosted by faas-js-runtime.
+// The peer as bench:knative runs it: functions/pr-opened/index.ts's default export, hosted by faas-js-runtime.
 await build({ entryPoints: ['bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
 
 const ignored = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'ignored'));

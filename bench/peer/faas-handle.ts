@@ -1,13 +1,12 @@
 /**
- * The peer of the cold-start benchmark: the very same function app, hosted by
- * Knative Functions' Node runtime (faas-js-runtime 3.x) instead of @hono/node-server.
- * bench/cold-start.ts bundles one per function, wired like functions/<name>/index.ts (only
- * rex-push gets the GitHub client); faas-js-runtime must run with --include-raw.
+ * The peer of the cold-start benchmark: the very same function (an entry's default export,
+ * functions/<name>/index.ts), hosted by Knative Functions' Node runtime (faas-js-runtime 3.x)
+ * instead of shared/server/serve.ts. bench/cold-start.ts bundles one per function;
+ * faas-js-runtime must run with --include-raw.
  */
-import type { FunctionDeclaration } from '../../shared/declarations';
-import { buildFunctionApp } from '../../shared/server/build-function-app';
-import { productionPorts, type ProductionPortsOptions } from '../../shared/server/production-ports';
-import { loadFunctionConfig } from '../../shared/server/serve-function';
+import type { HandoffFunction } from '../../shared/server/define-function';
+import { loadFunctionConfig } from '../../shared/server/load-function-config';
+import { productionPorts } from '../../shared/server/production-ports';
 
 interface FaasContext {
   readonly method: string;
@@ -15,9 +14,9 @@ interface FaasContext {
   readonly rawBody?: string;
 }
 
-export function createFaasHandle(declaration: FunctionDeclaration, options: ProductionPortsOptions = {}) {
-  const config = loadFunctionConfig(declaration);
-  const { app } = buildFunctionApp(declaration, config, productionPorts(declaration, config, options));
+export function createFaasHandle(fn: HandoffFunction) {
+  const config = loadFunctionConfig(fn.declaration);
+  const { app } = fn.app(config, productionPorts(fn.declaration, config, fn.production));
   return async function handle(context: FaasContext) {
     const headers = new Headers();
     for (const [name, value] of Object.entries(context.headers)) {

@@ -11,7 +11,7 @@ import { readImagePins } from '../../harness/image/pins';
 import { repoRoot } from '../../harness/versions';
 
 /** What the Containerfile reads from the build context. */
-const PEER_INPUTS = ['bench/peer/Containerfile', 'package.json', 'package-lock.json', 'tsconfig.json', 'shared', 'bench/peer'];
+const PEER_INPUTS = ['bench/peer/Containerfile', 'package.json', 'package-lock.json', 'tsconfig.json', 'shared', 'functions', 'bench/peer'];
 /** Not resolved to a digest by Knative (dev.local), like the function image. */
 export const PEER_REPOSITORY = 'dev.local/handoff-faas-peer';
 
