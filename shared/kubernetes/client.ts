@@ -2,7 +2,8 @@
  * The production Kubernetes clients: play workflows (list and resume) and CodeRuns,
  * over @kubernetes/client-node's CustomObjectsApi. The kubeconfig is loaded once per process.
  */
-import { CustomObjectsApi, KubeConfig } from './client-node';
+import { CustomObjectsApi, type KubeConfig } from './client-node';
+import { KeepAliveKubeConfig } from './keep-alive-kube-config';
 import { asUnavailable, statusOf } from './api-errors';
 import { planRemediation } from './plan-remediation';
 import { planResume } from './plan-resume';
@@ -23,7 +24,7 @@ export interface KubernetesCallInfo {
 
 export interface KubernetesClientsOptions {
   readonly namespace: string;
-  /** Default: KUBECONFIG, ~/.kube/config or the in-cluster service account. */
+  /** Default: KUBECONFIG, ~/.kube/config or the in-cluster service account, with kept-alive TLS connections. */
   readonly kubeConfig?: KubeConfig;
   /** Metrics hook, once per API call. */
   readonly onCall?: (info: KubernetesCallInfo) => void;
@@ -53,7 +54,7 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
   let api: CustomObjectsApi | undefined;
   const customObjects = () => {
     if (!api) {
-      const kubeConfig = options.kubeConfig ?? new KubeConfig();
+      const kubeConfig = options.kubeConfig ?? new KeepAliveKubeConfig();
       if (!options.kubeConfig) kubeConfig.loadFromDefault();
       api = kubeConfig.makeApiClient(CustomObjectsApi);
     }
