@@ -123,7 +123,10 @@ export function createHandler(options: HandlerOptions): HandleEvent {
       return { ...base, task, workflow: workflow.name, ...describe(result.resume, 'remediated'), steps: result.steps };
     }
 
-    const result = await options.workflows.resume(resumeRequest);
+    // The object the list just returned: the first attempt PUTs with its resourceVersion, without a GET (client.ts read()).
+    // Not for remediate(): its decision must read the workflow after listing the CodeRuns, and its resume after the
+    // decision's writes and deletions, so both GET.
+    const result = await options.workflows.resume({ ...resumeRequest, listed: workflow.listed });
     return { ...base, task, workflow: workflow.name, ...describe(result, 'resumed') };
   };
 }

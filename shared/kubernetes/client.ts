@@ -2,7 +2,8 @@
  * The production Kubernetes clients: play workflows (list and resume) and CodeRuns,
  * over @kubernetes/client-node's CustomObjectsApi. The kubeconfig is loaded once per process.
  */
-import { CustomObjectsApi, KubeConfig } from './client-node';
+import { CustomObjectsApi, type KubeConfig } from './client-node';
+import { KeepAliveKubeConfig } from './keep-alive-kube-config';
 import { asUnavailable, statusOf } from './api-errors';
 import { planRemediation } from './plan-remediation';
 import { planResume } from './plan-resume';
@@ -23,7 +24,7 @@ export interface KubernetesCallInfo {
 
 export interface KubernetesClientsOptions {
   readonly namespace: string;
-  /** Default: KUBECONFIG, ~/.kube/config or the in-cluster service account. */
+  /** Default: KUBECONFIG, ~/.kube/config or the in-cluster service account, with kept-alive TLS connections. */
   readonly kubeConfig?: KubeConfig;
   /** Metrics hook, once per API call. */
   readonly onCall?: (info: KubernetesCallInfo) => void;
@@ -53,7 +54,7 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
   let api: CustomObjectsApi | undefined;
   const customObjects = () => {
     if (!api) {
-      const kubeConfig = options.kubeConfig ?? new KubeConfig();
+      const kubeConfig = options.kubeConfig ?? new KeepAliveKubeConfig();
       if (!options.kubeConfig) kubeConfig.loadFromDefault();
       api = kubeConfig.makeApiClient(CustomObjectsApi);
     }
@@ -81,6 +82,8 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
       namespace: workflow.metadata.namespace ?? namespace,
       labels: workflow.metadata.labels ?? {},
       annotations: workflow.metadata.annotations ?? {},
+      // A PUT body needs apiVersion and kind; items of a custom resource list carry them, this only makes sure.
+      listed: { apiVersion: `${WORKFLOWS.group}/${WORKFLOWS.version}`, kind: 'Workflow', ...workflow },
     }));
   }
 
@@ -116,15 +119,33 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
     }
   }
 
-  /** GET → planRemediation → PUT (only a new cancellation writes), resourceVersion-checked. */
-  async function decideOnce(request: RemediationRequest, attempt: number): Promise<RemediationDecision | 'conflict'> {
-    let workflow: Workflow;
+  /**
+   * The object an attempt plans from. The first attempt takes the one the list just returned (request.listed),
+   * saving a GET; after a 409, or without a listed object, it GETs. Why that is safe: the PUT carries the
+   * resourceVersion of the object it was planned from and the apiserver refuses it (409) if the workflow changed
+   * since, so a stale listed object can only cost a 409 and a re-read, never a lost update. An answer that writes
+   * nothing (duplicate, not-ready...) is then as of the list instead of a GET a few ms later: both are consistent
+   * reads, and either may be outdated by the time it is sent. So a caller passes a listed object only when nothing
+   * it did since the list needs a later read (decideOnce never does). `undefined`: the GET answered 404.
+   */
+  async function read(name: string, listed: Workflow | undefined, attempt: number): Promise<Workflow | undefined> {
+    if (attempt === 1 && listed?.metadata.name === name) return listed;
     try {
-      workflow = (await call('get', 'workflows', () => customObjects().getNamespacedCustomObject({ ...WORKFLOWS, namespace, name: request.name }))) as Workflow;
+      return (await call('get', 'workflows', () => customObjects().getNamespacedCustomObject({ ...WORKFLOWS, namespace, name }))) as Workflow;
     } catch (error) {
-      if (statusOf(error) === 404) return { outcome: 'no-workflow', reason: `${request.name} no longer exists` };
-      throw asUnavailable(error, `get workflow ${request.name}`);
+      if (statusOf(error) === 404) return undefined;
+      throw asUnavailable(error, `get workflow ${name}`);
     }
+  }
+
+  /**
+   * GET → planRemediation → PUT (only a new cancellation writes), resourceVersion-checked. Always a GET, never the
+   * listed object: a `gate` decision writes nothing, yet deletes the CodeRuns listed before it, and that is only
+   * safe when the workflow was read after them (a play that moved on since its list may have started a new QA run).
+   */
+  async function decideOnce(request: RemediationRequest, attempt: number): Promise<RemediationDecision | 'conflict'> {
+    const workflow = await read(request.name, undefined, attempt);
+    if (!workflow) return { outcome: 'no-workflow', reason: `${request.name} no longer exists` };
     const plan = planRemediation(workflow, request, options.now?.() ?? new Date());
     if (plan.outcome !== 'decided') return plan;
     const { workflow: toWrite, ...decision } = plan;
@@ -140,15 +161,10 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
     return decision;
   }
 
-  /** One GET → plan → PUT with the resourceVersion read; 'conflict' when the PUT answers 409. */
+  /** One read (the listed object, else a GET) → plan → PUT with the resourceVersion read; 'conflict' when the PUT answers 409. */
   async function resumeOnce(request: ResumeRequest, attempt: number): Promise<ResumeResult | 'conflict'> {
-    let workflow: Workflow;
-    try {
-      workflow = (await call('get', 'workflows', () => customObjects().getNamespacedCustomObject({ ...WORKFLOWS, namespace, name: request.name }))) as Workflow;
-    } catch (error) {
-      if (statusOf(error) === 404) return { outcome: 'no-workflow', workflow: request.name, reason: `${request.name} no longer exists`, attempts: attempt };
-      throw asUnavailable(error, `get workflow ${request.name}`);
-    }
+    const workflow = await read(request.name, request.listed, attempt);
+    if (!workflow) return { outcome: 'no-workflow', workflow: request.name, reason: `${request.name} no longer exists`, attempts: attempt };
 
     const plan = planResume(workflow, request, options.now?.() ?? new Date());
     if (plan.outcome !== 'resumed' && plan.outcome !== 'parked') return { outcome: plan.outcome, workflow: request.name, reason: plan.reason, attempts: attempt };

@@ -3,6 +3,7 @@
  * swap in fakes. Implementations live beside this file.
  */
 import type { Stage } from '../declarations';
+import type { Workflow } from './workflow';
 
 /** What a list of play workflows tells about one of them. */
 export interface WorkflowSummary {
@@ -10,6 +11,8 @@ export interface WorkflowSummary {
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
+  /** The whole object as the list returned it (with its resourceVersion), for a resume to plan from without a GET. */
+  readonly listed?: Workflow;
 }
 
 export interface ResumeRequest {
@@ -48,6 +51,11 @@ export interface ResumeRequest {
   readonly remediationKey?: string;
   /** Read everything, write nothing, and report the planned write. */
   readonly dryRun?: boolean;
+  /**
+   * The workflow as a list just returned it (WorkflowSummary.listed): the first attempt plans from it and PUTs
+   * with its resourceVersion instead of a GET; a 409 re-reads. Without it, every attempt GETs.
+   */
+  readonly listed?: Workflow;
 }
 
 export type ResumeOutcome =
@@ -57,7 +65,7 @@ export type ResumeOutcome =
   | 'not-ready' // the workflow is before fromStages, or the suspend node is not active yet
   | 'parked' // early: recorded on the workflow (parkFrom), resumed later by a redrive
   | 'nothing-parked' // redrive: no event of this function is parked on the workflow
-  | 'no-workflow'; // the workflow is gone (404 on GET)
+  | 'no-workflow'; // the workflow is gone (404 on GET or PUT)
 
 export interface ResumeResult {
   readonly outcome: ResumeOutcome;
@@ -69,7 +77,7 @@ export interface ResumeResult {
   readonly toStage?: string;
   /** The dedup keys this write applied (for a redrive: the parked event's). */
   readonly keys?: readonly string[];
-  /** GET+PUT attempts made (1 unless a 409 conflict was retried). */
+  /** Read+PUT attempts made (1 unless a 409 conflict was retried); the first read may be the listed object. */
   readonly attempts: number;
   /** With dryRun: the write that would have been sent, summarised. */
   readonly planned?: Readonly<Record<string, unknown>>;

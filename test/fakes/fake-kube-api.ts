@@ -13,12 +13,14 @@
  *
  * Over HTTPS with `FakeKubeApi.start({ tls: { cert, key, clientCa } })`: each request records the bearer
  * token and the verified client certificate it came with (the fake authorizes nothing; tests check who called).
+ * `connections` counts the connections accepted (over HTTPS: completed TLS handshakes), `openConnections` those
+ * not closed yet: a client that reuses its connections makes few.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 
 type KubeObject = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; [key: string]: unknown }; [key: string]: unknown };
@@ -34,6 +36,8 @@ export interface RecordedRequest {
   readonly bearerToken?: string;
   /** The common name of the client certificate, when one was presented and verified against `clientCa`. */
   readonly clientCertificate?: string;
+  /** The status answered (unset while the request is in flight, or when its connection was dropped). */
+  readonly status?: number;
 }
 
 export interface FakeKubeApiTls {
@@ -60,6 +64,9 @@ export class FakeKubeApi {
   private failures: number[] = [];
   private drops = 0;
   readonly requests: RecordedRequest[] = [];
+  private accepted = 0;
+  private readonly open = new Set<Socket>();
+  private readonly recordOf = new WeakMap<ServerResponse, { status?: number }>();
   /** Called with the stored object when a PUT arrives, before its resourceVersion is checked. */
   beforeUpdate?: (stored: KubeObject, incoming: KubeObject) => void;
   /** Called with the stored result after a PUT succeeded (another writer can act right after it). */
@@ -68,7 +75,23 @@ export class FakeKubeApi {
   private constructor(
     private readonly server: Server | HttpsServer,
     private readonly scheme: 'http' | 'https',
-  ) {}
+  ) {
+    server.on(scheme === 'https' ? 'secureConnection' : 'connection', (socket: Socket) => {
+      this.accepted += 1;
+      this.open.add(socket);
+      socket.once('close', () => this.open.delete(socket));
+    });
+  }
+
+  /** Connections accepted so far (over HTTPS: TLS handshakes completed). */
+  get connections(): number {
+    return this.accepted;
+  }
+
+  /** Accepted connections not closed yet. */
+  get openConnections(): number {
+    return this.open.size;
+  }
 
   static async start(options: { readonly tls?: FakeKubeApiTls } = {}): Promise<FakeKubeApi> {
     let api: FakeKubeApi | undefined;
@@ -136,7 +159,9 @@ export class FakeKubeApi {
     const url = new URL(req.url ?? '/', this.url);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, labelSelector: url.searchParams.get('labelSelector') ?? undefined, ...callerOf(req) });
+    const record: { -readonly [K in keyof RecordedRequest]: RecordedRequest[K] } = { method: req.method ?? 'GET', path: url.pathname, labelSelector: url.searchParams.get('labelSelector') ?? undefined, ...callerOf(req) };
+    this.requests.push(record);
+    this.recordOf.set(res, record);
 
     if (this.drops > 0) {
       this.drops -= 1;
@@ -205,6 +230,8 @@ export class FakeKubeApi {
   }
 
   private json(res: ServerResponse, code: number, body: unknown): void {
+    const record = this.recordOf.get(res);
+    if (record) record.status = code;
     res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 

@@ -51,6 +51,16 @@ describe('pr-opened end to end against the fake API', () => {
     expect(suspend('play-8', 'wait-pr-created')[0]?.phase).toBe('Running');
   });
 
+  it('one event costs the apiserver a list and a PUT: the resume plans from the listed object, without a GET', async () => {
+    api.put(playWorkflow({ name: 'play-7', task: '7' }));
+    const { post } = functionApp(PR_OPENED);
+    expect((await post(sensorEnvelope('pull_request', pullRequestEvent('opened', { task: 7 }), 'd-list'))).body.outcome).toBe('resumed');
+    expect(api.requests.map((r) => `${r.method} ${r.labelSelector ?? r.path} ${r.status}`)).toEqual([
+      'GET workflow-type=play-orchestration,task-id=7 200',
+      'PUT /apis/argoproj.io/v1alpha1/namespaces/argo/workflows/play-7 200',
+    ]);
+  });
+
   it('a GitHub redelivery with the same delivery ID, later, is a duplicate; a new delivery is already-done', async () => {
     api.put(playWorkflow({ name: 'play-7', task: '7' }));
     const { post } = functionApp(PR_OPENED);

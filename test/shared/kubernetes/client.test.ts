@@ -46,7 +46,52 @@ describe('createKubernetesClients against a fake API', () => {
     expect(api.requests.at(-1)?.labelSelector).toBe('workflow-type=play-orchestration,task-id=7');
   });
 
-  it('resumes in one GET and one PUT carrying the resourceVersion read', async () => {
+  /** Each request as `list`, `GET`, `PUT` or `PUT 409`: what the resume cost on the wire. */
+  const calls = () => api.requests.map((r) => (r.labelSelector !== undefined ? 'list' : `${r.method}${r.status === 409 ? ' 409' : ''}`));
+
+  it('resumes from the listed object in list + PUT, with no GET, when nothing changed in between', async () => {
+    const [listed] = await clients.workflows.listForTask('7');
+    const version = api.get(NAME)?.metadata.resourceVersion;
+    expect(listed?.listed?.metadata.resourceVersion).toBe(version);
+    const result = await clients.workflows.resume(resumeRequest({ listed: listed?.listed }));
+    expect(result).toMatchObject({ outcome: 'resumed', attempts: 1, toStage: 'quality-in-progress' });
+    expect(calls()).toEqual(['list', 'PUT']);
+    expect(conflicts).toBe(0);
+    expect(api.get(NAME)?.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+  });
+
+  it('resumes from the listed object in list + PUT 409 + GET + PUT when the workflow changed after the list, keeping that change', async () => {
+    const [listed] = await clients.workflows.listForTask('7');
+    // The controller writes between our list and our PUT.
+    const stored = api.get(NAME)!;
+    api.put({ ...stored, metadata: { ...stored.metadata, annotations: { ...(stored.metadata.annotations as object), controller: 'was-here' } } });
+    const result = await clients.workflows.resume(resumeRequest({ listed: listed?.listed }));
+    expect(result).toMatchObject({ outcome: 'resumed', attempts: 2 });
+    expect(calls()).toEqual(['list', 'PUT 409', 'GET', 'PUT']);
+    expect(conflicts).toBe(1);
+    const after = api.get(NAME);
+    expect((after?.metadata.annotations as Record<string, string>).controller).toBe('was-here');
+    expect(after?.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+  });
+
+  it('answers no-workflow when the listed workflow was deleted before the PUT (404), and plans a dry run from the listed object', async () => {
+    const [listed] = await clients.workflows.listForTask('7');
+    const dry = await clients.workflows.resume(resumeRequest({ listed: listed?.listed, dryRun: true }));
+    expect(dry).toMatchObject({ outcome: 'resumed', planned: { resourceVersion: listed?.listed?.metadata.resourceVersion } });
+    expect(calls()).toEqual(['list']);
+
+    const gone = await FakeKubeApi.start();
+    try {
+      // Same listed object, but the workflow is not there any more.
+      const elsewhere = createKubernetesClients({ namespace: 'argo', kubeConfig: gone.kubeConfig() });
+      expect(await elsewhere.workflows.resume(resumeRequest({ listed: listed?.listed }))).toMatchObject({ outcome: 'no-workflow', reason: `${NAME} was deleted`, attempts: 1 });
+      expect(gone.requests.map((r) => r.method)).toEqual(['PUT']);
+    } finally {
+      await gone.close();
+    }
+  });
+
+  it('without a listed object, resumes in one GET and one PUT carrying the resourceVersion read', async () => {
     const result = await clients.workflows.resume(resumeRequest());
     expect(result).toMatchObject({ outcome: 'resumed', attempts: 1, fromStage: 'waiting-pr-created', toStage: 'quality-in-progress' });
     expect(api.requests.map((r) => r.method)).toEqual(['GET', 'PUT']);
