@@ -2,7 +2,7 @@
 // reach the apiserver as `system:serviceaccount:<ns>:handoff-<function>`, as in a cluster: their RBAC and the
 // write policy (knative/function-write-policy.yaml) apply to them.
 import { join } from 'node:path';
-import type { FunctionName } from '../shared/declarations';
+import type { FunctionName } from '../shared/function-declaration';
 import { functionServiceAccountName } from '../manifests/service-account';
 import type { KubeRest } from './kube-rest';
 import { writeKubeconfig } from './kubeconfig';

@@ -1,7 +1,8 @@
 // The four functions as local processes: `node dist/functions/<name>/index.js` (built by npm run build).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DECLARATIONS, type FunctionName } from '../shared/declarations';
+import { DECLARATIONS } from '../shared/declarations';
+import type { FunctionName } from '../shared/function-declaration';
 import { freePort } from './ports';
 import { spawnManaged, waitFor, type ManagedProcess } from './processes';
 import { repoRoot } from './versions';

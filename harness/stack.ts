@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FunctionName } from '../shared/declarations';
+import type { FunctionName } from '../shared/function-declaration';
 import { removeMountPointIfUnused, startArgoEventsProcess, type ArgoEventsProcess } from './argo-events';
 import { ensureBinaries, ingressBinaries, knativeBinaries, nodeBinaries, type BinaryName } from './binaries';
 import { loadTraefikImage, traefikNamespace, traefikObjects, traefikServices } from './knative/traefik';

@@ -2,7 +2,8 @@
  * One Sensor per function: filters from the declaration, an HTTP trigger that tells retryable answers
  * apart, and, for a function that parks early events, a re-drive trigger fed by play workflow updates.
  */
-import { WORKFLOW_LABELS, type FunctionDeclaration } from '../shared/declarations';
+import type { FunctionDeclaration } from '../shared/function-declaration';
+import { WORKFLOW_LABELS } from '../shared/play';
 import type { ManifestOptions } from './options';
 import { PARKED_SWEEP_EVENT, PARKED_SWEEP_EVENT_SOURCE } from './parked-sweep-eventsource';
 import { PLAY_WORKFLOWS_EVENT, PLAY_WORKFLOWS_EVENT_SOURCE } from './play-workflows-eventsource';

@@ -11,7 +11,8 @@
  * (status.compressedNodes, workflows over 1 MiB) cannot be read by CEL: for those, the node check is skipped
  * and the other checks still apply (docs/operations.md, "Who can write what").
  */
-import { DECLARATIONS, WORKFLOW_LABELS } from '../shared/declarations';
+import { DECLARATIONS } from '../shared/declarations';
+import { WORKFLOW_LABELS } from '../shared/play';
 import type { ManifestOptions } from './options';
 import { functionServiceAccountName } from './service-account';
 import { FUNCTION_ANNOTATIONS } from '../shared/contract';

@@ -1,5 +1,5 @@
 /** Per function: a ServiceAccount with least-privilege RBAC and a scale-to-zero, cluster-local Knative Service. */
-import { callsGitHub, stepOf, type FunctionDeclaration } from '../shared/declarations';
+import { callsGitHub, stepOf, type FunctionDeclaration } from '../shared/function-declaration';
 import type { ManifestOptions } from './options';
 import { serviceAccountWithRole } from './service-account';
 

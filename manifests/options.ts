@@ -1,5 +1,6 @@
 /** What a deployment may change in the generated manifests; everything else comes from shared/declarations.ts. */
-import { DEFAULT_LOGINS, type AgentRole, type FunctionName } from '../shared/declarations';
+import type { FunctionName } from '../shared/function-declaration';
+import { DEFAULT_LOGINS, type AgentRole } from '../shared/play';
 
 export interface SecretKey {
   readonly name: string;

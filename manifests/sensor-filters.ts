@@ -4,7 +4,7 @@
  * Go regular expressions (argo-events pkg/sensors/dependencies/filter.go), so every
  * literal is anchored and escaped here.
  */
-import type { FunctionDeclaration, Match } from '../shared/declarations';
+import type { FunctionDeclaration, Match } from '../shared/function-declaration';
 import type { ManifestOptions } from './options';
 
 export interface DataFilter {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FunctionName } from '../shared/declarations';
+import type { FunctionName } from '../shared/function-declaration';
 import { scenarioPayload, scenarios, type Scenario } from '../harness/payloads';
 import type { StackInfo } from '../harness/stack';
 import { repoRoot } from '../harness/versions';

@@ -1,7 +1,7 @@
 /** Function configuration, read once from the environment. */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { AGENT_ROLES, DEFAULT_LOGINS, type AgentRole } from './declarations';
+import { AGENT_ROLES, DEFAULT_LOGINS, type AgentRole } from './play';
 import { parseTokenList, stripBearer } from './http/trigger-token-file';
 
 export type CorrelationMode = 'strict' | 'either';

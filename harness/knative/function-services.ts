@@ -4,7 +4,7 @@
 // Knative's webhooks. Used by the stack (npm start, the e2e global setup) and the Knative tests.
 import { generateKeyPairSync } from 'node:crypto';
 import { request } from 'node:http';
-import type { FunctionName } from '../../shared/declarations';
+import type { FunctionName } from '../../shared/function-declaration';
 import { functionNames } from '../functions';
 import { ensureFunctionImage } from '../image/function-image';
 import { ensureHostPackages } from '../image/host-packages';

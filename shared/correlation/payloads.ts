@@ -1,6 +1,6 @@
 /** The fields of GitHub payloads the functions rely on; anything else passes through untouched. */
 import * as z from 'zod';
-import type { GitHubEventName } from '../declarations';
+import type { GitHubEventName } from '../function-declaration';
 
 const Repository = z.looseObject({
   name: z.string().min(1),

@@ -1,4 +1,4 @@
-import { TASK_BRANCH_PATTERN, TASK_LABEL_PATTERN } from '../declarations';
+import { TASK_BRANCH_PATTERN, TASK_LABEL_PATTERN } from '../play';
 import { LABEL_VALUE_MAX_LENGTH } from '../contract';
 
 /**

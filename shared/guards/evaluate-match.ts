@@ -1,4 +1,5 @@
-import type { AgentRole, Match } from '../declarations';
+import type { Match } from '../function-declaration';
+import type { AgentRole } from '../play';
 import { valueAt } from './payload-path';
 
 export type Logins = Readonly<Record<AgentRole, readonly string[]>>;

@@ -1,4 +1,4 @@
-import type { FunctionDeclaration } from '../declarations';
+import type { FunctionDeclaration } from '../function-declaration';
 import { firstFailedMatch, type Logins } from './evaluate-match';
 
 export type GuardResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string };

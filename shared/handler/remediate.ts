@@ -9,7 +9,8 @@
  * Every step is idempotent; GitHub work has a budget that keeps an attempt inside the Sensor's timeout.
  */
 import type { Correlation } from '../correlation/correlate';
-import { CODERUN_APPS, stepOf, type FunctionDeclaration } from '../declarations';
+import { stepOf, type FunctionDeclaration } from '../function-declaration';
+import { CODERUN_APPS } from '../play';
 import type { PullRequests } from '../github/types';
 import type { CodeRuns, PlayWorkflows, RemediationDecision, ResumeRequest, ResumeResult } from '../kubernetes/types';
 import { startDeadline, type Deadline } from './remediation-budget';

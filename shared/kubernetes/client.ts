@@ -1,18 +1,13 @@
-/**
- * The production Kubernetes clients: play workflows (list and resume) and CodeRuns,
- * over @kubernetes/client-node's CustomObjectsApi. The kubeconfig is loaded once per process.
- */
+/** The production Kubernetes clients over client-node's CustomObjectsApi: play workflows (list, resume) here, CodeRuns in coderun-client.ts. */
 import { CustomObjectsApi, type KubeConfig } from './client-node';
 import { KeepAliveKubeConfig } from './keep-alive-kube-config';
 import { asUnavailable, statusOf } from './api-errors';
 import { planRemediation } from './plan-remediation';
 import { planResume } from './plan-resume';
-import {
-  KubernetesUnavailableError, type CodeRunDeletion, type CodeRuns, type PlayWorkflows, type RemediationDecision, type RemediationRequest, type ResumeRequest, type ResumeResult,
-  type WorkflowSummary,
-} from './types';
-import { CODERUNS, WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
-import { WORKFLOW_LABELS } from '../declarations';
+import { createCodeRunClient } from './coderun-client';
+import { KubernetesUnavailableError, type CodeRuns, type PlayWorkflows, type RemediationDecision, type RemediationRequest, type ResumeRequest, type ResumeResult, type WorkflowSummary } from './types';
+import { WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
+import { WORKFLOW_LABELS } from '../play';
 import { DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION } from '../contract';
 
 export interface KubernetesCallInfo {
@@ -196,38 +191,7 @@ export function createKubernetesClients(options: KubernetesClientsOptions): Kube
     return summary;
   }
 
-  const codeRuns: CodeRuns = {
-    async listForWorkflow({ taskId, workflowName, githubApps }) {
-      const labelSelector = `task-id=${taskId},github-app in (${githubApps.join(',')})`;
-      const list = (await call('list', 'coderuns', () => customObjects().listNamespacedCustomObject({ ...CODERUNS, namespace, labelSelector })).catch((error) => {
-        throw asUnavailable(error, `list coderuns ${labelSelector}`);
-      })) as { items?: { metadata: { name: string; uid?: string; labels?: Record<string, string> }; status?: { phase?: string } }[] };
-      return (list.items ?? [])
-        .filter((run) => {
-          const owner = run.metadata.labels?.['workflow-name'];
-          return owner === undefined || owner === workflowName;
-        })
-        .map((run) => ({ name: run.metadata.name, uid: run.metadata.uid ?? '', githubApp: run.metadata.labels?.['github-app'] ?? '', phase: run.status?.phase }));
-    },
-
-    async delete(runs, dryRun) {
-      return Promise.all(
-        runs.map(async ({ name, uid, githubApp }): Promise<CodeRunDeletion> => {
-          if (dryRun) return { name, githubApp, result: 'planned' };
-          try {
-            // The uid precondition: a newer CodeRun that took the name is not the one recorded (409).
-            const body = uid ? { preconditions: { uid } } : undefined;
-            await call('delete', 'coderuns', () => customObjects().deleteNamespacedCustomObject({ ...CODERUNS, namespace, name, body }));
-            return { name, githubApp, result: 'deleted' };
-          } catch (error) {
-            const status = statusOf(error);
-            if (status !== 404 && status !== 409) throw asUnavailable(error, `delete coderun ${name}`);
-            return { name, githubApp, result: 'already-gone' };
-          }
-        }),
-      );
-    },
-  };
+  const codeRuns = createCodeRunClient({ namespace, customObjects, call });
 
   return { workflows, codeRuns };
 }

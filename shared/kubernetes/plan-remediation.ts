@@ -12,7 +12,7 @@
  * - else the play is between steps (a stage step, an agent's CodeRun not created yet) → `not-ready`,
  *   no write: the Sensor retries until one of the two above holds.
  */
-import { WORKFLOW_LABELS, stageIndex, type Stage } from '../declarations';
+import { WORKFLOW_LABELS, stageIndex, type Stage } from '../play';
 import { hydrate } from './node-status-packing';
 import { isActiveSuspendNode } from './plan-resume';
 import type { CodeRunRef, RemediationDecision, RemediationRequest } from './types';

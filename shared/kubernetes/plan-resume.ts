@@ -4,7 +4,7 @@
  * (→ updateSuspendedNode, SelectorMatchesNode) plus SetWorkflow for supplied outputs
  * (`argo node set -p`), and the stage label and dedup record written in the same object.
  */
-import { WORKFLOW_LABELS, stageIndex, type Stage } from '../declarations';
+import { WORKFLOW_LABELS, stageIndex, type Stage } from '../play';
 import { dehydrate, hydrate } from './node-status-packing';
 import { AmbiguousNodeError, WorkflowShapeError, type ResumeRequest } from './types';
 import { DEDUP_KEYS_KEPT, parkedEventsOf, remediationsOf, recordedKeysOf, type ParkedEvent, type NodeStatus, type Parameter, type Workflow } from './workflow';

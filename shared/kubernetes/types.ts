@@ -2,7 +2,7 @@
  * The narrow Kubernetes interfaces the handlers use (Prow style), so tests can
  * swap in fakes. Implementations live beside this file.
  */
-import type { Stage } from '../declarations';
+import type { Stage } from '../play';
 import type { Workflow } from './workflow';
 
 /** What a list of play workflows tells about one of them. */

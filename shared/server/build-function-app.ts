@@ -5,10 +5,11 @@
  */
 import type { Hono } from 'hono';
 import type { Config } from '../config';
-import type { FunctionDeclaration } from '../declarations';
+import type { FunctionDeclaration } from '../function-declaration';
 import type { DeadLetterRecorder } from '../dead-letters/secret-store';
 import type { PullRequests } from '../github/types';
-import { createHandler, createRedriveHandler, createSweepHandler } from '../handler/handle-event';
+import { createHandler } from '../handler/handle-event';
+import { createRedriveHandler, createSweepHandler } from '../handler/redrive';
 import { createAuthenticate } from '../http/authenticate';
 import { createApp } from '../http/create-app';
 import { watchTriggerTokenFile } from '../http/trigger-token-file';

@@ -4,7 +4,7 @@
  * the build bundles the two together (scripts/bundle/options.ts), tests build its app with fakes.
  */
 import type { Config } from '../config';
-import type { FunctionDeclaration } from '../declarations';
+import type { FunctionDeclaration } from '../function-declaration';
 import { buildFunctionApp, type FunctionApp, type FunctionPorts } from './build-function-app';
 import type { ProductionPortsOptions } from './production-ports';
 

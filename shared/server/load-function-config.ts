@@ -1,6 +1,6 @@
 /** A function's configuration from the environment, for serve.ts and the benchmarks' faas-js-runtime peer. */
 import { ConfigError, hasGitHubCredentials, loadConfig, type Config } from '../config';
-import { stepOf, type FunctionDeclaration } from '../declarations';
+import { stepOf, type FunctionDeclaration } from '../function-declaration';
 
 /** Loads the configuration, or says what is wrong and exits 1. */
 export function loadFunctionConfig(declaration: FunctionDeclaration): Config {

@@ -1,6 +1,6 @@
 /** The production wiring, in one place: the real Kubernetes, GitHub and dead-letter clients, with metrics hooks. */
 import { hasGitHubCredentials, type Config } from '../config';
-import { callsGitHub, stepOf, type FunctionDeclaration } from '../declarations';
+import { callsGitHub, stepOf, type FunctionDeclaration } from '../function-declaration';
 import { createSecretDeadLetterStore, type DeadLetterRecorder } from '../dead-letters/secret-store';
 import type { createGitHubClient } from '../github/client';
 import { createKubernetesClients } from '../kubernetes/client';

@@ -4,7 +4,7 @@
 // and can inject the faults GitHub has: 500s, a secondary rate limit, a label removal that is
 // applied but never answered (the caller is cut off mid-request).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { READY_FOR_QA_LABEL } from '../../shared/declarations';
+import { READY_FOR_QA_LABEL } from '../../shared/play';
 
 export interface RecordedGitHubRequest {
   method: string;

@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { functionNames } from '../../scripts/bundle/options';
-import { callsGitHub, declarationFor } from '../../shared/declarations';
+import { declarationFor } from '../../shared/declarations';
+import { callsGitHub } from '../../shared/function-declaration';
 import type { HandoffFunction } from '../../shared/server/define-function';
 import { ENTRIES } from '../support/entries';
 

@@ -4,7 +4,8 @@
  */
 import { Webhooks } from '@octokit/webhooks';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { APPROVED, DECLARATIONS, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH, interruptsWork, type FunctionDeclaration } from '../../shared/declarations';
+import { APPROVED, DECLARATIONS, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../shared/declarations';
+import { interruptsWork, type FunctionDeclaration } from '../../shared/function-declaration';
 import { GitHubUnavailableError } from '../../shared/github/types';
 import { KubernetesUnavailableError, OffloadedNodeStatusError, type WorkflowSummary } from '../../shared/kubernetes/types';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';

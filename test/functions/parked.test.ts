@@ -3,7 +3,8 @@
  * through POST /parked once the play waits for them — the whole function against the fake API.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PR_OPENED, REX_PUSH, type FunctionDeclaration } from '../../shared/declarations';
+import { PR_OPENED, REX_PUSH } from '../../shared/declarations';
+import type { FunctionDeclaration } from '../../shared/function-declaration';
 import { createKubernetesClients, recordedDedupKeys } from '../../shared/kubernetes/client';
 import { type Workflow } from '../../shared/kubernetes/workflow';
 import { FakeKubeApi } from '../fakes/fake-kube-api';

@@ -2,7 +2,8 @@
 // rex-push's stage agrees with the restarted pass's first write, agent failures are bounded, and the
 // podless variant is the same graph without the pod steps.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_AGENT_FAILURES, FAILED_STAGE, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../shared/declarations';
+import { LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../shared/declarations';
+import { DEFAULT_MAX_AGENT_FAILURES, FAILED_STAGE } from '../../shared/play';
 import { playWorkflowTemplate } from '../../manifests/play-template';
 import { withDefaults } from '../../manifests/options';
 

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { buildManifests } from '../../manifests/index';
 import { escapeRegex, type DataFilter } from '../../manifests/sensor-filters';
 import { filtersPass } from '../support/argo-filters';
-import { DECLARATIONS, DEFAULT_LOGINS, type FunctionDeclaration } from '../../shared/declarations';
+import { DECLARATIONS } from '../../shared/declarations';
+import type { FunctionDeclaration } from '../../shared/function-declaration';
+import { DEFAULT_LOGINS } from '../../shared/play';
 import { guardEvent } from '../../shared/guards/guard-event';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../fixtures/github-events';
 

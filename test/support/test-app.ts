@@ -3,7 +3,7 @@
  * from a test configuration and the fakes a test passes in.
  */
 import { loadConfig } from '../../shared/config';
-import type { FunctionDeclaration } from '../../shared/declarations';
+import type { FunctionDeclaration } from '../../shared/function-declaration';
 import type { PullRequests } from '../../shared/github/types';
 import type { CodeRuns, PlayWorkflows, WorkflowSummary } from '../../shared/kubernetes/types';
 import { createLogger } from '../../shared/observability/logger';

@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOW_LABELS, type FunctionName } from '../../../shared/declarations';
+import type { FunctionName } from '../../../shared/function-declaration';
+import { WORKFLOW_LABELS } from '../../../shared/play';
 import { type Workflow } from '../../../shared/kubernetes/workflow';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../../fixtures/github-events';
 import { createWorkflow, uniqueTask } from '../support';

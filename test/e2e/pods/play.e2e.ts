@@ -9,7 +9,7 @@ import { addReadyForQaLabel, handledEvents, readWorkflow, repository, repository
 import { createWorkflow, eventually, kube, stack, uniqueTask } from '../support';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { FAILURE_REASON_ANNOTATION } from '../../../shared/declarations';
+import { FAILURE_REASON_ANNOTATION } from '../../../shared/play';
 
 const needsPods = !stack().node || !stack().eventSourceUrl;
 let agents: CodeRunAgents;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { APPROVED, DEFAULT_LOGINS, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../../shared/declarations';
+import { APPROVED, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../../shared/declarations';
+import { DEFAULT_LOGINS } from '../../../shared/play';
 import { guardEvent } from '../../../shared/guards/guard-event';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent } from '../../fixtures/github-events';
 

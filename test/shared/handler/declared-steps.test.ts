@@ -1,7 +1,8 @@
 // The handler runs what a declaration lists (Prow style), never a per-function case: these declarations are
 // made up for the test, and each one gets exactly the effects its steps name.
 import { describe, expect, it } from 'vitest';
-import { DECLARATIONS, REX_PUSH, callsGitHub, interruptsWork, stepOf, type FunctionDeclaration } from '../../../shared/declarations';
+import { DECLARATIONS, REX_PUSH } from '../../../shared/declarations';
+import { callsGitHub, interruptsWork, stepOf, type FunctionDeclaration } from '../../../shared/function-declaration';
 import { remediate } from '../../../shared/handler/remediate';
 import { createHandler } from '../../../shared/handler/handle-event';
 import { FakeCodeRuns, FakePullRequests, FakeWorkflows } from '../../fakes/fake-clients';

@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { APPROVED, LABELED_READY_FOR_QA, PR_OPENED, QA_STAGES, REX_PUSH } from '../../../shared/declarations';
+import { APPROVED, LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../../shared/declarations';
+import { QA_STAGES } from '../../../shared/play';
 import { dehydrate } from '../../../shared/kubernetes/node-status-packing';
 import { planResume } from '../../../shared/kubernetes/plan-resume';
 import { AmbiguousNodeError, OffloadedNodeStatusError, WorkflowShapeError, type ResumeRequest } from '../../../shared/kubernetes/types';
