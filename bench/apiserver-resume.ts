@@ -4,7 +4,7 @@
  * side on the same workflows: `argo resume --node-field-selector`, the command Argo
  * Events' native argoWorkflow trigger execs per event. The floor, alternated with both: the
  * API calls of one resume issued from this process with no function in between (list by
- * labels, GET, PUT of the same write, planResume). Writes .handoff/bench/apiserver-resume.json.
+ * labels, then a resourceVersion-checked PUT of the same write, planResume; no GET). Writes .handoff/bench/apiserver-resume.json.
  *
  *   npm run build && npm run bench:apiserver [-- --events 60 --large 5000]
  */
@@ -93,17 +93,17 @@ async function viaArgoCli(task: number): Promise<number> {
 }
 
 const workflowsPath = '/apis/argoproj.io/v1alpha1/namespaces/argo/workflows';
-/** The floor: pr-opened's API calls for one resume (as shared/kubernetes/client.ts makes them), straight from this process. */
+/** The floor: the minimum a correct resume needs (a label-selected list, then a resourceVersion-checked PUT), straight from this process. */
 async function viaApiOnly(task: number): Promise<number> {
   const selector = `${WORKFLOW_LABELS.type}=${WORKFLOW_LABELS.typeValue},${WORKFLOW_LABELS.taskId}=${task}`;
   const started = performance.now();
   const list = await rest.call<{ items: Workflow[] }>('GET', `${workflowsPath}?labelSelector=${encodeURIComponent(selector)}`);
-  const name = list.body.items?.[0]?.metadata.name;
-  if (list.status !== 200 || list.body.items.length !== 1 || !name) throw new Error(`floor: list ${selector}: ${list.status} ${list.text.slice(0, 200)}`);
-  const current = await rest.call<Workflow>('GET', `${workflowsPath}/${name}`);
-  if (current.status !== 200) throw new Error(`floor: get ${name}: ${current.status} ${current.text}`);
+  const listed = list.body.items?.[0];
+  const name = listed?.metadata.name;
+  if (list.status !== 200 || list.body.items.length !== 1 || !listed || !name) throw new Error(`floor: list ${selector}: ${list.status} ${list.text.slice(0, 200)}`);
+  // No GET: the list returned the object and its resourceVersion, and the PUT is checked against it.
   const { fromStages, parkFrom, suspendNodes, nextStage, outputs } = PR_OPENED;
-  const plan = planResume(current.body, { name, actor: PR_OPENED.name, fromStages, parkFrom, suspendNodes, nextStage, outputs, dedupKeys: [`bench-floor-${(deliveries += 1)}`] }, new Date());
+  const plan = planResume(listed, { name, actor: PR_OPENED.name, fromStages, parkFrom, suspendNodes, nextStage, outputs, dedupKeys: [`bench-floor-${(deliveries += 1)}`] }, new Date());
   if (plan.outcome !== 'resumed') throw new Error(`floor: ${name}: ${plan.outcome}`);
   const put = await rest.call('PUT', `${workflowsPath}/${name}`, plan.workflow);
   if (put.status !== 200) throw new Error(`floor: put ${name}: ${put.status} ${put.text}`);
