@@ -10,9 +10,14 @@
 //   PUT  /secrets/<name> {"data": {...}, "lagMs": {"function": 4000}}
 //                                           replaces a Secret's data and rewrites every volume of it, as the kubelet
 //                                           would, optionally later for one kind of consumer (sensor, function)
+//   PUT  /agents/script {"task": 7, "githubApp": "5DLabs-Cleo", "outcomes": ["Failed", "hold"]}
+//                                           what the agents' side does with that task's next CodeRuns of that App
+//   GET  /agents/runs?task=7                the CodeRuns the agents' side took up, oldest first
+//   POST /agents/release {"name": "...", "outcome": "Succeeded"}  ends a held CodeRun
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { fakeGitHubModes, type FakeGitHub, type FakeGitHubMode } from '../test/fakes/fake-github';
+import type { AgentOutcome, CodeRunAgents } from '../test/fakes/coderun-agents';
 import type { KubeObject } from './kube-rest';
 import type { SecretConsumer } from './secret-volume';
 
@@ -36,7 +41,11 @@ export interface ControlServerOptions {
   /** Starts one more Sensor (stack.startSensor); absent when the stack runs without Argo Events. */
   startSensor?: (sensor: KubeObject, options: { kubeApi: boolean }) => Promise<unknown>;
   secrets?: UpdatableSecrets;
+  /** The agents' side, once the stack runs the shipped play template. */
+  agents?: () => CodeRunAgents | undefined;
 }
+
+const agentOutcomes: readonly AgentOutcome[] = ['Succeeded', 'Failed', 'hold'];
 
 export interface ControlServer {
   url: string;
@@ -56,7 +65,7 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const startedSensors = new Map<string, Promise<unknown>>();
-  const route = async (method: string, path: string, body: string): Promise<[number, unknown]> => {
+  const route = async (method: string, path: string, query: URLSearchParams, body: string): Promise<[number, unknown]> => {
     if (method === 'GET' && path === '/processes') return [200, options.processes.list()];
     if (method === 'POST' && path === '/sensors') {
       if (!options.startSensor) return [404, { error: 'this stack runs without Argo Events' }];
@@ -83,6 +92,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
       await options.secrets.update(secret[1]!, data as Record<string, string>, lagMs as Partial<Record<SecretConsumer, number>>);
       return [200, { updated: secret[1], keys: Object.keys(data) }];
     }
+    if (path.startsWith('/agents/')) return agentRoute(options.agents?.(), method, path, query, body);
     const github = options.fakeGitHub;
     if (path.startsWith('/github/') && !github) return [404, { error: 'this stack runs without the fake GitHub' }];
     if (github && method === 'GET' && path === '/github/requests') return [200, github.requests];
@@ -101,7 +111,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       if (!authorized(req, options.token)) return send(res, 401, { error: 'missing or wrong bearer token' });
-      route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://control').pathname, body).then(
+      const url = new URL(req.url ?? '/', 'http://control');
+      route(req.method ?? 'GET', url.pathname, url.searchParams, body).then(
         ([status, answer]) => send(res, status, answer),
         (error: unknown) => send(res, 500, { error: error instanceof Error ? error.message : String(error) }),
       );
@@ -111,4 +122,26 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function agentRoute(agents: CodeRunAgents | undefined, method: string, path: string, query: URLSearchParams, body: string): Promise<[number, unknown]> {
+  if (!agents) return [404, { error: 'this stack runs no agents\' side (it needs the node and the shipped play template)' }];
+  if (method === 'GET' && path === '/agents/runs') {
+    const task = query.get('task');
+    return [200, agents.runs(task === null ? undefined : task)];
+  }
+  if (method === 'PUT' && path === '/agents/script') {
+    const { task, githubApp, outcomes } = JSON.parse(body || '{}') as { task?: unknown; githubApp?: unknown; outcomes?: unknown };
+    const valid = (typeof task === 'number' || typeof task === 'string') && typeof githubApp === 'string' && Array.isArray(outcomes) && outcomes.every((o) => agentOutcomes.includes(o as AgentOutcome));
+    if (!valid) return [400, { error: `body must be {"task": <id>, "githubApp": "<App>", "outcomes": [${agentOutcomes.map((o) => `"${o}"`).join(' | ')}, …]}` }];
+    agents.script(task as string | number, githubApp as string, outcomes as AgentOutcome[]);
+    return [200, { task, githubApp, outcomes }];
+  }
+  if (method === 'POST' && path === '/agents/release') {
+    const { name, outcome } = JSON.parse(body || '{}') as { name?: unknown; outcome?: unknown };
+    if (typeof name !== 'string' || (outcome !== 'Succeeded' && outcome !== 'Failed')) return [400, { error: 'body must be {"name": "<CodeRun>", "outcome": "Succeeded" | "Failed"}' }];
+    await agents.release(name, outcome);
+    return [200, { name, outcome }];
+  }
+  return [404, { error: `no route ${method} ${path}` }];
 }

@@ -23,6 +23,7 @@ import { buildManifests, objectsOf, type ManifestOptions } from '../manifests';
 import { startCodeRunAgents, type CodeRunAgents } from '../test/fakes/coderun-agents';
 import { createSecretVolumes, type SecretConsumer } from './secret-volume';
 import { startNats } from './nats';
+import { PODLESS_TEMPLATE_NAME } from './plays';
 import { startControlServer, type ControlServer } from './control-server';
 import { endLeftovers, forgetProcesses } from './leftovers';
 import { createProcessRegistry } from './process-registry';
@@ -66,6 +67,11 @@ export interface StackOptions {
    * template, issue 11). Without a node, always `podless`.
    */
   play?: 'shipped' | 'podless';
+  /**
+   * With the shipped template, also install the podless variant as `play-orchestration-podless`, for the
+   * e2e tests not yet moved to pods (issue 11); plays of both run side by side, told apart by task.
+   */
+  alsoPodless?: boolean;
   log?: (line: string) => void;
 }
 
@@ -122,6 +128,8 @@ export const secretRefs = {
   /** What the functions accept: one token per line. */
   acceptedTokensSecret: { name: 'handoff-trigger-token', key: 'accepted-tokens' },
 };
+
+const PODLESS_TEMPLATE_SOURCE = 'play-orchestration';
 
 /** The file name of the accepted token list in a function's trigger-token volume (as in knative/<function>.yaml). */
 const ACCEPTED_TOKENS_FILE = 'accepted-tokens';
@@ -252,6 +260,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         processes,
         fakeGitHub,
         secrets,
+        agents: () => agents,
         startSensor: events ? (sensor, extra) => (info.startSensor ? info.startSensor(sensor, extra) : Promise.reject(new Error('the Sensors are not up yet'))) : undefined,
       });
       info.controlUrl = control.url;
@@ -308,6 +317,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // here: with Knative they were deployed above with the image built here (harness/knative/function-services.ts).
     await applyObjects(rest, objectsOf(files).filter((o) => !o.apiVersion.startsWith('serving.knative.dev/')), namespace);
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
+    if (shippedPlay && options.alsoPodless) {
+      const podless = objectsOf(buildManifests({ ...manifestOptions, playVariant: 'podless' })).find((o) => o.kind === 'WorkflowTemplate' && o.metadata.name === PODLESS_TEMPLATE_SOURCE);
+      if (!podless) throw new Error('the generator emitted no podless play template');
+      await applyObjects(rest, [{ ...podless, metadata: { ...podless.metadata, name: PODLESS_TEMPLATE_NAME } }], namespace);
+      log(`also installed the podless play variant as ${PODLESS_TEMPLATE_NAME} (e2e tests not yet in pods, issue 11)`);
+    }
     if (shippedPlay) {
       agents = startCodeRunAgents({ rest, namespace, log });
       log('the shipped play template is installed; the agents\' side ends each CodeRun a play creates Succeeded (test/fakes/coderun-agents.ts)');

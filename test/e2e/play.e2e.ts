@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { scenarioPayload } from '../../harness/payloads';
 import { deliverWebhook, signature256 } from '../../harness/webhook';
+import { podlessTemplate } from './guarantees/support';
 import { createWorkflow, getWorkflow, kube, nodeNamed, stack, uniqueTask, untilSuspendedAt, eventually, type Workflow } from './support';
 
 const repository = 'Codertocat/Hello-World';
@@ -33,7 +34,7 @@ function minimalPlay(task: number) {
 async function submitPodlessPlay(task: number): Promise<string> {
   const rest = kube();
   const { namespace } = stack();
-  const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/play-orchestration`);
+  const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/${podlessTemplate()}`);
   expect(template.status).toBe(200);
   const known: Record<string, string> = { 'task-id': String(task), repository: playLabels(task).repository, 'repository-url': `https://github.com/${repository}`, service: 'e2e' };
   const parameters = (template.body.spec.arguments?.parameters ?? []).map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'e2e' }));
@@ -41,7 +42,7 @@ async function submitPodlessPlay(task: number): Promise<string> {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
     metadata: { generateName: `play-${task}-`, labels: playLabels(task) },
-    spec: { workflowTemplateRef: { name: 'play-orchestration' }, arguments: { parameters } },
+    spec: { workflowTemplateRef: { name: podlessTemplate() }, arguments: { parameters } },
   });
 }
 

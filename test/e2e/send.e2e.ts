@@ -2,18 +2,20 @@
 // send follows the delivery to the function's answer and prints what it did (outcome, task, workflow
 // and the play's stage, or the dead letter that keeps a refused event).
 import { describe, expect, it } from 'vitest';
-import { playAgent, repository, submitPodlessPlay } from './guarantees/support';
+import { repository } from './guarantees/support';
+import { deletePlay, playAtPrGate, scriptAgent } from './shipped-play';
 import { kube, runSend, stack, uniqueTask } from './support';
 
 describe.skipIf(!stack().eventSourceUrl)('npm run send follows its delivery to the function', () => {
   it('a task with a waiting play: prints the resume, the workflow and the stage it moved to; exit 0', async () => {
     const task = uniqueTask();
-    const name = await submitPodlessPlay(kube(), task);
-    await playAgent(kube(), name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
+    await scriptAgent(task, 'cleo', ['hold']); // the play stays at quality-in-progress after the resume
+    const name = await playAtPrGate(kube(), task);
     const sent = await runSend(['pr-opened', '--task', String(task), '--repo', repository]);
     expect(sent.code, `${sent.stdout}\n${sent.stderr}`).toBe(0);
     expect(sent.stdout).toMatch(/^pull_request → http:\/\/\S+: HTTP 200 \(delivery [0-9a-f-]{36}\)/);
     expect(sent.stdout).toContain(`  pr-opened answered 200 resumed, task ${task}, workflow ${name} (stage now quality-in-progress)`);
+    await deletePlay(kube(), name);
   });
 
   it('a task with no play: prints the 404 and the dead letter that keeps the event; exit 1', async () => {

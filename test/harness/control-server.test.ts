@@ -48,6 +48,31 @@ describe('harness control server', () => {
     expect(await (await call('GET', '/github/requests')).json()).toEqual([{ method: 'GET', path: '/repos/o/r/pulls', body: '', status: 500 }]);
   });
 
+  it('scripts, lists and releases the agents\' side; refuses bad bodies; 404 without agents', async () => {
+    const scripted: string[] = [];
+    const agents = {
+      script: (task: string | number, app: string, outcomes: string[]) => void scripted.push(`${task} ${app} ${outcomes.join(',')}`),
+      release: async (name: string, outcome: string) => void scripted.push(`release ${name} ${outcome}`),
+      runs: (task?: string | number) => [{ name: 'r1', taskId: '7', githubApp: '5DLabs-Rex', workflow: 'w', phase: 'Running', created: 't' }].filter((r) => task === undefined || r.taskId === String(task)),
+      stop: () => {},
+    };
+    const withAgents = await startControlServer({ token: 'secret', processes, agents: () => agents });
+    const to = (method: string, path: string, body?: unknown) => fetch(`${withAgents.url}${path}`, { method, headers: { Authorization: 'Bearer secret' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    try {
+      expect((await to('PUT', '/agents/script', { task: 7, githubApp: '5DLabs-Cleo', outcomes: ['Failed', 'hold'] })).status).toBe(200);
+      expect((await to('PUT', '/agents/script', { task: 7, githubApp: '5DLabs-Cleo', outcomes: ['Crashed'] })).status).toBe(400);
+      expect((await to('PUT', '/agents/script', { task: 7, outcomes: [] })).status).toBe(400);
+      expect(await (await to('GET', '/agents/runs?task=7')).json()).toEqual([expect.objectContaining({ name: 'r1' })]);
+      expect(await (await to('GET', '/agents/runs?task=8')).json()).toEqual([]);
+      expect((await to('POST', '/agents/release', { name: 'r1', outcome: 'Succeeded' })).status).toBe(200);
+      expect((await to('POST', '/agents/release', { name: 'r1', outcome: 'hold' })).status).toBe(400);
+      expect(scripted).toEqual(['7 5DLabs-Cleo Failed,hold', 'release r1 Succeeded']);
+    } finally {
+      await withAgents.close();
+    }
+    expect((await call('GET', '/agents/runs')).status).toBe(404);
+  });
+
   it('updates a Secret with string values only', async () => {
     expect((await call('PUT', '/secrets/handoff-trigger-token', { data: { 'accepted-tokens': 'a\nb\n' } })).status).toBe(200);
     expect((await call('PUT', '/secrets/handoff-trigger-token', { data: { key: 1 } })).status).toBe(400);

@@ -10,6 +10,7 @@ import type { KubeRest } from '../../../harness/kube-rest';
 import { fromSecret, type DeadLetter, type DeadLetterSecret } from '../../../shared/dead-letters/dead-letter';
 import { scenarioPayload, type Scenario } from '../../../harness/payloads';
 import { deliverWebhook, type DeliveryResult } from '../../../harness/webhook';
+import { PODLESS_TEMPLATE_NAME } from '../../../harness/plays';
 import { createWorkflow, eventually, getWorkflow, kube, stack, type Workflow } from '../support';
 
 const run = promisify(execFile);
@@ -24,7 +25,7 @@ const wfPath = (namespace: string, name: string) => `/apis/argoproj.io/v1alpha1/
 /** The generated podless play template, submitted by reference (as play.e2e.ts does). */
 export async function submitPodlessPlay(rest: KubeRest, task: number, overrides: Record<string, string> = {}): Promise<string> {
   const { namespace } = stack();
-  const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/play-orchestration`);
+  const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/${podlessTemplate()}`);
   expect(template.status).toBe(200);
   const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'e2e', ...overrides };
   const parameters = (template.body.spec.arguments?.parameters ?? []).map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'e2e' }));
@@ -35,9 +36,12 @@ export async function submitPodlessPlay(rest: KubeRest, task: number, overrides:
       generateName: `play-g-${task}-`,
       labels: { 'workflow-type': 'play-orchestration', 'task-id': String(task), repository: repositoryLabel, 'current-stage': 'implementation-in-progress' },
     },
-    spec: { workflowTemplateRef: { name: 'play-orchestration' }, arguments: { parameters } },
+    spec: { workflowTemplateRef: { name: podlessTemplate() }, arguments: { parameters } },
   });
 }
+
+/** The podless variant: installed beside the shipped template with a node, in its place without one. */
+export const podlessTemplate = () => (stack().node ? PODLESS_TEMPLATE_NAME : 'play-orchestration');
 
 export async function readWorkflow(rest: KubeRest, name: string): Promise<GuaranteeWorkflow> {
   return (await getWorkflow(rest, stack().namespace, name)) as GuaranteeWorkflow;

@@ -1,48 +1,22 @@
 // The play template as shipped, run by the real workflow-controller with pods on the node: its
 // stage steps are resource templates that argoexec runs in pods, its agents are CodeRuns that the
-// agents' side (test/fakes/coderun-agents.ts) completes, and its gates are resumed by the functions when signed
+// stack's agents' side (test/fakes/coderun-agents.ts) completes, and its gates are resumed by the functions when signed
 // GitHub webhooks arrive at the EventSource. Nothing in the workflow is simulated.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCodeRunAgents, type CodeRunAgents } from '../../fakes/coderun-agents';
-import { buildManifests, objectsOf } from '../../../manifests';
-import { addReadyForQaLabel, handledEvents, readWorkflow, repository, repositoryLabel, sendRexPush, sendToEventSource, stageOf, untilWorkflowPhase } from '../guarantees/support';
-import { createWorkflow, eventually, kube, stack, uniqueTask } from '../support';
+import { describe, expect, it } from 'vitest';
+import { agentRuns, scriptAgent, submitPlay, untilStage } from '../shipped-play';
+import { addReadyForQaLabel, handledEvents, readWorkflow, sendRexPush, sendToEventSource, stageOf, untilWorkflowPhase } from '../guarantees/support';
+import { eventually, kube, stack, uniqueTask } from '../support';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { FAILURE_REASON_ANNOTATION } from '../../../shared/play';
 
 const needsPods = !stack().node || !stack().eventSourceUrl;
-let agents: CodeRunAgents;
-
-/** The shipped play-orchestration template (argo/workflows/play-orchestration.yaml), submitted inline with its parameters. */
-async function submitShippedPlay(task: number): Promise<string> {
-  const { namespace } = stack();
-  const files = buildManifests({ namespace });
-  const template = objectsOf(files).find((o) => o.kind === 'WorkflowTemplate' && o.metadata.name === 'play-orchestration') as { spec: { arguments: { parameters: { name: string; value?: string }[] } } } | undefined;
-  if (!template) throw new Error('the generator emitted no play-orchestration WorkflowTemplate');
-  const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'e2e' };
-  const parameters = template.spec.arguments.parameters.map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'e2e' }));
-  return createWorkflow(kube(), namespace, {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Workflow',
-    metadata: { generateName: `play-pods-${task}-` },
-    spec: { ...template.spec, arguments: { parameters } },
-  });
-}
-
-/** Waits for the workflow's own stage step to move the label to `stage`. */
-function untilStage(name: string, stage: string) {
-  return eventually(`${name} at stage ${stage}`, async () => {
-    const wf = await readWorkflow(kube(), name);
-    return stageOf(wf) === stage ? wf : undefined;
-  }, 180_000);
-}
 
 /** From waiting-ready-for-qa: Cleo's label and Tess's approval as webhooks, until the play completes. */
 async function finishQa(name: string, task: number) {
-  await untilStage(name, 'waiting-ready-for-qa');
+  await untilStage(kube(), name, 'waiting-ready-for-qa');
   expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
-  await untilStage(name, 'waiting-pr-approved');
+  await untilStage(kube(), name, 'waiting-pr-approved');
   expect((await sendToEventSource('approved', task)).status).toBe(200);
   const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
   expect(stageOf(done)).toBe('completed');
@@ -50,26 +24,21 @@ async function finishQa(name: string, task: number) {
 }
 
 describe.skipIf(needsPods)('the shipped play template in pods', () => {
-  beforeAll(() => {
-    agents = startCodeRunAgents({ rest: kube(), namespace: stack().namespace });
-  });
-  afterAll(() => agents?.stop());
-
   it('runs from submission to completed through its own stage steps, driven only by GitHub events and the agents', async () => {
     const task = uniqueTask();
-    const name = await submitShippedPlay(task);
+    const name = await submitPlay(kube(), task);
 
     // Rex's CodeRun succeeds; the template's own step moves the stage.
-    await untilStage(name, 'waiting-pr-created');
-    expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex']);
+    await untilStage(kube(), name, 'waiting-pr-created');
+    expect((await agentRuns(task)).map((r) => r.githubApp)).toEqual(['5DLabs-Rex']);
     expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
 
-    await untilStage(name, 'waiting-ready-for-qa');
-    expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo']);
+    await untilStage(kube(), name, 'waiting-ready-for-qa');
+    expect((await agentRuns(task)).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo']);
     expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
 
-    await untilStage(name, 'waiting-pr-approved');
-    expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo', '5DLabs-Tess']);
+    await untilStage(kube(), name, 'waiting-pr-approved');
+    expect((await agentRuns(task)).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo', '5DLabs-Tess']);
     expect((await sendToEventSource('approved', task)).status).toBe(200);
 
     const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
@@ -82,14 +51,14 @@ describe.skipIf(needsPods)('the shipped play template in pods', () => {
 
   it('an agent failure restarts QA: Cleo fails once, runs again, and the play completes', async () => {
     const task = uniqueTask();
-    agents.script(task, '5DLabs-Cleo', ['Failed', 'Succeeded']);
-    const name = await submitShippedPlay(task);
-    await untilStage(name, 'waiting-pr-created');
+    await scriptAgent(task, 'cleo', ['Failed', 'Succeeded']);
+    const name = await submitPlay(kube(), task);
+    await untilStage(kube(), name, 'waiting-pr-created');
     expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
-    await untilStage(name, 'waiting-ready-for-qa');
-    expect(agents.runs(task).map((r) => `${r.githubApp}:${r.phase}`)).toEqual(['5DLabs-Rex:Succeeded', '5DLabs-Cleo:Failed', '5DLabs-Cleo:Succeeded']);
+    await untilStage(kube(), name, 'waiting-ready-for-qa');
+    expect((await agentRuns(task)).map((r) => `${r.githubApp}:${r.phase}`)).toEqual(['5DLabs-Rex:Succeeded', '5DLabs-Cleo:Failed', '5DLabs-Cleo:Succeeded']);
     expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
-    await untilStage(name, 'waiting-pr-approved');
+    await untilStage(kube(), name, 'waiting-pr-approved');
     expect((await sendToEventSource('approved', task)).status).toBe(200);
     const done = await untilWorkflowPhase(kube(), name, 'Succeeded', 180_000);
     expect(stageOf(done)).toBe('completed');
@@ -99,10 +68,10 @@ describe.skipIf(needsPods)('the shipped play template in pods', () => {
   }, 600_000);
   it('three Rex remediations in a row: each push restarts QA, Cleo reviews again, and the play completes', async () => {
     const task = uniqueTask();
-    const name = await submitShippedPlay(task);
-    await untilStage(name, 'waiting-pr-created');
+    const name = await submitPlay(kube(), task);
+    await untilStage(kube(), name, 'waiting-pr-created');
     expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
-    await untilStage(name, 'waiting-ready-for-qa');
+    await untilStage(kube(), name, 'waiting-ready-for-qa');
     for (let push = 1; push <= 3; push++) {
       await addReadyForQaLabel(task);
       const sent = await sendRexPush(task);
@@ -115,25 +84,25 @@ describe.skipIf(needsPods)('the shipped play template in pods', () => {
       }, 180_000);
       expect(handled.filter((e) => e.outcome === 'remediated')).toHaveLength(push);
       // QA restarts: Cleo's next CodeRun is created and the template moves the stage back to waiting-ready-for-qa.
-      await eventually(`Cleo run #${push + 1} of task ${task}`, async () => (agents.runs(task).filter((r) => r.githubApp === '5DLabs-Cleo' && r.phase === 'Succeeded').length >= push + 1 ? true : undefined), 180_000);
-      await untilStage(name, 'waiting-ready-for-qa');
+      await eventually(`Cleo run #${push + 1} of task ${task}`, async () => ((await agentRuns(task)).filter((r) => r.githubApp === '5DLabs-Cleo' && r.phase === 'Succeeded').length >= push + 1 ? true : undefined), 180_000);
+      await untilStage(kube(), name, 'waiting-ready-for-qa');
     }
     const done = await finishQa(name, task);
-    expect(agents.runs(task).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Tess']);
+    expect((await agentRuns(task)).map((r) => r.githubApp)).toEqual(['5DLabs-Rex', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Cleo', '5DLabs-Tess']);
   }, 900_000);
 
   it('Rex pushes while Cleo works: her CodeRun is deleted, argoexec fails the agent step, QA restarts and the play completes', async () => {
     const task = uniqueTask();
-    agents.script(task, '5DLabs-Cleo', ['hold']);
-    const name = await submitShippedPlay(task);
-    await untilStage(name, 'waiting-pr-created');
+    await scriptAgent(task, 'cleo', ['hold']);
+    const name = await submitPlay(kube(), task);
+    await untilStage(kube(), name, 'waiting-pr-created');
     expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
-    const held = await eventually(`Cleo's CodeRun of task ${task} running`, async () => agents.runs(task).find((r) => r.githubApp === '5DLabs-Cleo' && r.phase === 'Running'), 180_000);
-    await untilStage(name, 'quality-in-progress');
+    const held = await eventually(`Cleo's CodeRun of task ${task} running`, async () => (await agentRuns(task)).find((r) => r.githubApp === '5DLabs-Cleo' && r.phase === 'Running'), 180_000);
+    await untilStage(kube(), name, 'quality-in-progress');
     expect((await sendRexPush(task)).status).toBe(200);
     await eventually(`push of task ${task} remediated`, async () => ((await handledEvents('rex-push', task)).some((e) => e.outcome === 'remediated') ? true : undefined), 180_000);
     // The held CodeRun is gone; a new Cleo run is taken up and succeeds (the script is used up).
-    await eventually(`Cleo's second run of task ${task}`, async () => (agents.runs(task).filter((r) => r.githubApp === '5DLabs-Cleo' && r.name !== held.name && r.phase === 'Succeeded').length === 1 ? true : undefined), 180_000);
+    await eventually(`Cleo's second run of task ${task}`, async () => ((await agentRuns(task)).filter((r) => r.githubApp === '5DLabs-Cleo' && r.name !== held.name && r.phase === 'Succeeded').length === 1 ? true : undefined), 180_000);
     expect((await kube().call('GET', `/apis/agents.platform/v1/namespaces/${stack().namespace}/coderuns/${held.name}`)).status).toBe(404);
     const done = await finishQa(name, task);
     // The cancelled pass's agent step failed in its pod (argoexec saw the CodeRun gone), the next one succeeded.
@@ -143,18 +112,18 @@ describe.skipIf(needsPods)('the shipped play template in pods', () => {
 
   it('past the agent-failure limit the play stops in stage failed with the reason; the operator resumes it and the stage step clears the reason', async () => {
     const task = uniqueTask();
-    agents.script(task, '5DLabs-Cleo', ['Failed', 'Failed', 'Failed', 'Failed']);
-    const name = await submitShippedPlay(task);
-    await untilStage(name, 'waiting-pr-created');
+    await scriptAgent(task, 'cleo', ['Failed', 'Failed', 'Failed', 'Failed']);
+    const name = await submitPlay(kube(), task);
+    await untilStage(kube(), name, 'waiting-pr-created');
     expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
-    const stopped = await untilStage(name, 'failed');
+    const stopped = await untilStage(kube(), name, 'failed');
     expect(stopped.metadata.annotations?.[FAILURE_REASON_ANNOTATION]).toMatch(/cleo/);
-    expect(agents.runs(task).filter((r) => r.githubApp === '5DLabs-Cleo').map((r) => r.phase)).toEqual(['Failed', 'Failed', 'Failed', 'Failed']);
+    expect((await agentRuns(task)).filter((r) => r.githubApp === '5DLabs-Cleo').map((r) => r.phase)).toEqual(['Failed', 'Failed', 'Failed', 'Failed']);
     // The operator's resume, as docs/operations.md says: QA runs again (the script is used up: Cleo succeeds).
     const { argo, kubeconfig, namespace } = stack();
     await eventually(`${name} waits for the operator`, async () => (Object.values((await readWorkflow(kube(), name)).status?.nodes ?? {}).some((n) => n.displayName === 'wait-for-operator' && n.phase === 'Running') ? true : undefined), 120_000);
     await promisify(execFile)(argo, ['resume', name, '-n', namespace, '--node-field-selector', 'displayName=wait-for-operator'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
-    const resumed = await untilStage(name, 'waiting-ready-for-qa');
+    const resumed = await untilStage(kube(), name, 'waiting-ready-for-qa');
     expect(resumed.metadata.annotations?.[FAILURE_REASON_ANNOTATION]).toBeUndefined();
   }, 900_000);
 });
