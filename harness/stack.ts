@@ -2,7 +2,7 @@
 // JetStream, the four functions, the GitHub EventSource and the four function Sensors. One
 // folder of logs; stop() ends every process group and deletes every network namespace.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FunctionName } from '../shared/function-declaration';
 import { removeMountPointIfUnused, startArgoEventsProcess, type ArgoEventsProcess } from './argo-events';
@@ -324,8 +324,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       log(`also installed the podless play variant as ${PODLESS_TEMPLATE_NAME} (e2e tests not yet in pods, issue 11)`);
     }
     if (shippedPlay) {
-      agents = startCodeRunAgents({ rest, namespace, log });
-      log('the shipped play template is installed; the agents\' side ends each CodeRun a play creates Succeeded (test/fakes/coderun-agents.ts)');
+      // One line per CodeRun phase: to its own log, so a run of many plays does not flood the console.
+      const agentsLog = join(logDir, 'agents.log');
+      agents = startCodeRunAgents({ rest, namespace, log: (line) => appendFileSync(agentsLog, `${new Date().toISOString()} ${line}\n`) });
+      log(`the shipped play template is installed; the agents' side ends each CodeRun a play creates Succeeded (test/fakes/coderun-agents.ts; log: ${agentsLog})`);
     }
 
     const nats = await startNats({ binary: binaries['nats-server'], workDir, logDir, clientIps: namespaces.map((n) => n.hostIp), startTimeoutMs });

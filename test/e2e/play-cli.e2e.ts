@@ -26,7 +26,7 @@ describe.skipIf(!stack().eventSourceUrl)('npm run play starts and lists plays', 
     // Rex at work: no gate waits yet.
     const listed = await runStackScript('play', ['list', '--task', String(task)]);
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`\\| ${name} +\\| ${task} +\\| implementation-in-progress +\\| Running +\\| +\\|`));
+    expect(listed.stdout).toMatch(new RegExp(`\\| ${name} +\\| ${task} +\\| implementation-in-progress +\\| Running +\\| - +\\|`));
 
     await releaseAgent(rex.name, 'Succeeded');
     await untilGate(kube(), name!, 'wait-pr-created', 'waiting-pr-created');
