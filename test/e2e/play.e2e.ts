@@ -1,127 +1,88 @@
-// The functions, the real Argo Events EventSource/Sensors and the real workflow-controller together.
-import { execFileSync } from 'node:child_process';
+// The functions, the real Argo Events EventSource/Sensors and the real workflow-controller together, on plays
+// of the shipped template: Rex's CodeRun ends by itself (the agents' side) and the template waits at
+// wait-pr-created; Cleo's CodeRun is held, so a resumed play stays at quality-in-progress with her step running.
+// Each play is deleted once its test is done with it.
 import { describe, expect, it } from 'vitest';
 import { scenarioPayload } from '../../harness/payloads';
 import { deliverWebhook, signature256 } from '../../harness/webhook';
-import { podlessTemplate } from './guarantees/support';
-import { createWorkflow, getWorkflow, kube, nodeNamed, stack, uniqueTask, untilSuspendedAt, eventually, type Workflow } from './support';
+import { nodesNamed, readWorkflow, stageOf, untilGatePassed } from './guarantees/support';
+import { deletePlay, playAtPrGate, scriptAgent, untilAgentRun } from './shipped-play';
+import { eventually, kube, stack, uniqueTask } from './support';
 
 const repository = 'Codertocat/Hello-World';
-const playLabels = (task: number) => ({
-  'workflow-type': 'play-orchestration',
-  'task-id': String(task),
-  repository: 'codertocat-hello-world',
-  'current-stage': 'waiting-pr-created',
-});
 
-/** A minimal hand-written play-shaped workflow: suspend `wait-pr-created`, then suspend `agent-cleo`. */
-function minimalPlay(task: number) {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Workflow',
-    metadata: { generateName: `play-e2e-${task}-`, labels: playLabels(task) },
-    spec: {
-      entrypoint: 'main',
-      templates: [
-        { name: 'main', steps: [[{ name: 'wait-pr-created', template: 'wait' }], [{ name: 'agent-cleo', template: 'wait' }]] },
-        { name: 'wait', suspend: {} },
-      ],
-    },
-  };
+/** A shipped play of a new task at wait-pr-created, Cleo's CodeRun to be held; `use` runs, then the play is deleted. */
+async function withPlayAtPrGate(use: (task: number, name: string) => Promise<void>): Promise<void> {
+  const task = uniqueTask();
+  await scriptAgent(task, 'cleo', ['hold']);
+  const name = await playAtPrGate(kube(), task);
+  try {
+    await use(task, name);
+  } finally {
+    await deletePlay(kube(), name);
+  }
 }
 
-/** The generated podless play template, submitted by reference with its declared parameters filled in. */
-async function submitPodlessPlay(task: number): Promise<string> {
-  const rest = kube();
-  const { namespace } = stack();
-  const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/${podlessTemplate()}`);
-  expect(template.status).toBe(200);
-  const known: Record<string, string> = { 'task-id': String(task), repository: playLabels(task).repository, 'repository-url': `https://github.com/${repository}`, service: 'e2e' };
-  const parameters = (template.body.spec.arguments?.parameters ?? []).map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'e2e' }));
-  return createWorkflow(rest, namespace, {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Workflow',
-    metadata: { generateName: `play-${task}-`, labels: playLabels(task) },
-    spec: { workflowTemplateRef: { name: podlessTemplate() }, arguments: { parameters } },
+/** After wait-pr-created was resumed: the controller ran on into QA and Cleo's agent step waits on her CodeRun. */
+async function expectCleoAtWork(task: number, name: string): Promise<void> {
+  const cleo = await untilAgentRun(task, 'cleo', 'Running');
+  expect(cleo.workflow).toBe(name);
+  // The controller reports the pod's phase a moment after argoexec in it created the CodeRun.
+  const wf = await eventually(`${name}: agent-cleo Running`, async () => {
+    const read = await readWorkflow(kube(), name);
+    return nodesNamed(read, 'agent-cleo').some((n) => n.phase === 'Running') ? read : undefined;
   });
+  expect(nodesNamed(wf, 'agent-cleo')).toHaveLength(1);
+  expect(stageOf(wf)).toBe('quality-in-progress');
 }
 
-/**
- * The real CLI plays the part of an agent finishing: `argo node set` reports the CodeRun's phase (the real
- * step's `phase` output), then `argo resume --node-field-selector` ends the node.
- */
-function argoResume(name: string, displayName: string): void {
-  const { argo, kubeconfig, namespace } = stack();
-  const options = { env: { ...process.env, KUBECONFIG: kubeconfig }, stdio: 'pipe' as const };
-  execFileSync(argo, ['node', 'set', name, '-n', namespace, '--output-parameter', 'phase=Succeeded', '--node-field-selector', `displayName=${displayName}`], options);
-  execFileSync(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], options);
-}
-
-/** What the template's update-workflow-stage step does: a merge patch of the stage label. */
-async function setStage(name: string, stage: string): Promise<void> {
-  const { namespace } = stack();
-  const res = await kube().call('PATCH', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`, { metadata: { labels: { 'current-stage': stage } } }, 'application/merge-patch+json');
-  expect(res.status, res.text).toBe(200);
-}
+// The shipped template is installed only with a node (global-setup.ts).
+const noShippedPlays = !stack().node;
 
 describe('function against the real workflow-controller (direct GitHub delivery)', () => {
-  it.skipIf(!stack().functionUrls['pr-opened'])('a signed pull_request.opened resumes wait-pr-created and the controller runs on', async () => {
-    const rest = kube();
-    const { namespace, functionUrls, webhookSecret } = stack();
-    const task = uniqueTask();
-    const name = await createWorkflow(rest, namespace, minimalPlay(task));
-    await untilSuspendedAt(rest, namespace, name, 'wait-pr-created');
-    const { event, payload } = scenarioPayload('pr-opened', { task });
-    const result = await deliverWebhook({ url: functionUrls['pr-opened']!, event, payload, secret: webhookSecret });
-    expect(result.status, result.body).toBe(200);
-    expect(JSON.parse(result.body).outcome).toBe('resumed');
-    const after = await untilSuspendedAt(rest, namespace, name, 'agent-cleo');
-    expect(nodeNamed(after, 'wait-pr-created')?.phase).toBe('Succeeded');
-    expect(after.metadata.labels?.['current-stage']).toBe('quality-in-progress');
-  });
-
-  it.skipIf(!stack().functionUrls['pr-opened'])('rejects a wrong trigger token and leaves the workflow unchanged', async () => {
-    const rest = kube();
-    const { namespace, functionUrls } = stack();
-    const task = uniqueTask();
-    const name = await createWorkflow(rest, namespace, minimalPlay(task));
-    const before = await untilSuspendedAt(rest, namespace, name, 'wait-pr-created');
-    const { payload } = scenarioPayload('pr-opened', { task });
-    const response = await fetch(functionUrls['pr-opened']!, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer not-the-token' },
-      body: JSON.stringify({ headers: { 'X-Github-Event': ['pull_request'] }, body: { ...payload, 'X-GitHub-Event': 'pull_request', 'X-GitHub-Delivery': 'e2e-wrong-token' } }),
+  it.skipIf(noShippedPlays || !stack().functionUrls['pr-opened'])('a signed pull_request.opened resumes wait-pr-created and the controller runs on', async () => {
+    await withPlayAtPrGate(async (task, name) => {
+      const { event, payload } = scenarioPayload('pr-opened', { task, repository });
+      const result = await deliverWebhook({ url: stack().functionUrls['pr-opened']!, event, payload, secret: stack().webhookSecret });
+      expect(result.status, result.body).toBe(200);
+      expect(JSON.parse(result.body).outcome).toBe('resumed');
+      const after = await untilGatePassed(kube(), name, 'wait-pr-created', 'quality-in-progress');
+      expect(nodesNamed(after, 'wait-pr-created').map((n) => n.phase)).toEqual(['Succeeded']);
+      await expectCleoAtWork(task, name);
     });
-    expect(response.status).toBe(401);
-    const after: Workflow = await getWorkflow(rest, namespace, name);
-    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
-    expect(nodeNamed(after, 'wait-pr-created')?.phase).toBe('Running');
-  });
+  }, 480_000);
+
+  it.skipIf(noShippedPlays || !stack().functionUrls['pr-opened'])('rejects a wrong trigger token and leaves the workflow as it was', async () => {
+    await withPlayAtPrGate(async (task, name) => {
+      const before = await readWorkflow(kube(), name);
+      const { payload } = scenarioPayload('pr-opened', { task, repository });
+      const response = await fetch(stack().functionUrls['pr-opened']!, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer not-the-token' },
+        body: JSON.stringify({ headers: { 'X-Github-Event': ['pull_request'] }, body: { ...payload, 'X-GitHub-Event': 'pull_request', 'X-GitHub-Delivery': 'e2e-wrong-token' } }),
+      });
+      expect(response.status).toBe(401);
+      // The controller may still write the play's status; what the function would have written is unchanged:
+      // the gate, the stage label and the annotations (applied events, update time).
+      const after = await readWorkflow(kube(), name);
+      expect(nodesNamed(after, 'wait-pr-created').map((n) => n.phase)).toEqual(['Running']);
+      expect(after.metadata.labels).toEqual(before.metadata.labels);
+      expect(after.metadata.annotations).toEqual(before.metadata.annotations);
+      expect(stageOf(after)).toBe('waiting-pr-created');
+    });
+  }, 480_000);
 });
 
 describe('GitHub → real EventSource → real Sensor → function → real controller', () => {
-  it.skipIf(!stack().eventSourceUrl)('happy path: the podless play runs past wait-pr-created after a signed pull_request.opened', async () => {
-    const rest = kube();
-    const { namespace, eventSourceUrl, webhookSecret } = stack();
-    const task = uniqueTask();
-    const name = await submitPodlessPlay(task);
-    // Podless variant: agent steps are suspend nodes; the argo CLI finishes Rex, as Rex's CodeRun would.
-    await untilSuspendedAt(rest, namespace, name, 'agent-rex');
-    argoResume(name, 'agent-rex');
-    await untilSuspendedAt(rest, namespace, name, 'wait-pr-created');
-    // The podless variant omits the update-workflow-stage resource steps (they need pods); make
-    // the same merge patch they would make.
-    await setStage(name, 'waiting-pr-created');
-    const { event, payload } = scenarioPayload('pr-opened', { task, repository });
-    const result = await deliverWebhook({ url: eventSourceUrl!, event, payload, secret: webhookSecret });
-    expect(result.status, result.body).toBe(200);
-    const after = await eventually('wait-pr-created Succeeded and stage moved', async () => {
-      const wf = await getWorkflow(rest, namespace, name);
-      return nodeNamed(wf, 'wait-pr-created')?.phase === 'Succeeded' && wf.metadata.labels?.['current-stage'] === 'quality-in-progress' ? wf : undefined;
+  it.skipIf(noShippedPlays || !stack().eventSourceUrl)('happy path: the play runs past wait-pr-created after a signed pull_request.opened', async () => {
+    await withPlayAtPrGate(async (task, name) => {
+      const { event, payload } = scenarioPayload('pr-opened', { task, repository });
+      const result = await deliverWebhook({ url: stack().eventSourceUrl!, event, payload, secret: stack().webhookSecret });
+      expect(result.status, result.body).toBe(200);
+      await untilGatePassed(kube(), name, 'wait-pr-created', 'quality-in-progress');
+      await expectCleoAtWork(task, name);
     });
-    // The controller itself moved on: Cleo's (podless) step is now running.
-    await untilSuspendedAt(rest, namespace, after.metadata.name, 'agent-cleo');
-  });
+  }, 480_000);
 
   it.skipIf(!stack().eventSourceUrl)('the EventSource rejects a wrong signature', async () => {
     const { eventSourceUrl, webhookSecret } = stack();
@@ -133,4 +94,3 @@ describe('GitHub → real EventSource → real Sensor → function → real cont
     expect(good.status).toBe(200);
   });
 });
-

@@ -1,14 +1,14 @@
-// Guarantee: duplicates never double an effect. Every event reaches the real EventSource three times —
-// three copies at the same moment (same delivery ID, or distinct IDs as a re-sent event), or GitHub
-// redeliveries (same X-GitHub-Delivery) after it was applied — and causes exactly one transition.
+// Guarantee: duplicates never double an effect. A play of the shipped template runs from submission to
+// completed, driven only by GitHub events and the agents' side (every CodeRun Succeeded). Every event
+// reaches the real EventSource three times — three copies at the same moment (same delivery ID, or
+// distinct IDs as a re-sent event), or GitHub redeliveries (same X-GitHub-Delivery) after it was
+// applied — and causes exactly one transition: each gate and each agent step runs once.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../../harness/payloads';
+import { agentRuns, deletePlay, submitPlay, untilGate } from '../shipped-play';
 import { uniqueTask } from '../support';
-import {
-  appliedEvents, kube, nodesNamed, playAgent, readWorkflow, sendToEventSource, stack, stageOf, submitPodlessPlay, untilGatePassed,
-  untilHandled, untilWorkflowPhase,
-} from './support';
+import { appliedEvents, kube, nodesNamed, sendToEventSource, stack, stageOf, untilHandled, untilWorkflowPhase } from './support';
 
 const fnOf: Record<Exclude<Scenario, 'rex-push'>, string> = { 'pr-opened': 'pr-opened', 'ready-for-qa': 'labeled-ready-for-qa', approved: 'approved' };
 
@@ -27,44 +27,47 @@ async function triple(scenario: Exclude<Scenario, 'rex-push'>, task: number, mod
   return ids;
 }
 
-describe('duplicate deliveries through the real event path', () => {
-  it.skipIf(!stack().eventSourceUrl)('each event delivered three times causes exactly one transition', async () => {
+// The shipped template is installed only with a node (global-setup.ts).
+describe.skipIf(!stack().node || !stack().eventSourceUrl)('duplicate deliveries through the real event path', () => {
+  it('each event delivered three times causes exactly one transition', async () => {
     const rest = kube();
     const task = uniqueTask();
-    const name = await submitPodlessPlay(rest, task);
+    const name = await submitPlay(rest, task);
+    try {
+      // Each event is sent once its gate waits (the stage step writes the stage before the gate exists).
+      await untilGate(rest, name, 'wait-pr-created', 'waiting-pr-created');
+      const opened = await triple('pr-opened', task, 'same-moment-same-id');
 
-    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
-    const opened = await triple('pr-opened', task, 'same-moment-same-id');
-    await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
+      // Cleo's CodeRun succeeds on its own; the template moves the play to her gate.
+      await untilGate(rest, name, 'wait-ready-for-qa', 'waiting-ready-for-qa');
+      const labeled = await triple('ready-for-qa', task, 'same-moment-new-ids');
 
-    await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa');
-    const labeled = await triple('ready-for-qa', task, 'same-moment-new-ids');
-    await untilGatePassed(rest, name, 'wait-ready-for-qa', 'testing-in-progress');
+      await untilGate(rest, name, 'wait-pr-approved', 'waiting-pr-approved');
+      const approved = await triple('approved', task, 'redelivered');
+      const wf = await untilWorkflowPhase(rest, name, 'Succeeded', 180_000);
 
-    await playAgent(rest, name, 'agent-tess', 'wait-pr-approved', 'waiting-pr-approved');
-    const approved = await triple('approved', task, 'redelivered');
-    await untilGatePassed(rest, name, 'wait-pr-approved', 'completed');
-    await untilWorkflowPhase(rest, name, 'Succeeded');
+      // Every copy reached its function, and exactly one of the three resumed.
+      for (const fn of Object.values(fnOf)) {
+        const events = await untilHandled(fn, task, 3);
+        expect(events, fn).toHaveLength(3);
+        const outcomes = events.map((e) => e.outcome);
+        expect(outcomes.filter((o) => o === 'resumed'), `${fn}: ${outcomes.join(',')}`).toHaveLength(1);
+        expect(outcomes.every((o) => ['resumed', 'duplicate', 'already-done'].includes(o)), `${fn}: ${outcomes.join(',')}`).toBe(true);
+        expect(events.every((e) => e.status === 200)).toBe(true);
+      }
 
-    // Every copy reached its function, and exactly one of the three resumed.
-    for (const fn of Object.values(fnOf)) {
-      const events = await untilHandled(fn, task, 3);
-      expect(events, fn).toHaveLength(3);
-      const outcomes = events.map((e) => e.outcome);
-      expect(outcomes.filter((o) => o === 'resumed'), `${fn}: ${outcomes.join(',')}`).toHaveLength(1);
-      expect(outcomes.every((o) => ['resumed', 'duplicate', 'already-done'].includes(o)), `${fn}: ${outcomes.join(',')}`).toBe(true);
-      expect(events.every((e) => e.status === 200)).toBe(true);
+      expect(stageOf(wf)).toBe('completed');
+      // One pass through the play: no gate resumed twice, no agent run twice.
+      for (const node of ['agent-rex', 'wait-pr-created', 'agent-cleo', 'wait-ready-for-qa', 'agent-tess', 'wait-pr-approved']) {
+        expect(nodesNamed(wf, node).map((n) => n.phase), node).toEqual(['Succeeded']);
+      }
+      expect((await agentRuns(task)).map((r) => `${r.githubApp}:${r.phase}`)).toEqual(['5DLabs-Rex:Succeeded', '5DLabs-Cleo:Succeeded', '5DLabs-Tess:Succeeded']);
+      const applied = appliedEvents(wf);
+      expect(applied.filter((k) => k === opened[0])).toHaveLength(1);
+      expect(applied.filter((k) => k === approved[0])).toHaveLength(1);
+      expect(labeled.filter((k) => applied.includes(k))).toHaveLength(1); // only the copy that won
+    } finally {
+      await deletePlay(rest, name);
     }
-
-    const wf = await readWorkflow(rest, name);
-    expect(stageOf(wf)).toBe('completed');
-    for (const node of ['wait-pr-created', 'wait-ready-for-qa', 'wait-pr-approved', 'agent-cleo', 'agent-tess']) {
-      const nodes = nodesNamed(wf, node);
-      expect(nodes.map((n) => n.phase), node).toEqual(['Succeeded']);
-    }
-    const applied = appliedEvents(wf);
-    expect(applied.filter((k) => k === opened[0])).toHaveLength(1);
-    expect(applied.filter((k) => k === approved[0])).toHaveLength(1);
-    expect(labeled.filter((k) => applied.includes(k))).toHaveLength(1); // only the copy that won
-  });
+  }, 600_000);
 });
