@@ -12,7 +12,7 @@ import { uniqueTask } from '../support';
 import { agentRuns, deletePlay, playAtCleo, releaseAgent, scriptAgent, untilGate, type CodeRun } from '../shipped-play';
 import {
   addReadyForQaLabel, codeRunNames, eventually, kube, labelRemovals, nodesNamed, readWorkflow, sendRexPush, sendToEventSource, stack, stageOf, supplied,
-  untilGatePassed, untilOutcome, untilWorkflowPhase, type GuaranteeWorkflow,
+  untilOutcome, untilWorkflowPhase, type GuaranteeWorkflow,
 } from './support';
 
 const answeredRemovals = async (task: number) => (await labelRemovals(task)).filter((r) => r.status === 200).length;
