@@ -1,57 +1,66 @@
 // Guarantee (issue 13 item 5): a failing agent restarts QA at most `max-agent-failures` times in a row
-// (default 3), then the play stops at wait-for-operator (stage failed, the reason on the workflow: pod
-// steps in the real template, dropped here) until an operator resumes it. The real workflow-controller
-// evaluates the template's bound (its `when` expressions and the failure count it passes along); the
-// podless agents report their CodeRun's phase as the real step's `phase` output would.
-import { describe, expect, it } from 'vitest';
+// (default 3), then the play stops at wait-for-operator (stage failed, the reason on the workflow) until
+// an operator resumes it. What runs: the shipped play template in pods; the stack's agents' side ends
+// the CodeRuns as each test scripts them (Failed, then Succeeded), the gates are resumed by signed
+// GitHub webhooks, and the real workflow-controller evaluates the template's bound (its `when`
+// expressions and the failure count it passes along). The operator's resume is `argo resume`.
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { CODERUN_APPS, FAILURE_REASON_ANNOTATION, type AgentRole } from '../../../shared/play';
 import { uniqueTask } from '../support';
-import {
-  addReadyForQaLabel, finishAgent, kube, resumeNode, nodesNamed, playAgent, playOpenedThroughEventSource, sendToEventSource, stack, untilActive, untilGatePassed,
-  type GuaranteeWorkflow,
-} from './support';
+import { agentRuns, deletePlay, playAtCleo, scriptAgent, untilGate } from '../shipped-play';
+import { addReadyForQaLabel, kube, nodesNamed, resumeNode, sendToEventSource, stack, type GuaranteeWorkflow } from './support';
 
-/** The reason the stopped play records (the `give-up` step's argument, which mark-play-failed writes to the workflow). */
+/** The reason the stopped play records: the `give-up` step's argument, which mark-play-failed writes to the workflow. */
 const reasonOf = (wf: GuaranteeWorkflow) =>
   (nodesNamed(wf, 'give-up').find((n) => n.phase === 'Running') as { inputs?: { parameters?: { name: string; value?: string }[] } } | undefined)?.inputs?.parameters?.find((p) => p.name === 'reason')?.value;
 const ran = (wf: GuaranteeWorkflow, displayName: string) => nodesNamed(wf, displayName).filter((n) => n.phase !== 'Skipped');
+/** The phase the agents' side gave each of `task`'s CodeRuns of `role`, oldest first. */
+const phasesOf = async (task: number, role: AgentRole) => (await agentRuns(task)).filter((r) => r.githubApp === CODERUN_APPS[role]).map((r) => r.phase);
 
-describe('agent failures are bounded', () => {
-  it.skipIf(!stack().eventSourceUrl)('Cleo failing: three QA retries (default limit), the fourth failure stops the play for an operator with the reason; resumed, QA runs again', async () => {
+describe.skipIf(!stack().node || !stack().eventSourceUrl)('agent failures are bounded', () => {
+  it('Cleo failing: three QA retries (default limit), the fourth failure stops the play for an operator with the reason; resumed, QA runs again', async () => {
     const rest = kube();
-    const name = await playOpenedThroughEventSource(rest, uniqueTask());
-    for (let failure = 1; failure <= 4; failure += 1) {
-      await untilActive(rest, name, 'agent-cleo', failure);
-      await finishAgent(name, 'agent-cleo', 'Failed');
-    }
-    const wf = await untilActive(rest, name, 'wait-for-operator', 1);
-    expect(reasonOf(wf)).toBe('4 cleo CodeRun failures in a row since the last Rex push (limit: max-agent-failures = 3 retries)');
+    const task = uniqueTask();
+    await scriptAgent(task, 'cleo', ['Failed', 'Failed', 'Failed', 'Failed']);
+    const name = await playAtCleo(rest, task);
+    onTestFinished(() => deletePlay(rest, name));
+
+    const wf = await untilGate(rest, name, 'wait-for-operator', 'failed', 1, 360_000);
+    const reason = '4 cleo CodeRun failures in a row since the last Rex push (limit: max-agent-failures = 3 retries)';
+    expect(reasonOf(wf)).toBe(reason);
+    expect(wf.metadata.annotations?.[FAILURE_REASON_ANNOTATION]).toBe(reason);
     expect(ran(wf, 'retry-qa')).toHaveLength(3);
     expect(ran(wf, 'agent-cleo')).toHaveLength(4);
     expect(ran(wf, 'restart-qa')).toHaveLength(0);
     expect(nodesNamed(wf, 'wait-ready-for-qa')).toHaveLength(0);
-
+    expect(await phasesOf(task, 'cleo')).toEqual(['Failed', 'Failed', 'Failed', 'Failed']);
     expect(wf.status?.phase).toBe('Running'); // stopped, not ended: nothing runs until an operator acts
 
-    // The operator fixed the cause and resumes: QA runs again with the failure count reset.
+    // The operator fixed the cause and resumes: QA runs again with the failure count reset (the script is used up: Cleo succeeds).
     await resumeNode(name, 'wait-for-operator');
-    const resumed = await untilActive(rest, name, 'agent-cleo', 5);
+    const resumed = await untilGate(rest, name, 'wait-ready-for-qa', 'waiting-ready-for-qa');
     expect(ran(resumed, 'operator-restart')).toHaveLength(1);
-    await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa', 1);
-  }, 300_000);
+    expect(ran(resumed, 'agent-cleo')).toHaveLength(5);
+    expect(resumed.metadata.annotations?.[FAILURE_REASON_ANNOTATION]).toBeUndefined(); // the stage step cleared it
+  }, 600_000);
 
-  it.skipIf(!stack().eventSourceUrl)('the limit is the play\'s max-agent-failures parameter; Tess\'s failures count with Cleo\'s', async () => {
+  it('the limit is the play\'s max-agent-failures parameter; Tess\'s failures count with Cleo\'s', async () => {
     const rest = kube();
     const task = uniqueTask();
-    const name = await playOpenedThroughEventSource(rest, task, { 'max-agent-failures': '1' });
-    await untilActive(rest, name, 'agent-cleo', 1);
-    await finishAgent(name, 'agent-cleo', 'Failed'); // failure 1: QA again
-    await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa', 2, 1); // Cleo passes on her second run
+    await scriptAgent(task, 'cleo', ['Failed']); // failure 1: QA again, then Cleo passes
+    await scriptAgent(task, 'tess', ['Failed']); // failure 2 > limit 1
+    const name = await playAtCleo(rest, task, { 'max-agent-failures': '1' });
+    onTestFinished(() => deletePlay(rest, name));
+
+    await untilGate(rest, name, 'wait-ready-for-qa', 'waiting-ready-for-qa');
     await addReadyForQaLabel(task);
     expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
-    await untilGatePassed(rest, name, 'wait-ready-for-qa', 'testing-in-progress');
-    await untilActive(rest, name, 'agent-tess', 1);
-    await finishAgent(name, 'agent-tess', 'Failed'); // failure 2 > limit 1
-    const wf = await untilActive(rest, name, 'wait-for-operator', 1);
-    expect(reasonOf(wf)).toBe('2 tess CodeRun failures in a row since the last Rex push (limit: max-agent-failures = 1 retries)');
-  }, 300_000);
+    const wf = await untilGate(rest, name, 'wait-for-operator', 'failed', 1, 360_000);
+    const reason = '2 tess CodeRun failures in a row since the last Rex push (limit: max-agent-failures = 1 retries)';
+    expect(reasonOf(wf)).toBe(reason);
+    expect(wf.metadata.annotations?.[FAILURE_REASON_ANNOTATION]).toBe(reason);
+    expect(ran(wf, 'retry-qa')).toHaveLength(1);
+    expect(await phasesOf(task, 'cleo')).toEqual(['Failed', 'Succeeded']);
+    expect(await phasesOf(task, 'tess')).toEqual(['Failed']);
+  }, 600_000);
 });

@@ -1,27 +1,36 @@
-// Guarantee: an event never gets lost. An approval that arrives before the play waits for it gets
-// 503 from `approved`; the real Sensor's retryStrategy (8 steps from 2 s, factor 2) retries it and
-// the resume happens once wait-pr-approved is active. If the play never gets there, the retries run
-// out and the Sensor's dead-letter trigger calls /dead-letter, where `approved` keeps the event in the
-// dead-letter store (about 4.5 min; E2E_DLQ=0 skips it).
-import { describe, expect, it } from 'vitest';
+// Guarantee: an event never gets lost. One that arrives one stage early is parked on its workflow and
+// applied when the play waits for it. One that arrives earlier still gets 503; the real Sensor's
+// retryStrategy (8 steps from 2 s, factor 2) retries it until the play takes it (resumed, or parked
+// one stage early and then resumed). If the play never gets there, the retries run out and the
+// Sensor's dead-letter trigger calls /dead-letter, where `approved` keeps the event in the dead-letter
+// store (about 4.5 min; E2E_DLQ=0 skips it). What runs: the shipped play template in pods; the stack's
+// agents' side holds an agent Running where a test needs the play to stay in a stage, and releases it;
+// every event is a signed GitHub webhook through the EventSource.
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { uniqueTask } from '../support';
+import { deletePlay, playAtCleo, playAtPrGate, releaseAgent, scriptAgent, submitPlay, untilAgentRun, untilGate } from '../shipped-play';
 import {
-  appliedEvents, eventually, handledDelivery, handledEvents, kube, untilActive, untilOutcome, nodesNamed, playAgent, readWorkflow, sendToEventSource, stack, stageOf, submitPodlessPlay, untilGatePassed,
-  untilHandled, untilWorkflowPhase, playOpenedThroughEventSource, untilDeadLettered,
+  appliedEvents, handledDelivery, handledEvents, kube, nodesNamed, readWorkflow, sendToEventSource, stack, stageOf, untilDeadLettered, untilGatePassed,
+  untilHandled, untilOutcome, untilWorkflowPhase,
 } from './support';
 
 const dlq = process.env.E2E_DLQ !== '0';
+const needsPods = !stack().node || !stack().eventSourceUrl;
 
 // Not concurrent: while one event is being retried, the Sensor does not call its function for later
 // events (its retries block the trigger), so the two tests would hold each other up.
-describe('early events parked on their workflow', () => {
-  it.skipIf(!stack().eventSourceUrl)('a pull_request.opened while Rex works is parked at once, holds nobody up, and resumes wait-pr-created when the play waits for it', async () => {
+describe.skipIf(needsPods)('early events parked on their workflow', () => {
+  it('a pull_request.opened while Rex works is parked at once, holds nobody up, and resumes wait-pr-created when the play waits for it', async () => {
     const rest = kube();
     const task = uniqueTask();
     const other = uniqueTask();
-    const name = await submitPodlessPlay(rest, task);
-    const otherName = await submitPodlessPlay(rest, other);
-    await playAgent(rest, otherName, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
+    await scriptAgent(task, 'rex', ['hold']); // the play stays at implementation-in-progress until released
+    await scriptAgent(task, 'cleo', ['hold']); // and at quality-in-progress once the gate passed
+    const name = await submitPlay(rest, task);
+    onTestFinished(() => deletePlay(rest, name));
+    const otherName = await playAtPrGate(rest, other);
+    onTestFinished(() => deletePlay(rest, otherName));
+    const rex = await untilAgentRun(task, 'rex', 'Running');
 
     const early = await sendToEventSource('pr-opened', task); // Rex is still at work on `task`
     expect(early.status, early.body).toBe(200);
@@ -33,27 +42,34 @@ describe('early events parked on their workflow', () => {
 
     // Another task's event goes straight through: nothing is being retried in front of it.
     const next = await sendToEventSource('pr-opened', other);
-    await untilGatePassed(rest, otherName, 'wait-pr-created', 'quality-in-progress');
+    expect(next.status, next.body).toBe(200);
+    await untilOutcome('pr-opened', next.delivery, 'resumed');
     expect((await handledDelivery('pr-opened', next.delivery)).map((a) => a.outcome)).toEqual(['resumed']);
     expect(nodesNamed(await readWorkflow(rest, name), 'wait-pr-created')).toHaveLength(0); // still before the gate
+    await deletePlay(rest, otherName);
 
-    // Rex finishes; the stage step moves the label; the play-workflows EventSource sees it and the Sensor re-drives.
-    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
-    const wf = await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress', 1, 60_000);
+    // Rex finishes; the stage step moves the label and the gate waits; the play-workflows EventSource sees
+    // the workflow change and the Sensor re-drives the parked event.
+    await releaseAgent(rex.name, 'Succeeded');
+    const wf = await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress', 1, 240_000);
     expect(nodesNamed(wf, 'wait-pr-created').map((n) => n.phase)).toEqual(['Succeeded']);
     expect(appliedEvents(wf).filter((k) => k === early.delivery)).toHaveLength(1);
     expect(wf.metadata.annotations).not.toHaveProperty('handoff.dev/parked-events');
     const attempts = await handledDelivery('pr-opened', early.delivery);
     expect(attempts.map((a) => a.outcome)).toEqual(['parked', 'resumed']);
-    await untilActive(rest, name, 'agent-cleo');
-  });
+    await untilAgentRun(task, 'cleo', 'Running'); // QA started
+  }, 600_000);
 });
 
-describe('early events through the real Sensor retry', () => {
-  it.skipIf(!stack().eventSourceUrl)('an approval sent at quality-in-progress gets 503 and resumes wait-pr-approved once it is active', async () => {
+describe.skipIf(needsPods)('early events through the real Sensor retry', () => {
+  it('an approval sent at quality-in-progress gets 503 and resumes wait-pr-approved once the play waits for it', async () => {
     const rest = kube();
     const task = uniqueTask();
-    const name = await playOpenedThroughEventSource(rest, task);
+    await scriptAgent(task, 'cleo', ['hold']); // the play stays at quality-in-progress until released
+    const name = await playAtCleo(rest, task);
+    onTestFinished(() => deletePlay(rest, name));
+    const cleo = await untilAgentRun(task, 'cleo', 'Running');
+    expect(stageOf(await readWorkflow(rest, name))).toBe('quality-in-progress');
 
     const early = await sendToEventSource('approved', task);
     expect(early.status, early.body).toBe(200); // the EventSource accepted it
@@ -61,25 +77,28 @@ describe('early events through the real Sensor retry', () => {
     expect(refused.map((e) => [e.outcome, e.status, e.deliveryId])).toEqual(refused.map(() => ['not-ready', 503, early.delivery]));
     expect(nodesNamed(await readWorkflow(rest, name), 'wait-pr-approved')).toHaveLength(0);
 
-    await playAgent(rest, name, 'agent-cleo', 'wait-ready-for-qa', 'waiting-ready-for-qa');
+    await releaseAgent(cleo.name, 'Succeeded');
+    await untilGate(rest, name, 'wait-ready-for-qa', 'waiting-ready-for-qa');
     expect((await sendToEventSource('ready-for-qa', task)).status).toBe(200);
-    await untilGatePassed(rest, name, 'wait-ready-for-qa', 'testing-in-progress');
-    await playAgent(rest, name, 'agent-tess', 'wait-pr-approved', 'waiting-pr-approved');
 
-    // No new approval: a Sensor retry of the early one completes the play (retries up to 64 s apart here).
-    const wf = await untilGatePassed(rest, name, 'wait-pr-approved', 'completed', 1, 150_000);
+    // No new approval: Tess succeeds by herself, and a Sensor retry of the early one completes the play (parked
+    // first if it lands while Tess works; retries up to 256 s apart, about 8.5 min in all).
+    const wf = await untilWorkflowPhase(rest, name, 'Succeeded', 480_000);
     expect(stageOf(wf)).toBe('completed');
-    const handled = await handledEvents('approved', task);
-    expect(handled.filter((e) => e.outcome === 'resumed').map((e) => e.deliveryId)).toEqual([early.delivery]);
-    expect(handled.length).toBeGreaterThanOrEqual(3);
-    await untilWorkflowPhase(rest, name, 'Succeeded');
-  }, 240_000);
+    expect(nodesNamed(wf, 'wait-pr-approved').map((n) => n.phase)).toEqual(['Succeeded']);
+    expect(appliedEvents(wf)).toContain(early.delivery);
+    const attempts = await handledDelivery('approved', early.delivery);
+    expect(attempts.filter((a) => a.outcome === 'resumed')).toHaveLength(1);
+    expect(attempts.filter((a) => a.outcome === 'not-ready').length).toBeGreaterThanOrEqual(2);
+    expect(attempts.every((a) => ['not-ready', 'parked', 'resumed'].includes(a.outcome))).toBe(true);
+    expect((await handledEvents('approved', task)).filter((e) => e.deliveryId !== early.delivery)).toEqual([]); // no other approval
+  }, 720_000);
 
-  it.skipIf(!stack().eventSourceUrl || !dlq)('when the retries run out the event is kept in the dead-letter store with its last answer, never dropped', async () => {
+  it.skipIf(!dlq)('when the retries run out the event is kept in the dead-letter store with its last answer, never dropped', async () => {
     const rest = kube();
     const task = uniqueTask();
-    const name = await submitPodlessPlay(rest, task);
-    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created'); // and it stays there
+    const name = await playAtPrGate(rest, task); // and it stays there
+    onTestFinished(() => deletePlay(rest, name));
     const started = Date.now();
     const early = await sendToEventSource('approved', task);
     expect(early.status, early.body).toBe(200);
@@ -94,5 +113,5 @@ describe('early events through the real Sensor retry', () => {
     const wf = await readWorkflow(rest, name);
     expect(stageOf(wf)).toBe('waiting-pr-created');
     console.log(`[dlq] approval dead-lettered after ${Math.round((Date.now() - started) / 1000)} s and ${attempts.length} attempts`);
-  }, 720_000);
+  }, 900_000);
 });
