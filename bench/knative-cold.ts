@@ -8,9 +8,14 @@
  *
  *  1. From zero (no pod, ServerlessService in Proxy): a Sensor-format pr-opened event through the
  *     ingress (the private Traefik Service's ClusterIP, Host = the route's host, the trigger token as
- *     Bearer) for a podless play waiting at wait-pr-created; timed to the HTTP answer and to the gate
+ *     Bearer) for a play waiting at wait-pr-created; timed to the HTTP answer and to the gate
  *     Succeeded. The floor: a request → 200. Also the full path for pr-opened: a signed webhook to the
  *     EventSource → a Sensor calling the Knative URL → the gate Succeeded.
+ *     The plays are of the shipped template the stack installs (harness/plays.ts startPlay): its own
+ *     steps run in pods and the stack's agents' side ends Rex's CodeRun Succeeded. Untimed: a round's
+ *     plays are started together and waited for at wait-pr-created (stage waiting-pr-created), then the
+ *     Services at zero; after each sample the resumed play is waited for at its next gate (Cleo's pods
+ *     done), so no play's pods run during a timed request; after the round its plays are deleted.
  *  2. Warm, through the ingress: sequential requests with a pod up.
  *  3. Each pod's memory as the kubelet reports it (/stats/summary through the apiserver proxy).
  *
@@ -18,10 +23,8 @@
  *
  *   npm run build && npm run bench:knative [-- --samples 8 --warm 50]
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { ensureBinaries } from '../harness/binaries';
 import { loadImage } from '../harness/image/load-image';
 import { readImagePins } from '../harness/image/pins';
@@ -32,10 +35,12 @@ import { buildManifests, objectsOf } from '../manifests';
 import { ensureImages } from '../harness/node/node-images';
 import { nodeName } from '../harness/node/start-node';
 import { scenarioPayload } from '../harness/payloads';
+import { startPlay } from '../harness/plays';
 import type { ManagedProcess } from '../harness/processes';
 import { secretRefs, startStack } from '../harness/stack';
 import { readComponents, repoRoot } from '../harness/versions';
 import { deliverWebhook } from '../harness/webhook';
+import { WORKFLOW_LABELS } from '../shared/play';
 import { ensurePeerImage, faasJsRuntimeVersion } from './peer/image';
 import { floorService, peerService, type KnativeServiceObject } from './knative-services';
 import { percentile, printTable } from './report';
@@ -48,9 +53,7 @@ const arg = (name: string, fallback: number) => {
 const samples = arg('samples', 8);
 const warmRequests = arg('warm', 50);
 const log = (line: string) => console.error(`[bench] ${line}`);
-const exec = promisify(execFile);
 const repository = 'Codertocat/Hello-World';
-const repositoryLabel = 'codertocat-hello-world';
 const gate = 'wait-pr-created';
 
 const OURS = 'pr-opened';
@@ -80,7 +83,7 @@ try {
   const knative = stack.knative;
   if (!knative?.functions) throw new Error('the stack runs no Knative functions (HANDOFF_KNATIVE=0 or HANDOFF_KNATIVE_FUNCTIONS=0?)');
   const ingress = knative.functions.ingressAddress;
-  const binaries = await ensureBinaries(['argo', 'knative-helloworld'], { onProgress: log });
+  const binaries = await ensureBinaries(['knative-helloworld'], { onProgress: log });
   const workflowsPath = `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows`;
 
   // ---- the peer and the floor as Knative Services beside pr-opened ----
@@ -121,36 +124,41 @@ try {
   };
   const untilAtZero = (names: Target[]) => Promise.all(names.map((name) => until(`${name} at zero`, async () => ((await atZero(name)) ? true : undefined), 300_000, 500)));
 
-  // ---- podless plays waiting at wait-pr-created (as test/e2e/guarantees/support.ts submitPodlessPlay + playAgent) ----
-  const argoEnv = { env: { ...process.env, KUBECONFIG: stack.kubeconfig } };
+  // ---- plays of the installed shipped template waiting at wait-pr-created (harness/plays.ts startPlay) ----
+  // Nothing is simulated: the template's own steps take a play to its gate. It starts labelled
+  // implementation-in-progress, Rex's step creates his CodeRun and waits for it (a pod; the stack's agents' side
+  // ends the CodeRun Succeeded), a stage step (a pod) writes waiting-pr-created, then the suspend node waits. The
+  // label is written before the node exists (an event in between is answered 503 "between steps"), so a play is
+  // ready when both hold. Its pods take seconds on 2 cores: plays are made ready before any timing starts.
+  interface Play { task: number; name: string }
   const readWorkflow = async (name: string): Promise<Workflow | undefined> => {
     const res = await rest.call<Workflow>('GET', `${workflowsPath}/${name}`);
     return res.status === 200 ? res.body : undefined;
   };
   const nodePhases = (wf: Workflow | undefined, displayName: string) => Object.values(wf?.status?.nodes ?? {}).filter((n) => n.displayName === displayName).map((n) => n.phase);
-  const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/play-orchestration`);
-  if (template.status !== 200) throw new Error(`GET WorkflowTemplate play-orchestration: ${template.status} ${template.text}`);
+  const untilWaiting = (name: string, suspendNode: string, stage: string) =>
+    until(`${name}: ${suspendNode} waiting at stage ${stage}`, async () => {
+      const wf = await readWorkflow(name);
+      return nodePhases(wf, suspendNode).includes('Running') && wf?.metadata.labels?.[WORKFLOW_LABELS.stage] === stage ? true : undefined;
+    }, 240_000, 250);
   let lastTask = 800_000 + (Date.now() % 100_000);
-  async function playAtGate(): Promise<{ task: number; name: string }> {
+  async function playAtGate(): Promise<Play> {
     const task = (lastTask += 1);
-    const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'bench' };
-    const parameters = (template.body.spec.arguments?.parameters ?? []).map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'bench' }));
-    const created = await rest.call<Workflow>('POST', workflowsPath, {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Workflow',
-      metadata: { generateName: `play-bench-${task}-`, labels: { 'workflow-type': 'play-orchestration', 'task-id': String(task), repository: repositoryLabel, 'current-stage': 'implementation-in-progress' } },
-      spec: { workflowTemplateRef: { name: 'play-orchestration' }, arguments: { parameters } },
-    });
-    if (created.status !== 201) throw new Error(`create play: ${created.status} ${created.text}`);
-    const name = created.body.metadata.name;
-    await until(`${name}: agent-rex Running`, async () => (nodePhases(await readWorkflow(name), 'agent-rex').includes('Running') ? true : undefined), 150_000, 200);
-    // The real CLI finishes the podless agent as its CodeRun would (support.ts finishAgent).
-    await exec(binaries.argo, ['node', 'set', name, '-n', namespace, '--output-parameter', 'phase=Succeeded', '--node-field-selector', 'displayName=agent-rex'], argoEnv);
-    await exec(binaries.argo, ['resume', name, '-n', namespace, '--node-field-selector', 'displayName=agent-rex'], argoEnv);
-    await until(`${name}: ${gate} Running`, async () => (nodePhases(await readWorkflow(name), gate).includes('Running') ? true : undefined), 150_000, 200);
-    const patched = await rest.call('PATCH', `${workflowsPath}/${name}`, { metadata: { labels: { 'current-stage': 'waiting-pr-created' } } }, 'application/merge-patch+json');
-    if (patched.status !== 200) throw new Error(`set stage of ${name}: ${patched.status} ${patched.text}`);
+    const name = await startPlay({ rest, namespace, task, repository, parameters: { service: 'bench' } });
+    await untilWaiting(name, gate, 'waiting-pr-created');
     return { task, name };
+  }
+  /**
+   * Resumed, a play goes on by itself: a stage step, Cleo's CodeRun, a stage step (3 pods), then it waits at
+   * wait-ready-for-qa. Waited for (untimed) before the next timed request, so no play's pods run while one is timed.
+   */
+  const untilSettled = (play: Play) => untilWaiting(play.name, 'wait-ready-for-qa', 'waiting-ready-for-qa');
+  /** Deletes plays (their pods and CodeRuns go with them, by owner reference), so pods do not pile up. */
+  async function deletePlays(plays: Play[]): Promise<void> {
+    for (const play of plays) {
+      const res = await rest.call('DELETE', `${workflowsPath}/${play.name}`, { propagationPolicy: 'Background' });
+      if (![200, 202, 404].includes(res.status)) throw new Error(`delete play ${play.name}: ${res.status} ${res.text}`);
+    }
   }
   const gateSucceeded = async (name: string) => (nodePhases(await readWorkflow(name), gate).includes('Succeeded') ? true : undefined);
 
@@ -168,7 +176,7 @@ try {
   }
 
   /** One sample from zero: the HTTP answer and (for the functions) the gate Succeeded, ms from the request. */
-  async function fromZero(target: Target, play?: { task: number; name: string }): Promise<{ answerMs: number; gateMs?: number }> {
+  async function fromZero(target: Target, play?: Play): Promise<{ answerMs: number; gateMs?: number }> {
     if (!(await atZero(target))) await untilAtZero([target]);
     if (target === FLOOR) {
       const started = performance.now();
@@ -192,18 +200,22 @@ try {
   // ---- 1. from zero, through the ingress ----
   const cold = { answer: { [OURS]: [], [PEER]: [], [FLOOR]: [] } as Record<Target, number[]>, gate: { [OURS]: [], [PEER]: [] } as Record<string, number[]> };
   for (let round = 0; round < samples; round += 1) {
-    const plays = { [OURS]: await playAtGate(), [PEER]: await playAtGate() } as Record<string, { task: number; name: string }>;
+    // Untimed preparation: both plays at their gate (created concurrently), then the three Services at zero.
+    const [ours, peer] = await Promise.all([playAtGate(), playAtGate()]);
+    const plays: Record<string, Play> = { [OURS]: ours, [PEER]: peer };
     await untilAtZero(targets);
     // The order rotates each round, so no target always goes first after the wait.
     const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
     const line: string[] = [];
     for (const target of order) {
       const sample = await fromZero(target, plays[target]);
+      if (plays[target]) await untilSettled(plays[target]);
       cold.answer[target].push(sample.answerMs);
       if (sample.gateMs !== undefined) cold.gate[target]!.push(sample.gateMs);
       line.push(`${target} ${sample.answerMs.toFixed(0)} ms${sample.gateMs !== undefined ? ` (gate ${sample.gateMs.toFixed(0)} ms)` : ''}`);
     }
     log(`from zero ${round + 1}/${samples}: ${line.join(', ')}`);
+    await deletePlays(Object.values(plays));
   }
 
   // ---- 2. warm, through the ingress: a pod up, sequential requests ----
@@ -215,6 +227,7 @@ try {
     const first = await post(target, prOpened(warmPlay.task, warmDelivery));
     if (first.status !== 200) throw new Error(`${target} answered ${first.status}: ${first.body}`);
   }
+  await untilSettled(warmPlay);
   const outcomes = new Map<string, number>();
   for (const target of targets) {
     // A pod up before timing (it may have scaled down while the others were measured).
@@ -269,6 +282,7 @@ try {
     keepUp = false;
     await trickle;
   }
+  await deletePlays([warmPlay]);
 
   // ---- 1b. the full path for pr-opened: signed webhook → EventSource → a Sensor calling the Knative URL ----
   // The generated Sensor with the default function URL (http://pr-opened.<namespace>.svc.cluster.local), under a
@@ -295,6 +309,8 @@ try {
       await until(`${play.name} resumed through the Sensor`, () => gateSucceeded(play.name), 120_000, 10);
       full.push(performance.now() - started);
       log(`full path from zero ${i + 1}/${samples}: ${full.at(-1)!.toFixed(0)} ms`);
+      await untilSettled(play);
+      await deletePlays([play]);
     }
   } catch (error) {
     fullError = String(error);
