@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/e2e/**/*.e2e.ts'],
     globalSetup: ['test/e2e/global-setup.ts'],
+    setupFiles: ['test/e2e/end-plays.ts'],
     // 2-core machines: one file at a time, generous timeouts (readiness is polled, never slept).
     fileParallelism: false,
     testTimeout: 180_000,

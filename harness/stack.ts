@@ -131,6 +131,9 @@ export const secretRefs = {
 
 const PODLESS_TEMPLATE_SOURCE = 'play-orchestration';
 
+/** How many agent CodeRuns the local stack runs at once (shipped: 4, manifests/play-rbac.ts). */
+const LOCAL_AGENT_SLOTS = 16;
+
 /** The file name of the accepted token list in a function's trigger-token volume (as in knative/<function>.yaml). */
 const ACCEPTED_TOKENS_FILE = 'accepted-tokens';
 
@@ -317,6 +320,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // here: with Knative they were deployed above with the image built here (harness/knative/function-services.ts).
     await applyObjects(rest, objectsOf(files).filter((o) => !o.apiVersion.startsWith('serving.knative.dev/')), namespace);
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
+    if (node) {
+      // Local change: the shipped `agents` semaphore (how many agent CodeRuns run at once) is 4; tests hold
+      // agents on purpose and run many plays, so the local stack allows more at once, and says so.
+      const semaphores = await rest.call('PATCH', `/api/v1/namespaces/${namespace}/configmaps/workflow-semaphores`, { data: { agents: String(LOCAL_AGENT_SLOTS) } }, 'application/merge-patch+json');
+      if (semaphores.status !== 200) throw new Error(`workflow-semaphores: ${semaphores.status} ${semaphores.text}`);
+      log(`agent slots (workflow-semaphores agents): ${LOCAL_AGENT_SLOTS} here, 4 as shipped`);
+    }
     if (shippedPlay && options.alsoPodless) {
       const podless = objectsOf(buildManifests({ ...manifestOptions, playVariant: 'podless' })).find((o) => o.kind === 'WorkflowTemplate' && o.metadata.name === PODLESS_TEMPLATE_SOURCE);
       if (!podless) throw new Error('the generator emitted no podless play template');
