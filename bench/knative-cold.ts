@@ -38,7 +38,8 @@ import { readComponents, repoRoot } from '../harness/versions';
 import { deliverWebhook } from '../harness/webhook';
 import { ensurePeerImage, faasJsRuntimeVersion } from './peer/image';
 import { floorService, peerService, type KnativeServiceObject } from './knative-services';
-import { percentile, printTable } from './report';
+import { percentile } from './report';
+import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults, type Figure } from './results';
 
 const arg = (name: string, fallback: number) => {
