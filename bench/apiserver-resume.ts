@@ -20,10 +20,11 @@ import { repoRoot } from '../harness/versions';
 import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
 import { playWorkflow } from '../test/fixtures/workflows';
 import { PR_OPENED } from '../shared/declarations';
-import { WORKFLOW_LABELS } from '../shared/play';
+import { WORKFLOW_LABELS } from '../shared/contract';
 import { planResume } from '../shared/kubernetes/plan-resume';
 import type { Workflow } from '../shared/kubernetes/workflow';
-import { percentile, printTable } from './report';
+import { percentile } from './report';
+import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults } from './results';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;

@@ -19,7 +19,8 @@ import { DECLARATIONS } from '../shared/declarations';
 import type { FunctionDeclaration } from '../shared/function-declaration';
 import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events';
 import { faasJsRuntimeVersion } from './peer/image';
-import { median, printTable } from './report';
+import { median } from './report';
+import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults, type Figure } from './results';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;

@@ -17,7 +17,8 @@ import { startStack } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
 import { deliverWebhook } from '../harness/webhook';
 import { PEER_REVIEWER, PEER_WORKFLOW, argoWorkflowResumeSensor } from './peer/argo-workflow-resume-sensor';
-import { percentile, printTable } from './report';
+import { percentile } from './report';
+import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults } from './results';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;

@@ -43,7 +43,8 @@ import { deliverWebhook } from '../harness/webhook';
 import { WORKFLOW_LABELS } from '../shared/play';
 import { ensurePeerImage, faasJsRuntimeVersion } from './peer/image';
 import { floorService, peerService, type KnativeServiceObject } from './knative-services';
-import { percentile, printTable } from './report';
+import { percentile } from './report';
+import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults, type Figure } from './results';
 
 const arg = (name: string, fallback: number) => {

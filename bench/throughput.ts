@@ -18,7 +18,8 @@ import { pullRequestEvent, sensorEnvelope } from '../test/fixtures/github-events
 import { playWorkflow } from '../test/fixtures/workflows';
 import { runLoad } from './load';
 import { faasJsRuntimeVersion } from './peer/image';
-import { percentile, printTable } from './report';
+import { percentile } from './report';
+import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults } from './results';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;

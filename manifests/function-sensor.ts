@@ -3,12 +3,11 @@
  * apart, and, for a function that parks early events, a re-drive trigger fed by play workflow updates.
  */
 import type { FunctionDeclaration } from '../shared/function-declaration';
-import { WORKFLOW_LABELS } from '../shared/play';
 import type { ManifestOptions } from './options';
 import { PARKED_SWEEP_EVENT, PARKED_SWEEP_EVENT_SOURCE } from './parked-sweep-eventsource';
 import { PLAY_WORKFLOWS_EVENT, PLAY_WORKFLOWS_EVENT_SOURCE } from './play-workflows-eventsource';
 import { githubDependencies } from './sensor-filters';
-import { DEAD_LETTER_SUFFIX, OUTCOME_STATUS, PERMANENT_OUTCOMES, REDRIVE_ROUTE, SWEEP_ROUTE, PARKED_ANNOTATION } from '../shared/contract';
+import { DEAD_LETTER_SUFFIX, OUTCOME_STATUS, PERMANENT_OUTCOMES, REDRIVE_ROUTE, SWEEP_ROUTE, PARKED_ANNOTATION, WORKFLOW_LABELS } from '../shared/contract';
 
 export const sensorName = (declaration: FunctionDeclaration) => `handoff-${declaration.name}`;
 

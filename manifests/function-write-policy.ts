@@ -12,10 +12,9 @@
  * and the other checks still apply (docs/operations.md, "Who can write what").
  */
 import { DECLARATIONS } from '../shared/declarations';
-import { WORKFLOW_LABELS } from '../shared/play';
 import type { ManifestOptions } from './options';
 import { functionServiceAccountName } from './service-account';
-import { FUNCTION_ANNOTATIONS } from '../shared/contract';
+import { FUNCTION_ANNOTATIONS, WORKFLOW_LABELS } from '../shared/contract';
 
 export const writePolicyName = (options: Pick<ManifestOptions, 'namespace'>) => `handoff-function-writes-${options.namespace}`;
 

@@ -6,7 +6,8 @@
  * keeps the workflow going), and when an agent's CodeRun fails, at most `max-agent-failures` times in
  * a row since the last Rex push; then the play stops in stage `failed` until an operator resumes it.
  */
-import { CODERUN_APPS, DEFAULT_MAX_AGENT_FAILURES, FAILED_STAGE, FAILURE_REASON_ANNOTATION, MAX_AGENT_FAILURES_PARAMETER, WORKFLOW_LABELS, type AgentRole, type Stage } from '../shared/play';
+import { CODERUN_APPS, DEFAULT_MAX_AGENT_FAILURES, FAILED_STAGE, FAILURE_REASON_ANNOTATION, MAX_AGENT_FAILURES_PARAMETER, type AgentRole, type Stage } from '../shared/play';
+import { WORKFLOW_LABELS } from '../shared/contract';
 import { createCodeRunResource } from './coderun-crd';
 import { digitsOnly, input, parameter, toJsonTag } from './expressions';
 import type { ManifestOptions } from './options';

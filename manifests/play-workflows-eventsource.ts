@@ -5,7 +5,7 @@
  * ADD (argo-events pkg/eventsources/sources/resource/start.go: AddFunc on the initial list, no `afterStart`
  * filter), so a play that reached its gate while the EventSource was down is re-driven when it comes back.
  */
-import { WORKFLOW_LABELS } from '../shared/play';
+import { WORKFLOW_LABELS } from '../shared/contract';
 import type { ManifestOptions } from './options';
 import { serviceAccountWithRole } from './service-account';
 

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { WORKFLOW_LABELS } from '../shared/play';
+import { WORKFLOW_LABELS } from '../shared/contract';
 import { WORKFLOWS, type Workflow } from '../shared/kubernetes/workflow';
 import type { StackInfo } from '../harness/stack';
 import { repoRoot } from '../harness/versions';

@@ -6,11 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { printTable } from '../bench/report';
 import { kubeRestFromKubeconfig } from '../harness/kube-rest';
 import { listPlays, startPlay } from '../harness/plays';
 import type { StackInfo } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
+import { printTable } from './table';
 
 const USAGE = 'usage: npm run play -- --task N [--repo owner/name] [--param name=value …] | npm run play -- list [--task N]';
 

@@ -25,6 +25,17 @@ export const deadLetterRoute = (route: string): string => (route === '/' ? DEAD_
 /** How a call to a function was authenticated (the Sensor's bearer token or GitHub's signature), which also fixes the request shape. */
 export type Caller = 'sensor' | 'github' | 'unauthenticated';
 
+// ---- Labels every play Workflow carries (the play template writes them; the functions, the harness and the CLI select by them) ----
+
+/** Keys (and the `workflow-type` value) of the labels on every play Workflow; `stage` holds a Stage (shared/play.ts). */
+export const WORKFLOW_LABELS = {
+  type: 'workflow-type',
+  typeValue: 'play-orchestration',
+  taskId: 'task-id',
+  repository: 'repository',
+  stage: 'current-stage',
+} as const;
+
 // ---- Annotations the functions write on a play Workflow (the write policy allows these and no other) ----
 
 /** Holds the bounded JSON list of dedup keys (delivery IDs, push SHAs) this workflow has applied. */

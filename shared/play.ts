@@ -1,6 +1,7 @@
 /**
- * The play's vocabulary: its stages, labels, agents and the patterns that name a task. The play
- * template (manifests/), the functions and the tests all speak it.
+ * The play's vocabulary: its stages, agents, PR labels and the patterns that name a task. The play
+ * template (manifests/), the functions and the tests all speak it. The labels a play Workflow carries
+ * are keys of the contract (WORKFLOW_LABELS in shared/contract.ts).
  */
 
 /** Values of the `current-stage` label, in pipeline order. */
@@ -35,15 +36,6 @@ export const QA_STAGES: readonly Stage[] = [
   'testing-in-progress',
   'waiting-pr-approved',
 ];
-
-/** Labels every play workflow carries. */
-export const WORKFLOW_LABELS = {
-  type: 'workflow-type',
-  typeValue: 'play-orchestration',
-  taskId: 'task-id',
-  repository: 'repository',
-  stage: 'current-stage',
-} as const;
 
 /** The agents, by the role their bot login plays. */
 export const AGENT_ROLES = ['rex', 'cleo', 'tess'] as const;

@@ -1,5 +1,6 @@
 /** Picks the one play workflow an event is for, or says why there is none. */
-import { WORKFLOW_LABELS, type Stage } from '../play';
+import type { Stage } from '../play';
+import { WORKFLOW_LABELS } from '../contract';
 import type { WorkflowSummary } from '../kubernetes/types';
 
 const COMPLETED_LABEL = 'workflows.argoproj.io/completed';

@@ -9,7 +9,7 @@ import { parsePayload, type ParsedPayload } from '../correlation/payloads';
 import { taskIdFromBranch, taskIdTooLong } from '../correlation/task-id';
 import { selectWorkflow } from '../correlation/select-workflow';
 import { callsGitHub, interruptsWork, stepOf, type FunctionDeclaration } from '../function-declaration';
-import { WORKFLOW_LABELS, stageIndex, type Stage } from '../play';
+import { stageIndex, type Stage } from '../play';
 import type { Logins } from '../guards/evaluate-match';
 import { guardEvent } from '../guards/guard-event';
 import { EventError } from './event-error';
@@ -17,7 +17,7 @@ import type { CodeRuns, PlayWorkflows, WorkflowSummary } from '../kubernetes/typ
 import { GitHubNotFoundError, type PullRequests } from '../github/types';
 import { describe } from './describe-result';
 import { remediate } from './remediate';
-import type { Caller, EventResponse } from '../contract';
+import { WORKFLOW_LABELS, type Caller, type EventResponse } from '../contract';
 
 export interface HandlerOptions {
   readonly declaration: FunctionDeclaration;

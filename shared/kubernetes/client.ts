@@ -7,8 +7,7 @@ import { planResume } from './plan-resume';
 import { createCodeRunClient } from './coderun-client';
 import { KubernetesUnavailableError, type CodeRuns, type PlayWorkflows, type RemediationDecision, type RemediationRequest, type ResumeRequest, type ResumeResult, type WorkflowSummary } from './types';
 import { WORKFLOWS, recordedKeysOf, type Workflow } from './workflow';
-import { WORKFLOW_LABELS } from '../play';
-import { DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION } from '../contract';
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION, UPDATED_AT_ANNOTATION, WORKFLOW_LABELS } from '../contract';
 
 export interface KubernetesCallInfo {
   readonly verb: string;

@@ -12,12 +12,12 @@
  * - else the play is between steps (a stage step, an agent's CodeRun not created yet) → `not-ready`,
  *   no write: the Sensor retries until one of the two above holds.
  */
-import { WORKFLOW_LABELS, stageIndex, type Stage } from '../play';
+import { stageIndex, type Stage } from '../play';
 import { hydrate } from './node-status-packing';
 import { isActiveSuspendNode } from './plan-resume';
 import type { CodeRunRef, RemediationDecision, RemediationRequest } from './types';
 import { REMEDIATIONS_KEPT, recordedKeysOf, remediationsOf, type Workflow } from './workflow';
-import { REMEDIATIONS_ANNOTATION } from '../contract';
+import { REMEDIATIONS_ANNOTATION, WORKFLOW_LABELS } from '../contract';
 
 /** CodeRun phases after which the agent no longer runs. */
 const FINISHED_PHASES = ['Succeeded', 'Failed'];

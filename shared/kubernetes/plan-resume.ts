@@ -4,11 +4,11 @@
  * (→ updateSuspendedNode, SelectorMatchesNode) plus SetWorkflow for supplied outputs
  * (`argo node set -p`), and the stage label and dedup record written in the same object.
  */
-import { WORKFLOW_LABELS, stageIndex, type Stage } from '../play';
+import { stageIndex, type Stage } from '../play';
 import { dehydrate, hydrate } from './node-status-packing';
 import { AmbiguousNodeError, WorkflowShapeError, type ResumeRequest } from './types';
 import { DEDUP_KEYS_KEPT, parkedEventsOf, remediationsOf, recordedKeysOf, type ParkedEvent, type NodeStatus, type Parameter, type Workflow } from './workflow';
-import { DEDUP_ANNOTATION, PARKED_ANNOTATION, REMEDIATIONS_ANNOTATION, UPDATED_AT_ANNOTATION } from '../contract';
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION, REMEDIATIONS_ANNOTATION, UPDATED_AT_ANNOTATION, WORKFLOW_LABELS } from '../contract';
 
 export type ResumePlan =
   | { readonly outcome: 'duplicate' | 'already-done' | 'not-ready' | 'nothing-parked'; readonly reason: string }

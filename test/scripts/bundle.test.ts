@@ -15,7 +15,7 @@ import { freePort } from '../../harness/ports';
 import { BUNDLE_BUDGET_BYTES, bundleSizes, overBudget } from '../../scripts/bundle/budget';
 import { bundleFunctions } from '../../scripts/bundle/bundle-functions';
 import { functionNames } from '../../scripts/bundle/options';
-import { WORKFLOW_LABELS } from '../../shared/play';
+import { WORKFLOW_LABELS } from '../../shared/contract';
 import { FakeKubeApi } from '../fakes/fake-kube-api';
 import { reviewEvent, sensorEnvelope } from '../fixtures/github-events';
 import { playWorkflow } from '../fixtures/workflows';

@@ -5,12 +5,11 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FunctionName } from '../../../shared/function-declaration';
-import { WORKFLOW_LABELS } from '../../../shared/play';
 import { type Workflow } from '../../../shared/kubernetes/workflow';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../../fixtures/github-events';
 import { createWorkflow, uniqueTask } from '../support';
 import { kube, stack, untilActive } from './support';
-import { DEDUP_ANNOTATION, PARKED_ANNOTATION } from '../../../shared/contract';
+import { DEDUP_ANNOTATION, PARKED_ANNOTATION, WORKFLOW_LABELS } from '../../../shared/contract';
 import { mutatePayload, payloadPaths, weirdValues, type Json } from '../../fixtures/payload-fuzz';
 
 const runsPerFunction = Number(process.env.E2E_FUZZ_RUNS ?? 1000);
