@@ -40,7 +40,7 @@ import type { ManagedProcess } from '../harness/processes';
 import { secretRefs, startStack } from '../harness/stack';
 import { readComponents, repoRoot } from '../harness/versions';
 import { deliverWebhook } from '../harness/webhook';
-import { WORKFLOW_LABELS } from '../shared/play';
+import { WORKFLOW_LABELS } from '../shared/contract';
 import { ensurePeerImage, faasJsRuntimeVersion } from './peer/image';
 import { floorService, peerService, type KnativeServiceObject } from './knative-services';
 import { percentile } from './report';
