@@ -57,6 +57,17 @@ export function untilStage(rest: KubeRest, name: string, stage: string, timeoutM
   }, timeoutMs);
 }
 
+/**
+ * Waits until the controller has started the step `displayName` (a node of that name, in any phase: one
+ * waiting for the agents' semaphore is Pending): it carried the play on to that step.
+ */
+export function untilStep(rest: KubeRest, name: string, displayName: string, timeoutMs = 180_000): Promise<GuaranteeWorkflow> {
+  return eventually(`${name}: step ${displayName} started`, async () => {
+    const wf = await readWorkflow(rest, name);
+    return nodesNamed(wf, displayName).length > 0 ? wf : undefined;
+  }, timeoutMs);
+}
+
 /** A play of `task` waiting for its PR: Rex's CodeRun succeeded and the template waits at wait-pr-created. */
 export async function playAtPrGate(rest: KubeRest, task: number, parameters: Record<string, string> = {}): Promise<string> {
   const name = await submitPlay(rest, task, parameters);
