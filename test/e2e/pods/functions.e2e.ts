@@ -2,14 +2,15 @@
 // image is the one built here from the shipped Dockerfile) passes Knative Serving's real webhook
 // with its default feature flags, becomes Ready, and serves through the ingress (Traefik's KIngress
 // provider). Each Revision's pod runs the image as the function's ServiceAccount, non-root, beside
-// Knative's queue-proxy, reads in-cluster config and resumes a play; the apiserver denies the running
-// pods what their RBAC does not grant.
+// Knative's queue-proxy, reads in-cluster config and resumes a play of the shipped template; the
+// apiserver denies the running pods what their RBAC does not grant.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCtr } from '../../../harness/image/ctr';
 import { defaultAddress } from '../../../harness/image/containerd';
 import { scenarioPayload } from '../../../harness/payloads';
-import { playAgent, readWorkflow, repository, submitPodlessPlay } from '../guarantees/support';
+import { readWorkflow, repository } from '../guarantees/support';
+import { deletePlay, playAtPrGate, scriptAgent } from '../shipped-play';
 import { eventually, kube, stack, uniqueTask } from '../support';
 import { deployFunctionServices, functionPods, functions, ingressAddress, knativeService, live, ns, postThroughIngress, sensorRequest, type PodObject } from './knative';
 
@@ -52,16 +53,20 @@ describe.skipIf(needsKnative)('the functions as Knative Services from the shippe
   it('pr-opened resumes a play through the ingress, in a pod, as its ServiceAccount with in-cluster config', async () => {
     const rest = kube();
     const task = uniqueTask();
-    const name = await submitPodlessPlay(rest, task);
-    await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
-    const { payload } = scenarioPayload('pr-opened', { task, repository });
-    const request = sensorRequest(stack().triggerToken, 'pull_request', payload, `knative-${task}`);
-    const response = await postThroughIngress(ingress, host('pr-opened'), request.headers, request.body);
-    expect(response.status, response.body).toBe(200);
-    expect(JSON.parse(response.body)).toMatchObject({ outcome: 'resumed', workflow: name });
-    const after = await readWorkflow(rest, name);
-    expect(after.metadata.labels?.['current-stage']).toBe('quality-in-progress');
-    expect(JSON.stringify(after.metadata.managedFields ?? [])).toMatch(/handoff/);
+    await scriptAgent(task, 'cleo', ['hold']); // the play stays at quality-in-progress after the resume
+    const name = await playAtPrGate(rest, task);
+    try {
+      const { payload } = scenarioPayload('pr-opened', { task, repository });
+      const request = sensorRequest(stack().triggerToken, 'pull_request', payload, `knative-${task}`);
+      const response = await postThroughIngress(ingress, host('pr-opened'), request.headers, request.body);
+      expect(response.status, response.body).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({ outcome: 'resumed', workflow: name });
+      const after = await readWorkflow(rest, name);
+      expect(after.metadata.labels?.['current-stage']).toBe('quality-in-progress');
+      expect(JSON.stringify(after.metadata.managedFields ?? [])).toMatch(/handoff/);
+    } finally {
+      await deletePlay(rest, name);
+    }
   });
 
   it('each Revision pod runs the built image as its own ServiceAccount, uid 65532 (runAsNonRoot holds), beside queue-proxy', async () => {

@@ -2,14 +2,17 @@
 // autoscaler windows: harness/knative/serving-manifests.ts localAutoscaler), an event that arrives
 // at zero goes ingress → activator → a new pod → the gate resumed, with nothing lost, also for a
 // burst across tasks and through the EventSource and a Sensor calling the Knative URL; and
-// `npm run deploy -- rex-push --image <new>` rolls out a new Revision of rex-push only.
+// `npm run deploy -- rex-push --image <new>` rolls out a new Revision of rex-push only. The plays are
+// the shipped template's; Cleo is held in each, so a resumed play stays at quality-in-progress until
+// the test deletes it.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAddress } from '../../../harness/image/containerd';
 import { scenarioPayload } from '../../../harness/payloads';
-import { appliedEvents, control, playAgent, readWorkflow, repository, stageOf, submitPodlessPlay } from '../guarantees/support';
+import { appliedEvents, control, readWorkflow, repository, stageOf } from '../guarantees/support';
+import { deletePlay, playAtPrGate, scriptAgent } from '../shipped-play';
 import { eventually, kube, runSend, stack, uniqueTask } from '../support';
 import { deployFunctionServices, functionPods, functions, ingressAddress, isReady, knativeService, live, ns, postThroughIngress, sensorRequest } from './knative';
 import { buildManifests, objectsOf } from '../../../manifests';
@@ -38,11 +41,17 @@ async function untilAtZero(fn: string): Promise<void> {
   await eventually(`${fn} scaled to zero`, async () => ((await functionPods(fn)).length === 0 && (await sksMode(revision)) === 'Proxy' ? true : undefined), 180_000);
 }
 
-/** A play of `task` waiting at the pr-created gate (Rex done), as pr-opened expects it. */
-async function playAtPrGate(task: number): Promise<string> {
-  const rest = kube();
-  const name = await submitPodlessPlay(rest, task);
-  await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
+/** Plays to delete after each test: a held Cleo keeps her pod and one of the agents' semaphore places. */
+const plays: string[] = [];
+
+/**
+ * A play of `task` waiting at the pr-created gate (Rex done), as pr-opened expects it; Cleo held, so once
+ * resumed it stays at quality-in-progress (the stage the function writes) until deleted.
+ */
+async function playWaitingForPr(task: number): Promise<string> {
+  await scriptAgent(task, 'cleo', ['hold']);
+  const name = await playAtPrGate(kube(), task);
+  plays.push(name);
   return name;
 }
 
@@ -61,10 +70,13 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
     ingress = await ingressAddress();
   }, 600_000);
 
+  afterEach(async () => {
+    await Promise.all(plays.splice(0).map((name) => deletePlay(kube(), name)));
+  });
+
   it('idle functions scale to zero; an event at zero goes through the activator to a new pod, which resumes the gate', async () => {
     const task = uniqueTask();
-    const name = await playAtPrGate(task);
-    await untilAtZero('pr-opened');
+    const [name] = await Promise.all([playWaitingForPr(task), untilAtZero('pr-opened')]);
     const delivery = `zero-${task}`;
     const response = await prOpenedThroughIngress(ingress, task, delivery);
     expect(response.status, response.body).toBe(200);
@@ -77,8 +89,7 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
 
   it('a burst across tasks at zero, each delivered twice: every gate resumed exactly once', async () => {
     const tasks = Array.from({ length: 6 }, () => uniqueTask());
-    const names = await Promise.all(tasks.map((task) => playAtPrGate(task)));
-    await untilAtZero('pr-opened');
+    const [names] = await Promise.all([Promise.all(tasks.map((task) => playWaitingForPr(task))), untilAtZero('pr-opened')]);
     const responses = await Promise.all(tasks.flatMap((task) => [prOpenedThroughIngress(ingress, task, `burst-${task}`), prOpenedThroughIngress(ingress, task, `burst-${task}`)]));
     for (const response of responses) expect(response.status, response.body).toBe(200);
     const outcomes = responses.map((r) => (JSON.parse(r.body) as { outcome: string }).outcome);
@@ -97,8 +108,7 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
     expect(deployed.ingressAddress).toBe(ingress);
     for (const fn of functions) expect(deployed.services[fn]).toEqual({ url: `http://${host(fn)}`, host: host(fn) });
     const task = uniqueTask();
-    const name = await playAtPrGate(task);
-    await untilAtZero('pr-opened');
+    const [name] = await Promise.all([playWaitingForPr(task), untilAtZero('pr-opened')]);
     const sent = await runSend(['pr-opened', '--task', String(task), '--repo', repository, '--to', 'function']);
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stdout).toMatch(new RegExp(`^pull_request → http://${host('pr-opened')} \\(ingress ${ingress.replace(/\./g, '\\.')}\\): HTTP 200 in \\d+ ms`));
@@ -125,8 +135,7 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
 
   async function deliverAtZero(): Promise<void> {
     const task = uniqueTask();
-    const name = await playAtPrGate(task);
-    await untilAtZero('pr-opened');
+    const [name] = await Promise.all([playWaitingForPr(task), untilAtZero('pr-opened')]);
     const delivery = randomUUID();
     const { event, payload } = scenarioPayload('pr-opened', { task, repository });
     const sent = await deliverWebhook({ url: stack().eventSourceUrl!, event, payload, secret: stack().webhookSecret, delivery });
@@ -167,7 +176,7 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
 
   it('events sent to pr-opened while it rolls out a new Revision each apply exactly once', async () => {
     const tasks = Array.from({ length: 8 }, () => uniqueTask());
-    const names = await Promise.all(tasks.map((task) => playAtPrGate(task)));
+    const names = await Promise.all(tasks.map((task) => playWaitingForPr(task)));
     const before = await knativeService('pr-opened');
     const next = `${image.replace(/:[^:/]+$/, '')}:rollout-${Date.now()}`;
     await run('ctr', ['--address', defaultAddress, '--namespace', 'k8s.io', 'images', 'tag', image, next]);
