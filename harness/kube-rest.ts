@@ -47,7 +47,9 @@ export function createKubeRest(options: KubeRestOptions): KubeRest {
         {
           method,
           ca: options.ca,
-          headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/json', ...(payload ? { 'Content-Type': contentType } : {}) },
+          // Content-Length always: Node frames no body for DELETE by default (no chunked encoding), and an
+          // unframed body would be read as the next request on the kept-alive connection.
+          headers: { Authorization: `Bearer ${options.token}`, Accept: 'application/json', ...(payload ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) } : {}) },
         },
         (res) => {
           const chunks: Buffer[] = [];
