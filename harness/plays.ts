@@ -6,8 +6,6 @@ import { repositoryLabelOf } from '../shared/correlation/select-workflow';
 import type { KubeRest } from './kube-rest';
 
 export const PLAY_TEMPLATE_NAME = 'play-orchestration';
-/** Where the e2e stack also installs the podless play variant (StackOptions.alsoPodless, issue 11). */
-export const PODLESS_TEMPLATE_NAME = 'play-orchestration-podless';
 
 /** The fixtures' repository (@octokit/webhooks-examples), which `npm run send` uses unless told otherwise. */
 export const DEFAULT_REPOSITORY = 'Codertocat/Hello-World';

@@ -23,7 +23,6 @@ import { buildManifests, objectsOf, type ManifestOptions } from '../manifests';
 import { startCodeRunAgents, type CodeRunAgents } from '../test/fakes/coderun-agents';
 import { createSecretVolumes, type SecretConsumer } from './secret-volume';
 import { startNats } from './nats';
-import { PODLESS_TEMPLATE_NAME } from './plays';
 import { startControlServer, type ControlServer } from './control-server';
 import { endLeftovers, forgetProcesses } from './leftovers';
 import { createProcessRegistry } from './process-registry';
@@ -59,19 +58,6 @@ export interface StackOptions {
    * (harness/knative/function-services.ts). Default: with Knative, unless HANDOFF_KNATIVE_FUNCTIONS=0.
    */
   knativeFunctions?: boolean;
-  /**
-   * The play template installed in the namespace. `shipped` (the default with a node): the template
-   * as generated, whose stage steps and CodeRuns run in pods, with the agents' side
-   * (test/fakes/coderun-agents.ts) ending each CodeRun Succeeded. `podless`: the same graph with the
-   * pod steps left out (the e2e guarantee tests drive those by hand until they move to the shipped
-   * template, issue 11). Without a node, always `podless`.
-   */
-  play?: 'shipped' | 'podless';
-  /**
-   * With the shipped template, also install the podless variant as `play-orchestration-podless`, for the
-   * e2e tests not yet moved to pods (issue 11); plays of both run side by side, told apart by task.
-   */
-  alsoPodless?: boolean;
   log?: (line: string) => void;
 }
 
@@ -129,7 +115,6 @@ export const secretRefs = {
   acceptedTokensSecret: { name: 'handoff-trigger-token', key: 'accepted-tokens' },
 };
 
-const PODLESS_TEMPLATE_SOURCE = 'play-orchestration';
 
 /** How many agent CodeRuns the local stack runs at once (shipped: 4, manifests/play-rbac.ts). */
 const LOCAL_AGENT_SLOTS = 16;
@@ -169,7 +154,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const withNode = options.node ?? process.env.HANDOFF_NODE === '1';
   const withKnative = withNode && (options.knative ?? process.env.HANDOFF_KNATIVE !== '0');
   const withKnativeFunctions = withKnative && (options.knativeFunctions ?? process.env.HANDOFF_KNATIVE_FUNCTIONS !== '0');
-  const shippedPlay = withNode && (options.play ?? 'shipped') === 'shipped';
   const pidFile = `${workDir}.pids.json`;
   for (const pid of endLeftovers(pidFile)) log(`ended process group ${pid} left by a previous run`);
   rmSync(workDir, { recursive: true, force: true });
@@ -307,7 +291,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const port = Object.fromEntries(functions.map((f) => [f.name, f.port])) as Record<FunctionName, number>;
     const manifestOptions: Partial<ManifestOptions> = {
       namespace,
-      playVariant: shippedPlay ? 'coderun' : 'podless',
       webhookSecret: secretRefs.webhookSecret,
       sensorTokenSecret: secretRefs.sensorTokenSecret,
       acceptedTokensSecret: secretRefs.acceptedTokensSecret,
@@ -326,14 +309,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const semaphores = await rest.call('PATCH', `/api/v1/namespaces/${namespace}/configmaps/workflow-semaphores`, { data: { agents: String(LOCAL_AGENT_SLOTS) } }, 'application/merge-patch+json');
       if (semaphores.status !== 200) throw new Error(`workflow-semaphores: ${semaphores.status} ${semaphores.text}`);
       log(`agent slots (workflow-semaphores agents): ${LOCAL_AGENT_SLOTS} here, 4 as shipped`);
-    }
-    if (shippedPlay && options.alsoPodless) {
-      const podless = objectsOf(buildManifests({ ...manifestOptions, playVariant: 'podless' })).find((o) => o.kind === 'WorkflowTemplate' && o.metadata.name === PODLESS_TEMPLATE_SOURCE);
-      if (!podless) throw new Error('the generator emitted no podless play template');
-      await applyObjects(rest, [{ ...podless, metadata: { ...podless.metadata, name: PODLESS_TEMPLATE_NAME } }], namespace);
-      log(`also installed the podless play variant as ${PODLESS_TEMPLATE_NAME} (e2e tests not yet in pods, issue 11)`);
-    }
-    if (shippedPlay) {
       // One line per CodeRun phase: to its own log, so a run of many plays does not flood the console.
       const agentsLog = join(logDir, 'agents.log');
       agents = startCodeRunAgents({ rest, namespace, log: (line) => appendFileSync(agentsLog, `${new Date().toISOString()} ${line}\n`) });

@@ -42,7 +42,6 @@ export interface ManifestOptions {
   /** The (Cluster)SecretStore the ExternalSecret for `webhookSecret` reads from. */
   readonly secretStore: SecretStoreRef;
   readonly logins: Readonly<Record<AgentRole, readonly string[]>>;
-  readonly playVariant: 'coderun' | 'podless';
   /** Default: `alpine:3.20` and `bitnami/kubectl:1.34`, public images; a mirror or an offline build can replace them. */
   readonly stepImages: StepImages;
 }
@@ -60,7 +59,6 @@ export function withDefaults(options: Partial<ManifestOptions> = {}): ManifestOp
     acceptedTokensSecret: options.acceptedTokensSecret ?? { name: 'handoff-trigger-token', key: 'accepted-tokens' },
     secretStore: options.secretStore ?? { kind: 'ClusterSecretStore', name: 'vault-secret-store' },
     logins: options.logins ?? DEFAULT_LOGINS,
-    playVariant: options.playVariant ?? 'coderun',
     stepImages: options.stepImages ?? { shell: 'alpine:3.20', kubectl: 'bitnami/kubectl:1.34' },
   };
 }

@@ -74,9 +74,6 @@ function agentOutcome(role: 'cleo' | 'tess', next: string) {
   };
 }
 
-/** Steps that write the workflow's own labels: resource steps, which need pods; the podless variant drops them. */
-const LABEL_WRITING_TEMPLATES = ['update-workflow-stage', 'mark-play-failed'];
-
 /**
  * Where the play stops when its agents keep failing: stage `failed` and the reason on the workflow, then a gate
  * only an operator resumes (docs/operations.md); resumed, the play runs `next` again with the count reset.
@@ -89,45 +86,43 @@ function stopForOperator(name: string, next: Step) {
   };
 }
 
-/** Each template's steps, as groups; the podless variant drops the label writes (they need pods). */
-function templates(podless: boolean) {
-  const groups = (...candidates: Step[][]) => candidates.map((group) => group.filter((s) => !(podless && LABEL_WRITING_TEMPLATES.includes(s.template as string)))).filter((group) => group.length > 0);
+/** Each template's steps, as groups. */
+function templates() {
   const rexPhase = '{{steps.agent-rex.outputs.parameters.phase}}';
-  const withGroups = <T extends { steps: Step[][] }>(template: T): T => ({ ...template, steps: groups(...template.steps) });
   return [
     {
       name: 'main',
-      steps: groups(
+      steps: [
         [agent('rex')],
         [step('implemented', 'after-rex', { when: `${rexPhase} == Succeeded` }), step('give-up', 'rex-failed', { when: `${rexPhase} != Succeeded`, ...args({ reason: 'rex CodeRun failed' }) })],
-      ),
+      ],
     },
-    { name: 'after-rex', steps: groups([stage('waiting-pr-created')], [step('wait-pr-created', 'wait-for-event')], [step('qa', 'qa-cycle', args({ [FAILURES]: '0' }))], [stage('completed')]) },
-    withGroups(agentStep('qa-cycle', 'cleo', 'quality-in-progress')),
+    { name: 'after-rex', steps: [[stage('waiting-pr-created')], [step('wait-pr-created', 'wait-for-event')], [step('qa', 'qa-cycle', args({ [FAILURES]: '0' }))], [stage('completed')]] },
+    agentStep('qa-cycle', 'cleo', 'quality-in-progress'),
     agentOutcome('cleo', 'qa-after-cleo'),
     {
       name: 'qa-after-cleo',
       ...failuresInput,
-      steps: groups(
+      steps: [
         [stage('waiting-ready-for-qa')],
         [step('wait-ready-for-qa', 'wait-for-event')],
         [
           step('testing', 'qa-testing', { when: `${decision('wait-ready-for-qa')} != restart`, ...args({ [FAILURES]: `{{inputs.parameters.${FAILURES}}}` }) }),
           restartQa(`${decision('wait-ready-for-qa')} == restart`),
         ],
-      ),
+      ],
     },
-    withGroups(agentStep('qa-testing', 'tess', 'testing-in-progress')),
+    agentStep('qa-testing', 'tess', 'testing-in-progress'),
     agentOutcome('tess', 'qa-after-tess'),
     {
       name: 'qa-after-tess',
       ...failuresInput,
-      steps: groups([stage('waiting-pr-approved')], [step('wait-pr-approved', 'wait-for-event')], [restartQa(`${decision('wait-pr-approved')} == restart`)]),
+      steps: [[stage('waiting-pr-approved')], [step('wait-pr-approved', 'wait-for-event')], [restartQa(`${decision('wait-pr-approved')} == restart`)]],
     },
-    withGroups(stopForOperator('rex-failed', step('operator-restart', 'rex-again'))),
+    stopForOperator('rex-failed', step('operator-restart', 'rex-again')),
     // Rex again: the label says so first, so a pr-opened that arrives while Rex works is parked, not already-done.
-    { name: 'rex-again', steps: groups([stage(INITIAL_STAGE)], [step('implementation', 'main')]) },
-    withGroups(stopForOperator('play-failed', step('operator-restart', 'qa-cycle', args({ [FAILURES]: '0' })))),
+    { name: 'rex-again', steps: [[stage(INITIAL_STAGE)], [step('implementation', 'main')]] },
+    stopForOperator('play-failed', step('operator-restart', 'qa-cycle', args({ [FAILURES]: '0' }))),
   ];
 }
 
@@ -167,17 +162,6 @@ const runAgentAsCodeRun = {
   ], 'finished'),
 };
 
-/**
- * Podless variant: the agent is a suspend node the test resumes (its `phase` supplied as the CodeRun's would
- * be, Succeeded unless set) or fails (a cancellation), so the real controller runs it without kubelets.
- */
-const runAgentAsSuspend = {
-  name: 'run-agent',
-  inputs: { parameters: [{ name: 'agent' }, { name: 'github-app' }] },
-  suspend: {},
-  outputs: { parameters: [{ name: 'phase', valueFrom: { supplied: {}, default: 'Succeeded' } }] },
-};
-
 /** The seed design's stage update: a merge patch of the workflow's own label, after an agent completes. */
 const updateWorkflowStage = {
   name: 'update-workflow-stage',
@@ -207,7 +191,6 @@ const markPlayFailed = {
 const waitForOperator = { name: 'wait-for-operator', suspend: {} };
 
 export function playWorkflowTemplate(options: ManifestOptions) {
-  const podless = options.playVariant === 'podless';
   const parameters = ['task-id', 'repository', 'service', 'repository-url', 'docs-repository-url', 'working-directory', 'model', MAX_AGENT_FAILURES_PARAMETER];
   const defaults: Record<string, string> = { model: 'claude-sonnet', 'working-directory': '.', 'docs-repository-url': '', [MAX_AGENT_FAILURES_PARAMETER]: String(DEFAULT_MAX_AGENT_FAILURES) };
   return {
@@ -230,11 +213,12 @@ export function playWorkflowTemplate(options: ManifestOptions) {
         annotations: { 'updated-at': '{{workflow.creationTimestamp}}' },
       },
       templates: [
-        ...templates(podless),
+        ...templates(),
         waitForEvent,
-        podless ? runAgentAsSuspend : runAgentAsCodeRun,
+        runAgentAsCodeRun,
         waitForOperator,
-        ...(podless ? [] : [updateWorkflowStage, markPlayFailed]),
+        updateWorkflowStage,
+        markPlayFailed,
       ],
     },
   };

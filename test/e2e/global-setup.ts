@@ -28,10 +28,6 @@ export async function setup(project: TestProject): Promise<void> {
     workDir: join(repoRoot, '.handoff', 'e2e', 'run'),
     logDir: join(repoRoot, '.handoff', 'logs', 'e2e'),
     startTimeoutMs: 300_000,
-    // The shipped play template with the agents' side; the guarantee tests not yet moved to it drive the
-    // podless variant's agent steps by hand (play-orchestration-podless, issue 11).
-    play: node ? 'shipped' : 'podless',
-    alsoPodless: true,
     log,
   });
   const { rest: _rest, fakeGitHub: _fake, startSensor: _startSensor, stop: _stop, ...info } = stack;

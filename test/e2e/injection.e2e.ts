@@ -151,7 +151,7 @@ describe.each([
 describe('the play template with hostile human-set parameters', () => {
   const templateName = 'inj-play-coderun';
   beforeAll(async () => {
-    const play = buildManifests({ namespace: stack().namespace, playVariant: 'coderun' })
+    const play = buildManifests({ namespace: stack().namespace })
       .flatMap((file) => file.objects as any[])
       .find((o) => o.kind === 'WorkflowTemplate' && o.metadata.name === 'play-orchestration');
     const res = await kube().apply({ ...play, metadata: { ...play.metadata, name: templateName } });

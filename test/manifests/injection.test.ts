@@ -1,5 +1,5 @@
 /**
- * Over every generated WorkflowTemplate (both play variants): no Argo placeholder in anything a
+ * Over every generated WorkflowTemplate: no Argo placeholder in anything a
  * container runs (command, args, script source), resource manifests take values only through
  * `{{=toJson(…)}}` in a plain YAML position, and env values carry only base64 parameters,
  * digits-only expressions or constants. See docs/security.md ("Untrusted text").
@@ -9,12 +9,10 @@ import { digitsOnly, parameter } from '../../manifests/expressions';
 import { buildManifests } from '../../manifests/index';
 import { PARAMETER_ENCODING, PLATFORM_PARAMETERS } from '../../manifests/platform-sensors';
 
-const templates = (['coderun', 'podless'] as const).flatMap((playVariant) =>
-  buildManifests({ playVariant })
-    .flatMap((file) => file.objects as any[])
-    .filter((o) => o.kind === 'WorkflowTemplate')
-    .map((t) => [`${t.metadata.name} (${playVariant})`, t] as const),
-);
+const templates = buildManifests()
+  .flatMap((file) => file.objects as any[])
+  .filter((o) => o.kind === 'WorkflowTemplate')
+  .map((t) => [t.metadata.name as string, t] as const);
 
 const TO_JSON_LINE = /^ *[A-Za-z0-9_./-]+: \{\{=toJson\((.*)\)\}\}$/;
 

@@ -1,6 +1,5 @@
 // The play template's state machine as shipped (issue 13 items 2 and 5): every QA pass writes its stages,
-// rex-push's stage agrees with the restarted pass's first write, agent failures are bounded, and the
-// podless variant is the same graph without the pod steps.
+// rex-push's stage agrees with the restarted pass's first write, and agent failures are bounded.
 import { describe, expect, it } from 'vitest';
 import { LABELED_READY_FOR_QA, PR_OPENED, REX_PUSH } from '../../shared/declarations';
 import { DEFAULT_MAX_AGENT_FAILURES, FAILED_STAGE } from '../../shared/play';
@@ -10,10 +9,10 @@ import { withDefaults } from '../../manifests/options';
 type Step = { name: string; template: string; when?: string; arguments?: { parameters?: { name: string; value: string }[] } };
 type Template = { name: string; steps?: Step[][]; suspend?: object; resource?: Record<string, any>; inputs?: object; outputs?: { parameters?: any[] } };
 
-const templatesOf = (variant: 'coderun' | 'podless') => (playWorkflowTemplate(withDefaults({ playVariant: variant })).spec.templates as Template[]);
-const named = (variant: 'coderun' | 'podless', name: string) => templatesOf(variant).find((t) => t.name === name) as Template;
+const templates = playWorkflowTemplate(withDefaults()).spec.templates as Template[];
+const named = (name: string) => templates.find((t) => t.name === name) as Template;
 const stageWritten = (step: Step) => (step.template === 'update-workflow-stage' ? step.arguments?.parameters?.find((p) => p.name === 'stage')?.value : undefined);
-const firstStage = (name: string) => stageWritten(named('coderun', name).steps?.[0]?.[0] as Step);
+const firstStage = (name: string) => stageWritten(named(name).steps?.[0]?.[0] as Step);
 
 describe('the play template moves the stage on every QA pass', () => {
   it('each QA pass starts with its working stage, and each gate is preceded by its waiting stage', () => {
@@ -31,7 +30,7 @@ describe('the play template moves the stage on every QA pass', () => {
   });
 
   it('every restart, by decision or by cancellation, runs qa-cycle again with the failure count reset', () => {
-    const restarts = templatesOf('coderun').flatMap((t) => (t.steps ?? []).flat().filter((s) => s.name === 'restart-qa'));
+    const restarts = templates.flatMap((t) => (t.steps ?? []).flat().filter((s) => s.name === 'restart-qa'));
     expect(restarts).toHaveLength(4); // cancelled Cleo, cancelled Tess, decision=restart at both gates
     for (const restart of restarts) {
       expect(restart.template).toBe('qa-cycle');
@@ -48,7 +47,7 @@ describe('agent failures are bounded', () => {
   });
 
   it.each(['cleo', 'tess'])('a failed %s CodeRun retries QA with one failure more below the limit, and gives up at it', (role) => {
-    const [group] = named('coderun', `${role}-outcome`).steps as Step[][];
+    const [group] = named(`${role}-outcome`).steps as Step[][];
     const byName = Object.fromEntries((group ?? []).map((s) => [s.name, s]));
     expect(byName[`after-${role}`]?.when).toBe('{{inputs.parameters.phase}} == Succeeded');
     expect(byName['retry-qa']).toMatchObject({ template: 'qa-cycle', when: expect.stringMatching(/^\{\{inputs\.parameters\.phase\}\} != Succeeded && \{\{inputs\.parameters\.failures\}\} < \{\{=/) });
@@ -60,46 +59,32 @@ describe('agent failures are bounded', () => {
   });
 
   it('the agent step waits until the CodeRun finished either way and reports its phase; a deleted CodeRun still fails it', () => {
-    const runAgent = named('coderun', 'run-agent');
+    const runAgent = named('run-agent');
     expect(runAgent.resource).toMatchObject({ action: 'create', successCondition: 'status.phase in (Succeeded,Failed)' });
     expect(runAgent.resource?.failureCondition).toBeUndefined();
     expect(runAgent.outputs?.parameters).toEqual([{ name: 'phase', valueFrom: { jsonPath: '{.status.phase}' } }]);
   });
 
   it('past the limit the play stops: stage failed and the reason in one merge patch, then a gate only an operator resumes, then QA again', () => {
-    const mark = named('coderun', 'mark-play-failed');
+    const mark = named('mark-play-failed');
     expect(mark.resource).toEqual({
       action: 'patch',
       mergeStrategy: 'merge',
       flags: ['workflow', '{{workflow.name}}'],
       manifest: `metadata:\n  labels:\n    current-stage: ${FAILED_STAGE}\n  annotations:\n    handoff.dev/failure-reason: {{=toJson(inputs.parameters['reason'])}}\n`,
     });
-    const stops = (name: string) => named('coderun', name).steps?.map((group) => group.map((s) => [s.name, s.template]));
+    const stops = (name: string) => named(name).steps?.map((group) => group.map((s) => [s.name, s.template]));
     expect(stops('play-failed')).toEqual([[['record-failure', 'mark-play-failed']], [['wait-for-operator', 'wait-for-operator']], [['operator-restart', 'qa-cycle']]]);
-    expect(named('coderun', 'play-failed').steps?.[2]?.[0]?.arguments?.parameters).toEqual([{ name: 'failures', value: '0' }]);
+    expect(named('play-failed').steps?.[2]?.[0]?.arguments?.parameters).toEqual([{ name: 'failures', value: '0' }]);
     expect(stops('rex-failed')).toEqual([[['record-failure', 'mark-play-failed']], [['wait-for-operator', 'wait-for-operator']], [['operator-restart', 'rex-again']]]);
     // Rex runs again under implementation-in-progress, so an early pr-opened is parked rather than already-done.
     expect(stops('rex-again')).toEqual([[['stage-implementation-in-progress', 'update-workflow-stage']], [['implementation', 'main']]]);
-    expect(named('coderun', 'wait-for-operator')).toEqual({ name: 'wait-for-operator', suspend: {} });
+    expect(named('wait-for-operator')).toEqual({ name: 'wait-for-operator', suspend: {} });
   });
 
   it('a stage written after an operator resumed the play clears the failure reason', () => {
-    expect(named('coderun', 'update-workflow-stage').resource?.manifest).toBe(
+    expect(named('update-workflow-stage').resource?.manifest).toBe(
       "metadata:\n  labels:\n    current-stage: {{=toJson(inputs.parameters['stage'])}}\n  annotations:\n    handoff.dev/failure-reason: null\n",
     );
-  });
-});
-
-describe('the podless variant is the same graph', () => {
-  it('same templates and steps, minus the label writes (pod steps); agents become suspend nodes that report a phase', () => {
-    const podSteps = ['update-workflow-stage', 'mark-play-failed'];
-    const withoutPodSteps = (templates: Template[]) =>
-      templates
-        .filter((t) => !podSteps.includes(t.name))
-        .map((t) => ({ name: t.name, steps: t.steps?.map((group) => group.filter((s) => !podSteps.includes(s.template))).filter((group) => group.length > 0) }));
-    expect(withoutPodSteps(templatesOf('podless'))).toEqual(withoutPodSteps(templatesOf('coderun')));
-    expect(named('podless', 'run-agent')).toMatchObject({ suspend: {}, outputs: { parameters: [{ name: 'phase', valueFrom: { supplied: {}, default: 'Succeeded' } }] } });
-    expect(named('podless', 'update-workflow-stage')).toBeUndefined();
-    expect(named('podless', 'mark-play-failed')).toBeUndefined();
   });
 });

@@ -17,32 +17,32 @@ function asModelSteps(template: any) {
   return copy;
 }
 
-const objects = (variant: 'coderun' | 'podless') => buildManifests({ playVariant: variant }).flatMap((file) => file.objects as any[]);
+const objects = () => buildManifests().flatMap((file) => file.objects as any[]);
 
 describe('upstream schema validation', () => {
-  it.each(objects('coderun').filter((o) => o.kind === 'Service').map((o) => [o.metadata.name, o] as const))('Knative Service %s is valid', (_name, object) => {
+  it.each(objects().filter((o) => o.kind === 'Service').map((o) => [o.metadata.name, o] as const))('Knative Service %s is valid', (_name, object) => {
     expect(() => new Service(object).validate()).not.toThrow();
   });
 
-  it.each(['coderun', 'podless'] as const)('the %s play WorkflowTemplate is valid', (variant) => {
-    const template = objects(variant).find((o) => o.kind === 'WorkflowTemplate');
+  it('the play WorkflowTemplate is valid', () => {
+    const template = objects().find((o) => o.kind === 'WorkflowTemplate');
     expect(() => new WorkflowTemplate(asModelSteps(template)).validate()).not.toThrow();
   });
 
   it('a broken step is rejected, so the template validation is real', () => {
-    const template = asModelSteps(objects('coderun').find((o) => o.kind === 'WorkflowTemplate'));
+    const template = asModelSteps(objects().find((o) => o.kind === 'WorkflowTemplate'));
     template.spec.templates[0].steps[0].steps[0].continueOn = 'yes';
     expect(() => new WorkflowTemplate(template).validate()).toThrow(/continueOn/);
   });
 
   it('a broken Service is rejected, so the validation is real', () => {
-    const service = structuredClone(objects('coderun').find((o) => o.kind === 'Service'));
+    const service = structuredClone(objects().find((o) => o.kind === 'Service'));
     service.spec.template.spec.containers[0].ports = 'not-a-list';
     expect(() => new Service(service).validate()).toThrow();
   });
 
   it('grants each function exactly the verbs it uses, and CodeRun deletion only to rex-push', () => {
-    const roles = objects('coderun').filter((o) => o.kind === 'Role' && o.metadata.name.startsWith('handoff-'));
+    const roles = objects().filter((o) => o.kind === 'Role' && o.metadata.name.startsWith('handoff-'));
     expect(roles).toHaveLength(DECLARATIONS.length);
     for (const role of roles) {
       const coderuns = role.rules.find((r: any) => r.resources.includes('coderuns'));
@@ -62,7 +62,7 @@ describe('upstream schema validation', () => {
   });
 
   it('Knative Services scale to zero, stay cluster-local and probe /healthz and /readyz', () => {
-    for (const service of objects('coderun').filter((o) => o.kind === 'Service')) {
+    for (const service of objects().filter((o) => o.kind === 'Service')) {
       expect(service.metadata.labels['networking.knative.dev/visibility']).toBe('cluster-local');
       expect(service.spec.template.metadata.annotations['autoscaling.knative.dev/min-scale']).toBe('0');
       const [container] = service.spec.template.spec.containers;

@@ -1,5 +1,6 @@
-// Helpers for the guarantee e2e tests: the podless play workflow, the agent/stage role the
-// podless variant leaves to the test, signed deliveries to the real EventSource, node history.
+// Helpers for the guarantee e2e tests: workflows and their node history, signed deliveries to the
+// real EventSource, the stack's control server and fake GitHub, the functions' logs, dead letters.
+// Plays of the shipped template: ../shipped-play.ts.
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -10,8 +11,7 @@ import type { KubeRest } from '../../../harness/kube-rest';
 import { fromSecret, type DeadLetter, type DeadLetterSecret } from '../../../shared/dead-letters/dead-letter';
 import { scenarioPayload, type Scenario } from '../../../harness/payloads';
 import { deliverWebhook, type DeliveryResult } from '../../../harness/webhook';
-import { PODLESS_TEMPLATE_NAME } from '../../../harness/plays';
-import { createWorkflow, eventually, getWorkflow, kube, stack, type Workflow } from '../support';
+import { eventually, getWorkflow, kube, stack, type Workflow } from '../support';
 
 const run = promisify(execFile);
 
@@ -19,29 +19,6 @@ export const repository = 'Codertocat/Hello-World';
 export const repositoryLabel = 'codertocat-hello-world';
 
 export type GuaranteeWorkflow = Workflow;
-
-const wfPath = (namespace: string, name: string) => `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`;
-
-/** The generated podless play template, submitted by reference (as play.e2e.ts does). */
-export async function submitPodlessPlay(rest: KubeRest, task: number, overrides: Record<string, string> = {}): Promise<string> {
-  const { namespace } = stack();
-  const template = await rest.call<{ spec: { arguments?: { parameters?: { name: string; value?: string }[] } } }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflowtemplates/${podlessTemplate()}`);
-  expect(template.status).toBe(200);
-  const known: Record<string, string> = { 'task-id': String(task), repository: repositoryLabel, 'repository-url': `https://github.com/${repository}`, service: 'e2e', ...overrides };
-  const parameters = (template.body.spec.arguments?.parameters ?? []).map((p) => ({ name: p.name, value: known[p.name] ?? p.value ?? 'e2e' }));
-  return createWorkflow(rest, namespace, {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Workflow',
-    metadata: {
-      generateName: `play-g-${task}-`,
-      labels: { 'workflow-type': 'play-orchestration', 'task-id': String(task), repository: repositoryLabel, 'current-stage': 'implementation-in-progress' },
-    },
-    spec: { workflowTemplateRef: { name: podlessTemplate() }, arguments: { parameters } },
-  });
-}
-
-/** The podless variant: installed beside the shipped template with a node, in its place without one. */
-export const podlessTemplate = () => (stack().node ? PODLESS_TEMPLATE_NAME : 'play-orchestration');
 
 export async function readWorkflow(rest: KubeRest, name: string): Promise<GuaranteeWorkflow> {
   return (await getWorkflow(rest, stack().namespace, name)) as GuaranteeWorkflow;
@@ -68,17 +45,6 @@ export function untilActive(rest: KubeRest, name: string, displayName: string, c
   );
 }
 
-/**
- * The real CLI finishes a podless agent, as its CodeRun would: `argo node set` reports the CodeRun's phase
- * (the real step's `phase` output: Succeeded, or Failed for an agent failure), `argo resume --node-field-selector`
- * ends the node.
- */
-export async function finishAgent(name: string, displayName: string, phase: 'Succeeded' | 'Failed' = 'Succeeded'): Promise<void> {
-  const { argo, kubeconfig, namespace } = stack();
-  const options = { env: { ...process.env, KUBECONFIG: kubeconfig } };
-  await run(argo, ['node', 'set', name, '-n', namespace, '--output-parameter', `phase=${phase}`, '--node-field-selector', `displayName=${displayName}`], options);
-  await run(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], options);
-}
 
 /** `argo resume --node-field-selector displayName=<node>`: how an operator resumes a play stopped in stage failed (docs/operations.md). */
 export async function resumeNode(name: string, displayName: string): Promise<void> {
@@ -86,23 +52,7 @@ export async function resumeNode(name: string, displayName: string): Promise<voi
   await run(argo, ['resume', name, '-n', namespace, '--node-field-selector', `displayName=${displayName}`], { env: { ...process.env, KUBECONFIG: kubeconfig } });
 }
 
-/** The merge patch the template's update-workflow-stage step makes (dropped in the podless variant). */
-export async function setStage(rest: KubeRest, name: string, stage: string): Promise<void> {
-  const res = await rest.call('PATCH', wfPath(stack().namespace, name), { metadata: { labels: { 'current-stage': stage } } }, 'application/merge-patch+json');
-  expect(res.status, res.text).toBe(200);
-}
 
-/**
- * Plays an agent step: waits for `agent-<x>` (the `count`th), finishes it, waits for the gate (the `gateCount`th:
- * fewer than `count` when earlier passes were cancelled before their gate) and sets its stage.
- */
-export async function playAgent(rest: KubeRest, name: string, agent: 'agent-rex' | 'agent-cleo' | 'agent-tess', gate: string, stage: string, count = 1, gateCount = count): Promise<GuaranteeWorkflow> {
-  await untilActive(rest, name, agent, count);
-  await finishAgent(name, agent);
-  await untilActive(rest, name, gate, gateCount);
-  await setStage(rest, name, stage);
-  return readWorkflow(rest, name);
-}
 
 /** A signed GitHub webhook to the real EventSource (as GitHub sends it). */
 export async function sendToEventSource(scenario: Scenario, task: number, delivery: string = randomUUID()): Promise<DeliveryResult> {
@@ -163,27 +113,10 @@ export function supplied(node: { outputs?: { parameters?: { name: string; value?
 
 export { kube, stack, eventually };
 
-// ---- rex-push remediation: CodeRuns, a GitHub stand-in that has the PR, a dedicated rex-push ----
-
-export interface CodeRunOptions { task: number; app: string; workflow: string; phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' }
+// ---- rex-push remediation: the task's CodeRuns ----
 
 const codeRunsPath = (namespace: string) => `/apis/agents.platform/v1/namespaces/${namespace}/coderuns`;
 
-/** Creates a CodeRun and sets its status like the CodeRun controller would (status subresource). */
-export async function createCodeRun(rest: KubeRest, options: CodeRunOptions): Promise<string> {
-  const { namespace } = stack();
-  const res = await rest.call<{ metadata: { name: string } }>('POST', codeRunsPath(namespace), {
-    apiVersion: 'agents.platform/v1',
-    kind: 'CodeRun',
-    metadata: { generateName: `coderun-${options.app.toLowerCase()}-`, labels: { 'task-id': String(options.task), 'github-app': options.app, 'workflow-name': options.workflow } },
-    spec: { taskId: options.task, service: 'e2e', repositoryUrl: `https://github.com/${repository}`, docsRepositoryUrl: `https://github.com/${repository}`, workingDirectory: '.', model: 'e2e', githubApp: options.app },
-  });
-  expect(res.status, res.text).toBe(201);
-  const name = res.body.metadata.name;
-  const status = await rest.call('PATCH', `${codeRunsPath(namespace)}/${name}/status`, { status: { phase: options.phase, lastUpdate: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } }, 'application/merge-patch+json');
-  expect(status.status, status.text).toBe(200);
-  return name;
-}
 
 export async function codeRunNames(rest: KubeRest, task: number): Promise<string[]> {
   const res = await rest.call<{ items: { metadata: { name: string } }[] }>('GET', `${codeRunsPath(stack().namespace)}?labelSelector=task-id%3D${task}`);
@@ -254,17 +187,6 @@ export function untilHandled(fn: string, task: number, count: number, timeoutMs 
   }, timeoutMs);
 }
 
-/**
- * A podless play for `task` taken to Cleo's turn the real way: Rex finishes, a signed
- * `pull_request.opened` goes through the EventSource and Sensor, and wait-pr-created passes.
- */
-export async function playOpenedThroughEventSource(rest: KubeRest, task: number, parameters: Record<string, string> = {}): Promise<string> {
-  const name = await submitPodlessPlay(rest, task, parameters);
-  await playAgent(rest, name, 'agent-rex', 'wait-pr-created', 'waiting-pr-created');
-  expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
-  await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress');
-  return name;
-}
 
 /** Waits until `fn` has logged `outcome` for `delivery` (through the Sensor, retries included); returns every attempt. */
 export function untilOutcome(fn: string, delivery: string, outcome: string, timeoutMs = 120_000): Promise<HandledEvent[]> {
@@ -274,21 +196,6 @@ export function untilOutcome(fn: string, delivery: string, outcome: string, time
   }, timeoutMs);
 }
 
-/** Sets the active node `displayName` Failed with a workflow update, as a failed resource step would end. */
-export async function failNode(name: string, displayName: string, message = 'CodeRun deleted (rex-push remediation)'): Promise<void> {
-  const rest = kube();
-  const { namespace } = stack();
-  await eventually(`${displayName} of ${name} set Failed`, async () => {
-    const wf = (await readWorkflow(rest, name)) as any;
-    const node = Object.values(wf.status.nodes as Record<string, any>).find((n) => n.displayName === displayName && n.phase === 'Running');
-    if (!node) throw new Error(`${displayName} not Running`);
-    node.phase = 'Failed';
-    node.message = message;
-    node.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    const res = await rest.call('PUT', `/apis/argoproj.io/v1alpha1/namespaces/${namespace}/workflows/${name}`, wf);
-    return res.status === 200 ? true : undefined; // 409: the controller wrote first; read again
-  }, 30_000);
-}
 
 // ---- dead letters: the Secrets the functions keep (shared/dead-letters) ----
 
