@@ -7,7 +7,7 @@
 // text, the steps run the same way and the text arrives only as data: canaries that would print a
 // marker or label every workflow if they ran leave no trace. docs/security.md ("Untrusted text").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCodeRunAgents, type CodeRunAgents } from '../../fakes/coderun-agents';
+import type { CodeRun } from '../../fakes/coderun-agents';
 import { buildManifests, objectsOf } from '../../../manifests';
 import { deliverWebhook } from '../../../harness/webhook';
 import { MERGED_BRANCH_KEY } from '../../../manifests/step-scripts';
@@ -87,16 +87,16 @@ async function expectNoCanaryLabel() {
   expect(res.body.items.map((w) => w.metadata.name)).toEqual([]);
 }
 
+/** The CodeRuns the stack's agents' side took up (harness/control-server.ts). */
+const agentRuns = () => control<CodeRun[]>('GET', '/agents/runs');
+
 describe.skipIf(needsPods)('the platform templates in pods, from webhooks through the platform Sensors', () => {
-  let agents: CodeRunAgents;
   beforeAll(async () => {
     const files = buildManifests({ namespace: ns() });
     const sensors = objectsOf(files).filter((o) => o.kind === 'Sensor' && o.metadata.name.startsWith('platform-'));
     expect(sensors).toHaveLength(6);
     for (const sensor of sensors) await control('POST', '/sensors', { sensor, kubeApi: true });
-    agents = startCodeRunAgents({ rest: kube(), namespace: ns() });
   }, 600_000);
-  afterAll(() => agents?.stop());
 
   describe('pr-validation', () => {
     it('finds the task in the head branch and succeeds', async () => {
@@ -163,7 +163,7 @@ describe.skipIf(needsPods)('the platform templates in pods, from webhooks throug
       expect(JSON.parse(unb64(env.GITHUB_EVENT_B64!))).toEqual(payload);
       expect({ owner: unb64(env.OWNER_B64!), repo: unb64(env.REPO_B64!), branch: unb64(env.BRANCH_B64!) }).toEqual({ owner: payload.repository.owner.login, repo: payload.repository.name, branch: '' });
       expect({ pr: env.PR_NUMBER, issue: env.ISSUE_NUMBER, comments: env.INCLUDE_COMMENTS }).toEqual({ pr: String(payload.issue.number), issue: String(payload.issue.number), comments: 'true' });
-      expect(agents.runs().find((r) => r.name === run.metadata.name)?.phase).toBe('Succeeded');
+      expect((await agentRuns()).find((r) => r.name === run.metadata.name)?.phase).toBe('Succeeded');
       await expectNoCanaryLabel();
     });
 
@@ -172,7 +172,8 @@ describe.skipIf(needsPods)('the platform templates in pods, from webhooks throug
       payload.workflow_run.name = 'CI';
       payload.workflow_run.conclusion = 'failure';
       payload.workflow_run.head_branch = `fix/${CANARY}`;
-      agents.script('', 'triage', ['Failed']);
+      // The stack's agents' side keys a run by its task-id label (none here) and its GitHub App.
+      await control('PUT', '/agents/script', { task: '', githubApp: 'triage', outcomes: ['Failed'] });
       const name = await deliver('platform-ci-failure-triage', 'workflow_run', payload);
       expect((await finished(name)).status?.phase).toBe('Failed');
       const run = await codeRunOf(name);
