@@ -95,6 +95,7 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
                   ? [
                       { name: 'GITHUB_APP_ID', valueFrom: { secretKeyRef: { name: 'handoff-github', key: 'app-id' } } },
                       { name: 'GITHUB_APP_PRIVATE_KEY_FILE', value: '/var/run/handoff/github/private-key' },
+                      ...(options.githubApiUrl ? [{ name: 'GITHUB_API_URL', value: options.githubApiUrl }] : []),
                     ]
                   : []),
               ],

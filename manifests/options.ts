@@ -44,6 +44,24 @@ export interface ManifestOptions {
   readonly logins: Readonly<Record<AgentRole, readonly string[]>>;
   /** Default: `alpine:3.20` and `bitnami/kubectl:1.34`, public images; a mirror or an offline build can replace them. */
   readonly stepImages: StepImages;
+  /**
+   * The GitHub REST root the functions that call GitHub use (their GITHUB_API_URL, shared/config.ts), e.g.
+   * `https://ghe.example.com/api/v3` for GitHub Enterprise Server. Default: unset (the functions use https://api.github.com).
+   */
+  readonly githubApiUrl: string | undefined;
+}
+
+/** An http(s) URL, as the functions' configuration requires it (shared/config.ts: GITHUB_API_URL). */
+function checkedApiUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`githubApiUrl must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`githubApiUrl must be an http(s) URL, got "${value}"`);
+  return value;
 }
 
 export function withDefaults(options: Partial<ManifestOptions> = {}): ManifestOptions {
@@ -60,5 +78,6 @@ export function withDefaults(options: Partial<ManifestOptions> = {}): ManifestOp
     secretStore: options.secretStore ?? { kind: 'ClusterSecretStore', name: 'vault-secret-store' },
     logins: options.logins ?? DEFAULT_LOGINS,
     stepImages: options.stepImages ?? { shell: 'alpine:3.20', kubectl: 'bitnami/kubectl:1.34' },
+    githubApiUrl: checkedApiUrl(options.githubApiUrl),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run deploy -- <function>|all [--image IMAGE] [--namespace NS] [--dry-run] [--manifests]`
+ * `npm run deploy -- <function>|all [--image IMAGE] [--namespace NS] [--github-api-url URL] [--dry-run] [--manifests]`
  *
  * Server-side applies (field manager `handoff-deploy`) one function's ServiceAccount,
  * Role, RoleBinding and Knative Service — or all four functions — from the same
@@ -7,7 +7,8 @@
  * keep their resourceVersions. `--manifests` also applies the
  * EventSources, the Sensors and the WorkflowTemplates (never the agent platform's CodeRun
  * CRD, which must exist first: docs/operations.md). `--dry-run` asks the API
- * server to validate everything and persist nothing (dryRun=All).
+ * server to validate everything and persist nothing (dryRun=All). `--github-api-url` sets the functions'
+ * GITHUB_API_URL (GitHub Enterprise Server: `https://<host>/api/v3`); unset, they call https://api.github.com.
  */
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
@@ -18,26 +19,34 @@ interface DeployArgs {
   readonly target: string;
   readonly image?: string;
   readonly namespace?: string;
+  readonly githubApiUrl?: string;
   readonly dryRun: boolean;
   readonly manifests: boolean;
 }
+
+/** The flags followed by a value. */
+const VALUE_FLAGS = ['--image', '--namespace', '--github-api-url'];
 
 export function parseDeployArgs(argv: readonly string[]): DeployArgs {
   const value = (flag: string) => {
     const index = argv.indexOf(flag);
     return index >= 0 ? argv[index + 1] : undefined;
   };
-  const target = argv.find((arg, index) => !arg.startsWith('--') && !['--image', '--namespace'].includes(argv[index - 1] ?? '')) ?? '';
+  const target = argv.find((arg, index) => !arg.startsWith('--') && !VALUE_FLAGS.includes(argv[index - 1] ?? '')) ?? '';
   const names = DECLARATIONS.map((declaration) => declaration.name as string);
   if (target !== 'all' && !names.includes(target)) {
-    throw new Error(`usage: npm run deploy -- <${names.join('|')}|all> [--image IMAGE] [--namespace NS] [--dry-run] [--manifests]`);
+    throw new Error(`usage: npm run deploy -- <${names.join('|')}|all> [--image IMAGE] [--namespace NS] [--github-api-url URL] [--dry-run] [--manifests]`);
   }
-  return { target, image: value('--image'), namespace: value('--namespace'), dryRun: argv.includes('--dry-run'), manifests: argv.includes('--manifests') };
+  return { target, image: value('--image'), namespace: value('--namespace'), githubApiUrl: value('--github-api-url'), dryRun: argv.includes('--dry-run'), manifests: argv.includes('--manifests') };
 }
 
 /** The objects a deploy sends, in apply order (CRDs and RBAC before what uses them). */
 export function deployObjects(args: DeployArgs): KubernetesObject[] {
-  const files = buildManifests({ ...(args.image ? { image: args.image } : {}), ...(args.namespace ? { namespace: args.namespace } : {}) });
+  const files = buildManifests({
+    ...(args.image ? { image: args.image } : {}),
+    ...(args.namespace ? { namespace: args.namespace } : {}),
+    ...(args.githubApiUrl ? { githubApiUrl: args.githubApiUrl } : {}),
+  });
   const functions = files.filter((file) => file.path.startsWith('knative/') && (args.target === 'all' || file.path === `knative/${args.target}.yaml`));
   const rest = args.manifests ? files.filter((file) => file.path.startsWith('argo/')) : [];
   const order = (object: KubernetesObject) => (object.kind === 'CustomResourceDefinition' ? 0 : ['ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap'].includes(object.kind ?? '') ? 1 : 2);
