@@ -9,6 +9,9 @@ import { repoRoot } from './versions';
 
 export const functionNames: FunctionName[] = DECLARATIONS.map((d) => d.name as FunctionName);
 
+/** The host-process functions' GITHUB_TOKEN: the fake GitHub is given it as a token it accepts. */
+export const HOST_FUNCTIONS_GITHUB_TOKEN = 'local-harness-token';
+
 export function functionBundle(name: FunctionName): string {
   return join(repoRoot, 'dist', 'functions', name, 'index.js');
 }
@@ -57,7 +60,7 @@ export async function startFunctions(options: FunctionsOptions): Promise<Running
           ...(options.triggerToken ? { TRIGGER_TOKENS: options.triggerToken } : {}),
           ...(options.triggerTokensFile ? { TRIGGER_TOKENS_FILE: options.triggerTokensFile(name) } : {}),
           GITHUB_WEBHOOK_SECRETS: options.webhookSecret,
-          GITHUB_TOKEN: 'local-harness-token',
+          GITHUB_TOKEN: HOST_FUNCTIONS_GITHUB_TOKEN,
           GITHUB_API_URL: options.githubApiUrl,
           ...options.env,
         },

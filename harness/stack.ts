@@ -16,7 +16,7 @@ import { nodeName, startNode, type Node } from './node/start-node';
 import { startControlPlane } from './control-plane';
 import { startFakeGitHub, type FakeGitHub } from '../test/fakes/fake-github';
 import { functionKubeconfigs } from './function-identities';
-import { functionNames, startFunctions, type RunningFunction } from './functions';
+import { functionNames, HOST_FUNCTIONS_GITHUB_TOKEN, startFunctions, type RunningFunction } from './functions';
 import { startKubeForward, type KubeForward } from './kube-forward';
 import type { KubeObject, KubeRest } from './kube-rest';
 import { buildManifests, objectsOf, type ManifestOptions } from '../manifests';
@@ -258,7 +258,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return info;
     }
 
-    fakeGitHub = await startFakeGitHub();
+    fakeGitHub = await startFakeGitHub({ tokens: [HOST_FUNCTIONS_GITHUB_TOKEN] });
     info.fakeGitHub = fakeGitHub;
     info.githubApiUrl = fakeGitHub.url;
     // As in a cluster: each function reads its accepted tokens from its Secret volume and calls the apiserver as

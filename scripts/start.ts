@@ -6,7 +6,7 @@ import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { startFunctions } from '../harness/functions';
+import { HOST_FUNCTIONS_GITHUB_TOKEN, startFunctions } from '../harness/functions';
 import { startStack, writeStackInfo, type Stack } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
 import { startFakeGitHub } from '../test/fakes/fake-github';
@@ -56,7 +56,7 @@ if (cluster) {
   const triggerToken = process.env.TRIGGER_TOKENS ?? 'local-dev-token';
   // GitHub writes go to the recording fake unless real GitHub credentials or an API URL are given.
   const realGitHub = !!(process.env.GITHUB_API_URL || process.env.GITHUB_TOKEN || process.env.GITHUB_APP_ID);
-  const fakeGitHub = realGitHub ? undefined : await startFakeGitHub();
+  const fakeGitHub = realGitHub ? undefined : await startFakeGitHub({ tokens: [HOST_FUNCTIONS_GITHUB_TOKEN] });
   const passThrough = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== 'PORT'));
   const functions = await startFunctions({
     namespace: process.env.NAMESPACE ?? 'argo',
@@ -65,7 +65,7 @@ if (cluster) {
     webhookSecret: process.env.GITHUB_WEBHOOK_SECRETS ?? 'local-dev-secret',
     githubApiUrl: process.env.GITHUB_API_URL ?? fakeGitHub?.url ?? 'https://api.github.com',
     logDir: join(logDir, 'cluster'),
-    env: realGitHub ? passThrough : { ...passThrough, GITHUB_TOKEN: 'local-harness-token' },
+    env: realGitHub ? passThrough : { ...passThrough, GITHUB_TOKEN: HOST_FUNCTIONS_GITHUB_TOKEN },
     startTimeoutMs: 60_000,
   });
   log(`serving the functions against ${cluster}`);

@@ -45,7 +45,7 @@ describe('harness control server', () => {
     expect((await call('PUT', '/github/mode', { mode: 'flaky' })).status).toBe(400);
     expect(github.mode).toBe('error500');
     await fetch(`${github.url}/repos/o/r/pulls`);
-    expect(await (await call('GET', '/github/requests')).json()).toEqual([{ method: 'GET', path: '/repos/o/r/pulls', body: '', status: 500 }]);
+    expect(await (await call('GET', '/github/requests')).json()).toEqual([{ method: 'GET', path: '/repos/o/r/pulls', body: '', auth: 'none', status: 500 }]);
   });
 
   it('scripts, lists and releases the agents\' side; refuses bad bodies; 404 without agents', async () => {
