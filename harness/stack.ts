@@ -14,9 +14,10 @@ import { hostIp } from './node/host-ip';
 import { nodeIdentities, tokenFileLines } from './node/identities';
 import { nodeName, startNode, type Node } from './node/start-node';
 import { startControlPlane } from './control-plane';
-import { startFakeGitHub, type FakeGitHub } from '../test/fakes/fake-github';
+import type { FakeGitHub } from '../test/fakes/fake-github';
+import { createLocalGitHubApp, githubAppSecretObject, startLocalFakeGitHub } from './local-github';
 import { functionKubeconfigs } from './function-identities';
-import { functionNames, HOST_FUNCTIONS_GITHUB_TOKEN, startFunctions, type RunningFunction } from './functions';
+import { functionNames, startFunctions, type RunningFunction } from './functions';
 import { startKubeForward, type KubeForward } from './kube-forward';
 import type { KubeObject, KubeRest } from './kube-rest';
 import { buildManifests, objectsOf, type ManifestOptions } from '../manifests';
@@ -90,6 +91,8 @@ export interface KnativeInfo {
     /** The ClusterIP of the ingress's private Service: cluster-local routes go there with their host (reachable from the node). */
     ingressAddress: string;
     services: Record<FunctionName, FunctionService>;
+    /** Their GITHUB_API_URL (the manifest option githubApiUrl): the fake GitHub at the node IP. A redeploy passes it again. */
+    githubApiUrl: string;
   };
 }
 
@@ -229,10 +232,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     };
 
-    if (knative && withKnativeFunctions) {
-      // The trigger-token Secret they mount exists (above); the Services scale to zero once idle.
-      const deployed = await deployFunctionServices({ rest, namespace, containerdAddress: knative.containerdAddress, readyTimeoutMs: startTimeoutMs, log });
-      knative.functions = { image: deployed.image, ingressAddress: await ingressAddress(rest, knative.ingress), services: deployed.services };
+    // The fake GitHub, for the host-process functions and the Knative functions' pods (harness/local-github.ts).
+    const withKnativeServices = !!knative && withKnativeFunctions;
+    if (withFunctions || withKnativeServices) {
+      const githubApp = createLocalGitHubApp();
+      fakeGitHub = await startLocalFakeGitHub(githubApp, node?.ip);
+      // The App's credentials the Services mount, with the key the fake GitHub knows.
+      if (withKnativeServices) await applyObjects(rest, [githubAppSecretObject(namespace, githubApp)], namespace);
+      log(`fake GitHub at ${fakeGitHub.url}${withKnativeServices ? ` (the Knative functions call it as GitHub App ${githubApp.id})` : ''}`);
+    }
+    if (knative && withKnativeFunctions && fakeGitHub) {
+      // The trigger-token and GitHub App Secrets they mount exist (above); the Services scale to zero once idle.
+      const githubApiUrl = fakeGitHub.url;
+      const deployed = await deployFunctionServices({ rest, namespace, containerdAddress: knative.containerdAddress, githubApiUrl, readyTimeoutMs: startTimeoutMs, log });
+      knative.functions = { image: deployed.image, ingressAddress: await ingressAddress(rest, knative.ingress), services: deployed.services, githubApiUrl };
     }
 
     const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs, executorImage: node?.images.argoexec });
@@ -240,7 +253,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     log('workflow-controller is leader');
 
     const controlToken = randomBytes(20).toString('hex');
-    const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, controlToken, controlUrl: '', functionUrls: {}, knative, rest, stop };
+    const info: Stack = { namespace, kubeconfig: controlPlane.kubeconfig, server: controlPlane.apiServer.server, logDir, webhookSecret, triggerToken, controlToken, controlUrl: '', functionUrls: {}, githubApiUrl: fakeGitHub?.url, fakeGitHub, knative, rest, stop };
     const startControl = async () => {
       control = await startControlServer({
         token: controlToken,
@@ -258,9 +271,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return info;
     }
 
-    fakeGitHub = await startFakeGitHub({ tokens: [HOST_FUNCTIONS_GITHUB_TOKEN] });
-    info.fakeGitHub = fakeGitHub;
-    info.githubApiUrl = fakeGitHub.url;
+    if (!fakeGitHub) throw new Error('the fake GitHub is started with the functions');
     // As in a cluster: each function reads its accepted tokens from its Secret volume and calls the apiserver as
     // its own ServiceAccount (RBAC and the write policy apply), both from the generated manifests.
     const tokenFile = (name: FunctionName) => join(workDir, 'functions', name, 'trigger', ACCEPTED_TOKENS_FILE);

@@ -1,8 +1,7 @@
 // The four functions as Knative Services on the local node: the image built from the shipped
 // Dockerfile (harness/image), loaded into the node's containerd, and knative/<function>.yaml as the
-// generator emits it for that image (ServiceAccounts, Roles, Knative Services), applied through
-// Knative's webhooks. Used by the stack (npm start, the e2e global setup) and the Knative tests.
-import { generateKeyPairSync } from 'node:crypto';
+// generator emits it for that image and, as GITHUB_API_URL, the stack's fake GitHub (ServiceAccounts,
+// Roles, Knative Services), applied through Knative's webhooks. Used by the stack (npm start, the e2e global setup) and the Knative tests.
 import { request } from 'node:http';
 import type { FunctionName } from '../../shared/function-declaration';
 import { functionNames } from '../functions';
@@ -11,15 +10,17 @@ import { ensureHostPackages } from '../image/host-packages';
 import { loadImage } from '../image/load-image';
 import type { KubeObject, KubeRest } from '../kube-rest';
 import { buildManifests, objectsOf } from '../../manifests';
+import { githubAppSecret } from '../local-github';
 
-/** The Secret the Services name for the GitHub App (pr-opened's live label read, rex-push). */
-export const githubAppSecret = 'handoff-github';
+export { githubAppSecret };
 
 export interface FunctionServicesOptions {
   rest: KubeRest;
   namespace: string;
   /** The node's containerd socket (harness/node). */
   containerdAddress: string;
+  /** The functions' GITHUB_API_URL (the manifest option githubApiUrl): the local stack's fake GitHub. Default unset. */
+  githubApiUrl?: string;
   /** How long to wait for the four Services to be Ready. */
   readyTimeoutMs?: number;
   log?: (line: string) => void;
@@ -84,14 +85,10 @@ export async function deployFunctionServices(options: FunctionServicesOptions): 
   ensureHostPackages(['mmdebstrap', 'buildah'], log);
   const built = await ensureFunctionImage((line) => log(`image: ${line}`));
   await loadImage(options.containerdAddress, built);
-  // A throwaway App key: no GitHub App is reachable here, so calls to GitHub fail (the function answers 503).
-  const existing = await rest.call('GET', `/api/v1/namespaces/${namespace}/secrets/${githubAppSecret}`);
-  if (existing.status === 404) {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-    await apply(rest, { apiVersion: 'v1', kind: 'Secret', metadata: { name: githubAppSecret, namespace }, stringData: { 'app-id': '1', 'private-key': pem } });
-  }
-  const files = buildManifests({ namespace, image: built.name });
+  // The GitHub App's Secret the Services mount: the stack makes it with a key its fake GitHub knows (harness/local-github-app.ts).
+  const secret = await rest.call('GET', `/api/v1/namespaces/${namespace}/secrets/${githubAppSecret}`);
+  if (secret.status !== 200) throw new Error(`the Secret ${githubAppSecret} (the functions' GitHub App) must exist before the Services: GET ${secret.status} ${secret.text}`);
+  const files = buildManifests({ namespace, image: built.name, ...(options.githubApiUrl ? { githubApiUrl: options.githubApiUrl } : {}) });
   // The write policy is cluster-scoped and the stack applies it with the identities.
   const objects = objectsOf(files, (f) => f.path.startsWith('knative/') && f.path !== 'knative/function-write-policy.yaml');
   // Through Knative's defaulting and validation webhooks (failurePolicy Fail): a rejection throws here.

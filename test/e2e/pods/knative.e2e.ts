@@ -155,7 +155,8 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
     const before = Object.fromEntries(await Promise.all(functions.map(async (fn) => [fn, await knativeService(fn)] as const)));
     const next = `${image.replace(/:[^:/]+$/, '')}:redeploy-${Date.now()}`;
     await run('ctr', ['--address', defaultAddress, '--namespace', 'k8s.io', 'images', 'tag', image, next]);
-    const deployed = await run('npm', ['run', 'deploy', '--', 'rex-push', '--image', next, '--namespace', ns()], { env: { ...process.env, KUBECONFIG: stack().kubeconfig } });
+    // The same GITHUB_API_URL as the stack's deploy (its fake GitHub): only the image changes.
+    const deployed = await run('npm', ['run', 'deploy', '--', 'rex-push', '--image', next, '--namespace', ns(), '--github-api-url', stack().knative!.functions!.githubApiUrl], { env: { ...process.env, KUBECONFIG: stack().kubeconfig } });
     expect(deployed.stdout).toMatch(/applied Service .*rex-push/);
     const after = await eventually('rex-push Ready on a new Revision', async () => {
       const ksvc = await knativeService('rex-push');
@@ -180,7 +181,7 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
     const before = await knativeService('pr-opened');
     const next = `${image.replace(/:[^:/]+$/, '')}:rollout-${Date.now()}`;
     await run('ctr', ['--address', defaultAddress, '--namespace', 'k8s.io', 'images', 'tag', image, next]);
-    const rollout = run('npm', ['run', 'deploy', '--', 'pr-opened', '--image', next, '--namespace', ns()], { env: { ...process.env, KUBECONFIG: stack().kubeconfig } });
+    const rollout = run('npm', ['run', 'deploy', '--', 'pr-opened', '--image', next, '--namespace', ns(), '--github-api-url', stack().knative!.functions!.githubApiUrl], { env: { ...process.env, KUBECONFIG: stack().kubeconfig } });
     // One event every 1.5 s from the deploy on, each delivered twice, until after the new Revision is Ready.
     const responses: Promise<{ status: number; body: string }>[] = [];
     let rolledOut = false;

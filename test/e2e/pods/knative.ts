@@ -23,9 +23,10 @@ export const functions = ['pr-opened', 'labeled-ready-for-qa', 'approved', 'rex-
  * the stack has deployed them already, so this re-applies the same objects (no new Revision) and waits until Ready.
  */
 export function deployFunctionServices(): Promise<FunctionServices> {
-  const address = stack().knative?.containerdAddress;
-  if (!address) throw new Error('the stack runs no Knative (HANDOFF_KNATIVE=0 or no node)');
-  return deploy({ rest: kube(), namespace: ns(), containerdAddress: address, log: (line) => console.log(`[knative] ${line}`) });
+  const knative = stack().knative;
+  if (!knative) throw new Error('the stack runs no Knative (HANDOFF_KNATIVE=0 or no node)');
+  // With the stack's GITHUB_API_URL (its fake GitHub), so the Services are unchanged.
+  return deploy({ rest: kube(), namespace: ns(), containerdAddress: knative.containerdAddress, githubApiUrl: knative.functions?.githubApiUrl, log: (line) => console.log(`[knative] ${line}`) });
 }
 
 export const ns = () => stack().namespace;
