@@ -59,7 +59,39 @@ export interface StackOptions {
    * (harness/knative/function-services.ts). Default: with Knative, unless HANDOFF_KNATIVE_FUNCTIONS=0.
    */
   knativeFunctions?: boolean;
+  /**
+   * What the stack's Sensors call. `host-processes` (the default): the functions as host processes, which the
+   * e2e tests kill and restart (harness/control-server.ts). `knative`: the URLs the generated Sensors name,
+   * http://<function>.<namespace>.svc.cluster.local, resolved by CoreDNS to the Knative Services; needs them
+   * (knativeFunctions). The host processes run either way (`npm run send -- … --to process`).
+   */
+  sensorsCall?: SensorsCall;
   log?: (line: string) => void;
+}
+
+/** What the stack's Sensors call (StackOptions.sensorsCall). */
+export type SensorsCall = 'host-processes' | 'knative';
+
+type NodeOptions = Pick<StackOptions, 'node' | 'knative' | 'knativeFunctions'>;
+
+/** The node, Knative and the Knative functions a stack with these options runs (the defaults read the environment). */
+function nodeParts(options: NodeOptions) {
+  const withNode = options.node ?? process.env.HANDOFF_NODE === '1';
+  const withKnative = withNode && (options.knative ?? process.env.HANDOFF_KNATIVE !== '0');
+  const withKnativeFunctions = withKnative && (options.knativeFunctions ?? process.env.HANDOFF_KNATIVE_FUNCTIONS !== '0');
+  return { withNode, withKnative, withKnativeFunctions };
+}
+
+/** Whether a stack with these options deploys the four functions as Knative Services. */
+export const knativeFunctionsDeployed = (options: NodeOptions): boolean => nodeParts(options).withKnativeFunctions;
+
+/** What the Sensors of a stack with these options call; throws when they are to call Knative Services it does not deploy. */
+export function resolveSensorsCall(options: NodeOptions & Pick<StackOptions, 'sensorsCall'>): SensorsCall {
+  const sensorsCall = options.sensorsCall ?? 'host-processes';
+  if (sensorsCall === 'knative' && !knativeFunctionsDeployed(options)) {
+    throw new Error('sensorsCall knative needs the functions as Knative Services: a node, with HANDOFF_KNATIVE and HANDOFF_KNATIVE_FUNCTIONS not 0');
+  }
+  return sensorsCall;
 }
 
 export interface StackInfo {
@@ -75,6 +107,8 @@ export interface StackInfo {
   /** GitHub EventSource webhook URL (reachable from the host). */
   eventSourceUrl?: string;
   functionUrls: Partial<Record<FunctionName, string>>;
+  /** What the Sensors call, when they run. */
+  sensorsCall?: SensorsCall;
   githubApiUrl?: string;
   /** Knative Serving on the node, when it runs: the ingress cluster-local routes resolve to (its Service). */
   knative?: KnativeInfo;
@@ -154,9 +188,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = options.log ?? (() => {});
   const events = options.events ?? true;
   const withFunctions = events || (options.functions ?? true);
-  const withNode = options.node ?? process.env.HANDOFF_NODE === '1';
-  const withKnative = withNode && (options.knative ?? process.env.HANDOFF_KNATIVE !== '0');
-  const withKnativeFunctions = withKnative && (options.knativeFunctions ?? process.env.HANDOFF_KNATIVE_FUNCTIONS !== '0');
+  const { withNode, withKnative, withKnativeFunctions } = nodeParts(options);
+  const sensorsCall = resolveSensorsCall(options);
   const pidFile = `${workDir}.pids.json`;
   for (const pid of endLeftovers(pidFile)) log(`ended process group ${pid} left by a previous run`);
   rmSync(workDir, { recursive: true, force: true });
@@ -305,7 +338,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       webhookSecret: secretRefs.webhookSecret,
       sensorTokenSecret: secretRefs.sensorTokenSecret,
       acceptedTokensSecret: secretRefs.acceptedTokensSecret,
-      functionUrl: (name) => `http://${sensorNs[name].hostIp}:${port[name]}/`,
+      // Unset for the Knative URLs: the generator's default, http://<function>.<namespace>.svc.cluster.local.
+      ...(sensorsCall === 'host-processes' ? { functionUrl: (name: FunctionName) => `http://${sensorNs[name].hostIp}:${port[name]}/` } : {}),
       // With a node, the platform templates' steps run on the images it built (harness/node/step-images.ts).
       ...(node ? { stepImages: node.images.steps } : {}),
     };
@@ -348,7 +382,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (!sensor) throw new Error(`the generator emitted no Sensor in argo/events/sensors/${name}.yaml`);
       trackArgoEvents(await startArgoEventsProcess({ ...common, kind: 'Sensor', object: sensor, netns: sensorNs[name] }));
     }
-    log('Sensors subscribed');
+    info.sensorsCall = sensorsCall;
+    log(`Sensors subscribed; they call ${sensorsCall === 'knative' ? `the Knative Services (http://<function>.${namespace}.svc.cluster.local, through CoreDNS)` : 'the functions as host processes'}`);
     /** An Argo Events process in a network namespace of its own, optionally with the apiserver reachable. */
     const startWithOwnNetns = async (kind: 'EventSource' | 'Sensor', object: KubeObject, extra: ExtraSensorOptions & { readyLine?: string } = {}) => {
       const netns = createNetns(namespaces.length, process.pid, dns);
@@ -385,6 +420,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 /** Connection details for other commands (npm run send); local secrets, so mode 0600. */
 export function writeStackInfo(file: string, stack: StackInfo): void {
-  const { namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, githubApiUrl, knative } = stack;
-  writeFileSync(file, JSON.stringify({ namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, githubApiUrl, knative, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
+  const { namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, sensorsCall, githubApiUrl, knative } = stack;
+  writeFileSync(file, JSON.stringify({ namespace, kubeconfig, server, logDir, webhookSecret, triggerToken, controlUrl, controlToken, eventSourceUrl, functionUrls, sensorsCall, githubApiUrl, knative, pid: process.pid }, null, 2) + '\n', { mode: 0o600 });
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { HOST_FUNCTIONS_GITHUB_TOKEN, startFunctions } from '../harness/functions';
-import { startStack, writeStackInfo, type Stack } from '../harness/stack';
+import { knativeFunctionsDeployed, startStack, writeStackInfo, type SensorsCall, type Stack } from '../harness/stack';
 import { repoRoot } from '../harness/versions';
 import { startFakeGitHub } from '../test/fakes/fake-github';
 import { safeLine, stopWhenStartEnds } from '../harness/lifetime';
@@ -33,6 +33,12 @@ async function reachableCluster(): Promise<string | undefined> {
     log(`cluster from ${inCluster ? 'in-cluster config' : file} is not reachable (${String(error)}); starting the local stack instead`);
     return undefined;
   }
+}
+
+/** What the Sensors call, in words. */
+function sensorsLine(stack: Stack): string {
+  if (stack.sensorsCall === 'knative') return `the Knative URLs (http://<function>.${stack.namespace}.svc.cluster.local, resolved by CoreDNS)`;
+  return stack.sensorsCall === 'host-processes' ? 'the host processes' : '(no Sensors)';
 }
 
 /** The Knative Services' URLs and how to reach them from this machine (the ingress's ClusterIP, through kube-proxy). */
@@ -77,11 +83,14 @@ if (cluster) {
 } else {
   // A node (kubelet, containerd, kube-proxy, CoreDNS) runs the play's pods unless HANDOFF_NODE=0.
   const node = process.env.HANDOFF_NODE !== '0';
+  // The Sensors call the Knative Services when they are deployed, unless HANDOFF_SENSORS=processes (the host
+  // processes, which the control server can kill and restart).
+  const sensorsCall: SensorsCall = knativeFunctionsDeployed({ node }) && process.env.HANDOFF_SENSORS !== 'processes' ? 'knative' : 'host-processes';
   log(`no reachable cluster: starting the local stack (etcd, kube-apiserver, ${node ? 'a node, ' : ''}workflow-controller, NATS, Argo Events, functions)`);
   const started = Date.now();
   let stack: Stack;
   try {
-    stack = await startStack({ log, node });
+    stack = await startStack({ log, node, sensorsCall });
   } catch (error) {
     safeLine(process.stderr)(`[start] failed: ${error instanceof Error ? error.message : String(error)}\n[start] logs: ${logDir}`);
     process.exit(1);
@@ -93,8 +102,10 @@ if (cluster) {
   KUBECONFIG=${stack.kubeconfig}
   API server:    ${stack.server}
   EventSource:   ${stack.eventSourceUrl ?? '(not started)'}   (GitHub webhooks, signed with the secret in ${infoFile})
-  Functions:     ${Object.entries(stack.functionUrls).map(([n, u]) => `${n} ${u}`).join(', ')}   (host processes; the Sensors call these)
-${knativeLines(stack)}  Logs:          ${stack.logDir}
+  Functions:     ${Object.entries(stack.functionUrls).map(([n, u]) => `${n} ${u}`).join(', ')}   (host processes)
+${knativeLines(stack)}  Sensors call:  ${sensorsLine(stack)}
+  Fake GitHub:   ${stack.githubApiUrl ?? '(none)'}   (GET /github/requests on the control server lists what it received)
+  Logs:          ${stack.logDir}
 
   Send an event:  npm run send -- pr-opened --task 42          (through the EventSource)
                   npm run send -- approved --task 42 --to function   (${stack.knative?.functions ? 'the Knative Service, through the ingress' : 'the host process'})
