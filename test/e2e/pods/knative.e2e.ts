@@ -1,18 +1,20 @@
 // Knative's promise, on the node: idle functions scale to zero (the local stack shortens the
 // autoscaler windows: harness/knative/serving-manifests.ts localAutoscaler), an event that arrives
 // at zero goes ingress → activator → a new pod → the gate resumed, with nothing lost, also for a
-// burst across tasks and through the EventSource and a Sensor calling the Knative URL; and
+// burst across tasks and through the EventSource and a Sensor calling the Knative URL; a Rex push through
+// a Sensor calling rex-push's Knative URL reaches the fake GitHub as the GitHub App and restarts QA; and
 // `npm run deploy -- rex-push --image <new>` rolls out a new Revision of rex-push only. The plays are
 // the shipped template's; Cleo is held in each, so a resumed play stays at quality-in-progress until
-// the test deletes it.
+// the test deletes it (but in the Rex push's play, where she finishes each pass).
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAddress } from '../../../harness/image/containerd';
 import { scenarioPayload } from '../../../harness/payloads';
-import { appliedEvents, control, readWorkflow, repository, stageOf } from '../guarantees/support';
-import { deletePlay, playAtPrGate, scriptAgent } from '../shipped-play';
+import { appliedEvents, control, nodesNamed, readWorkflow, repository, sendRexPush, stageOf, supplied, untilOutcome } from '../guarantees/support';
+import { deletePlay, playAtCleo, playAtPrGate, scriptAgent, untilGate } from '../shipped-play';
+import { fakePullNumber, type RecordedGitHubRequest } from '../../fakes/fake-github';
 import { eventually, kube, runSend, stack, uniqueTask } from '../support';
 import { deployFunctionServices, functionPods, functions, ingressAddress, isReady, knativeService, live, ns, postThroughIngress, sensorRequest } from './knative';
 import { buildManifests, objectsOf } from '../../../manifests';
@@ -150,6 +152,45 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
     expect(log).toMatch(/"outcome":"(resumed|duplicate|already-[a-z-]+)"/);
     expect(appliedEvents(await readWorkflow(kube(), name)).filter((d) => d === delivery)).toHaveLength(1);
   }
+
+  it('a Rex push → EventSource → a Sensor calling rex-push at its Knative URL → the pod removes the label on the fake GitHub as the GitHub App, QA restarts', async () => {
+    const rest = kube();
+    const task = uniqueTask();
+    const name = await playAtCleo(rest, task); // Cleo not held: each QA pass ends at wait-ready-for-qa
+    plays.push(name); // deleted after the test, once the host process has seen the push too
+    await untilGate(rest, name, 'wait-ready-for-qa', 'waiting-ready-for-qa');
+    const files = buildManifests({ namespace: ns(), webhookSecret: secretRefs.webhookSecret, sensorTokenSecret: secretRefs.sensorTokenSecret, acceptedTokensSecret: secretRefs.acceptedTokensSecret });
+    const sensor = objectsOf(files, (f) => f.path === 'argo/events/sensors/rex-push.yaml').find((o) => o.kind === 'Sensor')!;
+    expect(JSON.stringify(sensor.spec)).toContain(`"url":"http://${host('rex-push')}"`);
+    const removals = async () =>
+      (await control<RecordedGitHubRequest[]>('GET', '/github/requests')).filter((r) => r.method === 'DELETE' && r.path === `/repos/${repository}/issues/${fakePullNumber(task)}/labels/ready-for-qa`);
+    // Only the Knative path acts on this push: the stack's own rex-push Sensor (calling the host process) is
+    // stopped until it is done; a Sensor as generated, with its own durable subscription, calls the Knative URL.
+    await control('POST', '/processes/sensor-handoff-rex-push/kill');
+    let push: Awaited<ReturnType<typeof sendRexPush>> | undefined;
+    try {
+      await control('POST', '/sensors', { sensor: { ...sensor, metadata: { ...sensor.metadata, name: 'rex-push-knative' } } });
+      push = await sendRexPush(task);
+      expect(push.status, push.body).toBe(200);
+      // The pod's removal, with an installation token its GitHub App client minted (the host process sends a fixed token).
+      await eventually(`the label removal of task ${task} answered`, async () => ((await removals()).some((r) => r.status === 200) ? true : undefined), 180_000);
+      const removed = await removals();
+      expect(removed.map((r) => r.auth)).toEqual(removed.map(() => 'installation'));
+      expect(removed.filter((r) => r.status === 200)).toHaveLength(1);
+      // QA restarted: the gate resumed with decision=restart and the push recorded; Cleo's new pass reaches the gate again.
+      const wf = await untilGate(rest, name, 'wait-ready-for-qa', 'waiting-ready-for-qa', 2);
+      const first = nodesNamed(wf, 'wait-ready-for-qa').find((n) => n.phase === 'Succeeded');
+      expect(supplied(first, 'decision')).toBe('restart');
+      expect(appliedEvents(wf)).toContain(`sha:${push.after}`);
+    } finally {
+      await control('POST', '/processes/sensor-rex-push-knative/kill');
+      await control('POST', '/processes/sensor-handoff-rex-push/start');
+    }
+    // Started again, the stack's Sensor gets the push it missed (its durable subscription): the host process finds it applied.
+    await untilOutcome('rex-push', push.delivery, 'duplicate');
+    const removed = await removals();
+    expect(removed.map((r) => r.auth)).toEqual(removed.map(() => 'installation')); // none by the host process
+  }, 600_000);
 
   it('npm run deploy -- rex-push --image <new> rolls out a new Revision of rex-push only; the others keep theirs', async () => {
     const before = Object.fromEntries(await Promise.all(functions.map(async (fn) => [fn, await knativeService(fn)] as const)));
