@@ -94,7 +94,10 @@ describe.skipIf(!stack().node)('Traefik with its Knative provider as a pod on th
     console.log(`[traefik] log before the KIngress CRD:\n${log.split('\n').slice(0, 60).join('\n')}`);
     expect(log).toMatch(/Starting provider \*knative\.Provider/);
     expect(log).toMatch(/Creating in-cluster Provider client.*providerName=knative/);
-    expect(log).not.toMatch(/forbidden/i);
+    // Its RBAC at start: the lines until its first KIngress status write. Later lines may show the apiserver's
+    // own restarts (faults.e2e.ts kills it; RBAC answers "not found" until its informers sync again).
+    const firstWrite = log.search(/Updated status on knative ingress/);
+    expect(firstWrite === -1 ? log : log.slice(0, firstWrite)).not.toMatch(/forbidden/i);
   });
 
   it('marks a KIngress of its class ready with its Services as load balancers and routes each rule only on its own entrypoint', async () => {
