@@ -21,6 +21,7 @@ import { functionNames, startFunctions, type RunningFunction } from './functions
 import { startKubeForward, type KubeForward } from './kube-forward';
 import type { KubeObject, KubeRest } from './kube-rest';
 import { buildManifests, objectsOf, type ManifestOptions } from '../manifests';
+import { describeSensorRetries, SHIPPED_SENSOR_RETRIES, type SensorRetries } from '../manifests/sensor-retries';
 import { startCodeRunAgents, type CodeRunAgents } from '../test/fakes/coderun-agents';
 import { createSecretVolumes, type SecretConsumer } from './secret-volume';
 import { startNats } from './nats';
@@ -66,8 +67,20 @@ export interface StackOptions {
    * (knativeFunctions). The host processes run either way (`npm run send -- … --to process`).
    */
   sensorsCall?: SensorsCall;
+  /**
+   * How the stack's function Sensors retry an unsettled call (the manifest option sensorRetries). Default: as
+   * shipped. The e2e stack passes E2E_SENSOR_RETRIES, so a test that waits for retries to run out waits less.
+   */
+  sensorRetries?: SensorRetries;
   log?: (line: string) => void;
 }
+
+/**
+ * The e2e stack's Sensor retries: the shipped 8 attempts and factor, from 1 s instead of 2 s, so an event
+ * no retry applies reaches the dead-letter trigger after 127 s of sleeps instead of 254 s (each with up to
+ * 20 % jitter). Still long enough for a play to reach the stage an early event waits for (early-events.e2e.ts).
+ */
+export const E2E_SENSOR_RETRIES: SensorRetries = { ...SHIPPED_SENSOR_RETRIES, duration: '1s' };
 
 /** What the stack's Sensors call (StackOptions.sensorsCall). */
 export type SensorsCall = 'host-processes' | 'knative';
@@ -109,6 +122,8 @@ export interface StackInfo {
   functionUrls: Partial<Record<FunctionName, string>>;
   /** What the Sensors call, when they run. */
   sensorsCall?: SensorsCall;
+  /** How the function Sensors retry an unsettled call, when they run (StackOptions.sensorRetries). */
+  sensorRetries?: SensorRetries;
   githubApiUrl?: string;
   /** Knative Serving on the node, when it runs: the ingress cluster-local routes resolve to (its Service). */
   knative?: KnativeInfo;
@@ -190,6 +205,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const withFunctions = events || (options.functions ?? true);
   const { withNode, withKnative, withKnativeFunctions } = nodeParts(options);
   const sensorsCall = resolveSensorsCall(options);
+  const sensorRetries = options.sensorRetries ?? SHIPPED_SENSOR_RETRIES;
   const pidFile = `${workDir}.pids.json`;
   for (const pid of endLeftovers(pidFile)) log(`ended process group ${pid} left by a previous run`);
   rmSync(workDir, { recursive: true, force: true });
@@ -342,6 +358,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(sensorsCall === 'host-processes' ? { functionUrl: (name: FunctionName) => `http://${sensorNs[name].hostIp}:${port[name]}/` } : {}),
       // With a node, the platform templates' steps run on the images it built (harness/node/step-images.ts).
       ...(node ? { stepImages: node.images.steps } : {}),
+      sensorRetries,
     };
     const files = buildManifests(manifestOptions);
     // The functions' Knative Services as generated name the published image, which no registry serves
@@ -384,6 +401,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
     info.sensorsCall = sensorsCall;
     log(`Sensors subscribed; they call ${sensorsCall === 'knative' ? `the Knative Services (http://<function>.${namespace}.svc.cluster.local, through CoreDNS)` : 'the functions as host processes'}`);
+    info.sensorRetries = sensorRetries;
+    if (sensorRetries !== SHIPPED_SENSOR_RETRIES) log(`Sensor retries: ${describeSensorRetries(sensorRetries)} here; as shipped: ${describeSensorRetries(SHIPPED_SENSOR_RETRIES)}`);
     /** An Argo Events process in a network namespace of its own, optionally with the apiserver reachable. */
     const startWithOwnNetns = async (kind: 'EventSource' | 'Sensor', object: KubeObject, extra: ExtraSensorOptions & { readyLine?: string } = {}) => {
       const netns = createNetns(namespaces.length, process.pid, dns);

@@ -7,6 +7,7 @@ import type { ManifestOptions } from './options';
 import { PARKED_SWEEP_EVENT, PARKED_SWEEP_EVENT_SOURCE } from './parked-sweep-eventsource';
 import { PLAY_WORKFLOWS_EVENT, PLAY_WORKFLOWS_EVENT_SOURCE } from './play-workflows-eventsource';
 import { githubDependencies } from './sensor-filters';
+import type { SensorRetries } from './sensor-retries';
 import { DEAD_LETTER_SUFFIX, OUTCOME_STATUS, PERMANENT_OUTCOMES, REDRIVE_ROUTE, SWEEP_ROUTE, PARKED_ANNOTATION, WORKFLOW_LABELS } from '../shared/contract';
 
 export const sensorName = (declaration: FunctionDeclaration) => `handoff-${declaration.name}`;
@@ -24,8 +25,6 @@ export const sweepDependency = (declaration: FunctionDeclaration) => `${declarat
  */
 export const ACCEPTED_STATUSES = [...new Set([200, ...PERMANENT_OUTCOMES.map((outcome) => OUTCOME_STATUS[outcome])])].sort((a, b) => a - b);
 
-/** The retries of a call: 8 attempts from 2 s, factor 2 (about 4.5 min in all). */
-export const RETRY_STRATEGY = { steps: 8, duration: '2s', factor: 2, jitter: 0.2 };
 /** The dead-letter call's own retries (5 attempts from 5 s, about 2.5 min): while the function is unreachable. */
 export const DEAD_LETTER_RETRY_STRATEGY = { steps: 5, duration: '5s', factor: 2, jitter: 0.2 };
 
@@ -41,12 +40,12 @@ interface HttpTemplate {
  * call synchronous). The dead-letter trigger sends the same request to `<route>/dead-letter`, where the function
  * tries once more and keeps the event as a dead letter if it still does not apply; only its 200 ends it.
  */
-const retried = (template: HttpTemplate) => ({
+const retried = (template: HttpTemplate, retries: SensorRetries) => ({
   template,
   // pkg/sensors/policy/status.go: a status outside `allow` fails the attempt.
   policy: { status: { allow: ACCEPTED_STATUSES } },
   atLeastOnce: true,
-  retryStrategy: RETRY_STRATEGY,
+  retryStrategy: retries,
   rateLimit: { unit: 'Second', requestsPerUnit: 20 },
   dlqTrigger: {
     template: { ...template, name: `dead-letter-${template.name.replace(/^call-/, '')}`, http: { ...template.http, url: `${template.http.url.replace(/\/$/, '')}${DEAD_LETTER_SUFFIX}` } },
@@ -91,7 +90,7 @@ export function functionSensor(declaration: FunctionDeclaration, options: Manife
       },
     };
     // Its own trigger, so its retries never hold up the GitHub events (each trigger consumes on its own).
-    triggers.push(retried(trigger));
+    triggers.push(retried(trigger, options.sensorRetries));
   }
   if (declaration.parkFrom?.length) {
     const parked = redriveDependency(declaration);
@@ -119,7 +118,7 @@ export function functionSensor(declaration: FunctionDeclaration, options: Manife
           secureHeaders: authorization,
           timeout: TRIGGER_TIMEOUT_SECONDS,
         },
-      }),
+      }, options.sensorRetries),
     );
     // The periodic sweep: no retries (the next tick sweeps again), so it never holds up anything.
     const sweep = sweepDependency(declaration);

@@ -1,6 +1,7 @@
 /** What a deployment may change in the generated manifests; everything else comes from shared/declarations.ts. */
 import type { FunctionName } from '../shared/function-declaration';
 import { DEFAULT_LOGINS, type AgentRole } from '../shared/play';
+import { checkedSensorRetries, SHIPPED_SENSOR_RETRIES, type SensorRetries } from './sensor-retries';
 
 export interface SecretKey {
   readonly name: string;
@@ -49,6 +50,12 @@ export interface ManifestOptions {
    * `https://ghe.example.com/api/v3` for GitHub Enterprise Server. Default: unset (the functions use https://api.github.com).
    */
   readonly githubApiUrl: string | undefined;
+  /**
+   * How the function Sensors retry a call the function did not settle before the dead-letter trigger runs
+   * (manifests/sensor-retries.ts). Default: as shipped, 8 attempts from 2 s, factor 2. The e2e stack shortens it
+   * (harness/stack.ts StackOptions.sensorRetries) so a test that waits for the retries to run out waits less.
+   */
+  readonly sensorRetries: SensorRetries;
 }
 
 /** An http(s) URL, as the functions' configuration requires it (shared/config.ts: GITHUB_API_URL). */
@@ -79,5 +86,6 @@ export function withDefaults(options: Partial<ManifestOptions> = {}): ManifestOp
     logins: options.logins ?? DEFAULT_LOGINS,
     stepImages: options.stepImages ?? { shell: 'alpine:3.20', kubectl: 'bitnami/kubectl:1.34' },
     githubApiUrl: checkedApiUrl(options.githubApiUrl),
+    sensorRetries: checkedSensorRetries(options.sensorRetries ?? SHIPPED_SENSOR_RETRIES),
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureBinaries } from '../../harness/binaries';
 import { functionBundle, functionNames } from '../../harness/functions';
-import { startStack, type Stack, type StackInfo } from '../../harness/stack';
+import { E2E_SENSOR_RETRIES, startStack, type Stack, type StackInfo } from '../../harness/stack';
 import { repoRoot } from '../../harness/versions';
 
 declare module 'vitest' {
@@ -28,6 +28,8 @@ export async function setup(project: TestProject): Promise<void> {
     workDir: join(repoRoot, '.handoff', 'e2e', 'run'),
     logDir: join(repoRoot, '.handoff', 'logs', 'e2e'),
     startTimeoutMs: 300_000,
+    // Shorter Sensor retries than shipped (said in the stack's log): the tests that wait for them to run out wait less.
+    sensorRetries: E2E_SENSOR_RETRIES,
     log,
   });
   const { rest: _rest, fakeGitHub: _fake, startSensor: _startSensor, stop: _stop, ...info } = stack;
