@@ -1,8 +1,8 @@
 // Guarantee: an event no retry can apply holds nobody up and is kept. A permanently refused event (no workflow
 // for its task: 404) ends its Sensor attempt at once (the policy accepts the permanent statuses), is kept by the
 // function as a dead letter (a Secret, shared/dead-letters) with its answer and exact request, and the events
-// behind it for other tasks apply on their first attempt instead of after the ~4.5 min of retries a 404 used to
-// get. The plays are the shipped template's, taken to wait-pr-created by Rex's CodeRun; Cleo's CodeRun is held,
+// behind it for other tasks apply on their first attempt instead of after the retries a 404 used to get (about
+// 4.5 min as shipped; 127 s of sleeps with the e2e stack's shorter retries, stack().sensorRetries). The plays are the shipped template's, taken to wait-pr-created by Rex's CodeRun; Cleo's CodeRun is held,
 // so a play that pull_request.opened resumed stays at quality-in-progress until the test deletes it.
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { KubeRest } from '../../../harness/kube-rest';
 import { repoRoot } from '../../../harness/versions';
+import { retryWindowSeconds } from '../../../manifests/sensor-retries';
 import { deletePlay, scriptAgent, submitPlay, untilGate } from '../shipped-play';
 import { uniqueTask } from '../support';
 import { appliedEvents, handledDelivery, kube, readWorkflow, sendToEventSource, stack, storedDeadLetters, untilDeadLettered, untilGatePassed } from './support';
@@ -32,7 +33,11 @@ async function playWaitingForPr(rest: KubeRest, task: number, plays: string[]): 
   return name;
 }
 
-describe('a permanent refusal does not block the function queue', () => {
+// The two describes run concurrently: each has its own tasks, plays and dead letters (found by delivery ID or
+// letter ID, never counted across the store), every event of either settles on its first attempt (a 404 or a
+// resume: none is retried in front of the other's), and neither kills a process, changes the fake GitHub's mode
+// or rotates a secret. Most of each is waiting on its plays' pods and the CLI's start.
+describe.concurrent('a permanent refusal does not block the function queue', () => {
   it.skipIf(noShippedPlays)('a pull_request.opened for a task without a play is dead-lettered at once; the next tasks resume on their first attempt', async () => {
     const rest = kube();
     const tasks = Array.from({ length: GOOD }, () => uniqueTask());
@@ -46,9 +51,10 @@ describe('a permanent refusal does not block the function queue', () => {
       const good = [];
       for (const task of tasks) good.push(await sendToEventSource('pr-opened', task)); // queued behind the bad one, in order
 
-      // A queue held by the 404's retries would apply these after about 4.5 min, long past these waits.
+      // A queue held by the 404's retries would apply these only after the retries' sleeps: these waits allow half that.
+      const withinMs = (retryWindowSeconds(stack().sensorRetries!) * 1000) / 2;
       const passed = await Promise.all(waiting.map(async (name) => {
-        await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress', 1, 60_000);
+        await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress', 1, withinMs);
         return Date.now() - sent;
       }));
       console.log(`[dead-letters] ${GOOD} events behind a 404 applied after ${passed.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')}`);
@@ -84,7 +90,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-describe('dead letters through the CLI', () => {
+describe.concurrent('dead letters through the CLI', () => {
   it.skipIf(noShippedPlays)('list, show, a replay refused again, a replay that resumes, a replay of an applied event (duplicate), drop', async () => {
     const rest = kube();
     const plays: string[] = [];
