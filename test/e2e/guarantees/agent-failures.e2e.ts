@@ -4,7 +4,7 @@
 // the CodeRuns as each test scripts them (Failed, then Succeeded), the gates are resumed by signed
 // GitHub webhooks, and the real workflow-controller evaluates the template's bound (its `when`
 // expressions and the failure count it passes along). The operator's resume is `argo resume`.
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CODERUN_APPS, FAILURE_REASON_ANNOTATION, type AgentRole } from '../../../shared/play';
 import { uniqueTask } from '../support';
 import { agentRuns, deletePlay, playAtCleo, scriptAgent, untilGate } from '../shipped-play';
@@ -17,8 +17,12 @@ const ran = (wf: GuaranteeWorkflow, displayName: string) => nodesNamed(wf, displ
 /** The phase the agents' side gave each of `task`'s CodeRuns of `role`, oldest first. */
 const phasesOf = async (task: number, role: AgentRole) => (await agentRuns(task)).filter((r) => r.githubApp === CODERUN_APPS[role]).map((r) => r.phase);
 
-describe.skipIf(!stack().node || !stack().eventSourceUrl)('agent failures are bounded', () => {
-  it('Cleo failing: three QA retries (default limit), the fourth failure stops the play for an operator with the reason; resumed, QA runs again', async () => {
+// Concurrent: each test has its own task, play and scripted agents; the failure count and its limit are its
+// play's own (a template parameter), and the operator's resume names its play. Neither kills a process, changes
+// the fake GitHub's mode or rotates a secret, and each sends its events only where its play waits. Most of each
+// test is waiting on its play's pods (a QA pass is a stage step and an agent's pod).
+describe.skipIf(!stack().node || !stack().eventSourceUrl).concurrent('agent failures are bounded', () => {
+  it('Cleo failing: three QA retries (default limit), the fourth failure stops the play for an operator with the reason; resumed, QA runs again', async ({ onTestFinished }) => {
     const rest = kube();
     const task = uniqueTask();
     await scriptAgent(task, 'cleo', ['Failed', 'Failed', 'Failed', 'Failed']);
@@ -44,7 +48,7 @@ describe.skipIf(!stack().node || !stack().eventSourceUrl)('agent failures are bo
     expect(resumed.metadata.annotations?.[FAILURE_REASON_ANNOTATION]).toBeUndefined(); // the stage step cleared it
   }, 600_000);
 
-  it('the limit is the play\'s max-agent-failures parameter; Tess\'s failures count with Cleo\'s', async () => {
+  it('the limit is the play\'s max-agent-failures parameter; Tess\'s failures count with Cleo\'s', async ({ onTestFinished }) => {
     const rest = kube();
     const task = uniqueTask();
     await scriptAgent(task, 'cleo', ['Failed']); // failure 1: QA again, then Cleo passes

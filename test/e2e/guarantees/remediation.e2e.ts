@@ -6,7 +6,7 @@
 // stack's agents' side, which holds a run Running where a test needs an agent at work and releases it.
 // Every push goes GitHub → EventSource → rex-push Sensor → rex-push function; the harness's fake GitHub
 // has the task's PR with ready-for-qa (Cleo's hand-over puts it back) and records the label removals.
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CODERUN_APPS, type AgentRole } from '../../../shared/play';
 import { uniqueTask } from '../support';
 import { agentRuns, deletePlay, playAtCleo, releaseAgent, scriptAgent, untilGate, type CodeRun } from '../shipped-play';
@@ -37,8 +37,13 @@ function nthRun(task: number, role: AgentRole, n: number): Promise<CodeRun> {
   }, 240_000);
 }
 
-describe.skipIf(!stack().node || !stack().eventSourceUrl)('rex-push remediation against the real controller', () => {
-  it('at wait-ready-for-qa and at wait-pr-approved: CodeRuns deleted, label removed, stage reset, gate decision=restart, QA restarts', async () => {
+// Concurrent: each test has its own tasks, plays, CodeRuns and held agents, and counts only its own task's
+// CodeRuns, label removals and deliveries; none kills a process, changes the fake GitHub's mode or rotates a
+// secret. Every push and hand-over lands where the play waits (a gate, or a held agent), so none is retried and
+// none holds up the rex-push or labeled-ready-for-qa Sensor's trigger for the others. A few agents are held at
+// once (two per test at most), well under the stack's 16 agent slots. Most of each test is waiting on its play's pods.
+describe.skipIf(!stack().node || !stack().eventSourceUrl).concurrent('rex-push remediation against the real controller', () => {
+  it('at wait-ready-for-qa and at wait-pr-approved: CodeRuns deleted, label removed, stage reset, gate decision=restart, QA restarts', async ({ onTestFinished }) => {
     const rest = kube();
     const task = uniqueTask();
     const other = uniqueTask();
@@ -100,7 +105,7 @@ describe.skipIf(!stack().node || !stack().eventSourceUrl)('rex-push remediation 
     expect(wf.status?.phase).toBe('Running');
   }, 900_000);
 
-  it('while Cleo runs: her CodeRun is deleted, argoexec fails her step and the QA cycle restarts', async () => {
+  it('while Cleo runs: her CodeRun is deleted, argoexec fails her step and the QA cycle restarts', async ({ onTestFinished }) => {
     const rest = kube();
     const task = uniqueTask();
     await scriptAgent(task, 'cleo', ['hold', 'hold']);
@@ -132,7 +137,7 @@ describe.skipIf(!stack().node || !stack().eventSourceUrl)('rex-push remediation 
     expect(wf.status?.phase).toBe('Running');
   }, 600_000);
 
-  it('three Rex pushes in a row (at a gate, while Tess runs, while Cleo runs): QA restarts each time, the stage says Cleo works, her ready-for-qa is parked then applied, and the play completes', async () => {
+  it('three Rex pushes in a row (at a gate, while Tess runs, while Cleo runs): QA restarts each time, the stage says Cleo works, her ready-for-qa is parked then applied, and the play completes', async ({ onTestFinished }) => {
     const rest = kube();
     const task = uniqueTask();
     // Cleo: 1 passes; 2 is held while her hand-over arrives; 3 is held until push 3 cancels it; 4 is held like 2.
