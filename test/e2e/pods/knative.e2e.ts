@@ -12,8 +12,8 @@ import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAddress } from '../../../harness/image/containerd';
 import { scenarioPayload } from '../../../harness/payloads';
-import { appliedEvents, control, nodesNamed, readWorkflow, repository, sendRexPush, stageOf, supplied, untilOutcome } from '../guarantees/support';
-import { deletePlay, playAtCleo, playAtPrGate, scriptAgent, untilGate } from '../shipped-play';
+import { appliedEvents, control, nodesNamed, readWorkflow, repository, sendRexPush, sendToEventSource, stageOf, supplied, untilOutcome } from '../guarantees/support';
+import { deletePlay, playAtPrGate, scriptAgent, untilGate } from '../shipped-play';
 import { fakePullNumber, type RecordedGitHubRequest } from '../../fakes/fake-github';
 import { eventually, kube, runSend, stack, uniqueTask } from '../support';
 import { deployFunctionServices, functionPods, functions, ingressAddress, isReady, knativeService, live, ns, postThroughIngress, sensorRequest } from './knative';
@@ -48,14 +48,43 @@ const plays: string[] = [];
 
 /**
  * A play of `task` waiting at the pr-created gate (Rex done), as pr-opened expects it; Cleo held, so once
- * resumed it stays at quality-in-progress (the stage the function writes) until deleted.
+ * resumed it stays at quality-in-progress (the stage the function writes) until deleted. Added to `plays`
+ * unless `untracked` (a play prepared ahead, which the test that uses it adds).
  */
-async function playWaitingForPr(task: number): Promise<string> {
+async function playWaitingForPr(task: number, untracked = false): Promise<string> {
   await scriptAgent(task, 'cleo', ['hold']);
   const name = await playAtPrGate(kube(), task);
-  plays.push(name);
+  if (!untracked) plays.push(name);
   return name;
 }
+
+/**
+ * Plays prepared ahead of the test that uses them: started once (by an earlier step or the test itself), so
+ * their pods run while earlier tests wait on Knative. Only plays waiting at their first gate, which no event has
+ * reached: nothing an earlier test checks or sends touches them. A failure surfaces in the test that awaits them.
+ */
+function ahead<T>(prepare: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | undefined;
+  return () => {
+    if (!started) {
+      started = prepare();
+      started.catch(() => undefined); // awaited (and reported) by the test that uses it
+    }
+    return started;
+  };
+}
+
+/** The Rex push test's play at wait-pr-created, Cleo not held (each QA pass ends at wait-ready-for-qa); started in beforeAll. */
+const rexPushPlay = ahead(async () => {
+  const task = uniqueTask();
+  return { task, name: await playAtPrGate(kube(), task) };
+});
+
+/** The rollout test's plays at wait-pr-created (Cleo held once resumed); started while the redeploy test waits. */
+const rolloutPlays = ahead(async () => {
+  const tasks = Array.from({ length: 8 }, () => uniqueTask());
+  return { tasks, names: await Promise.all(tasks.map((task) => playWaitingForPr(task, true))) };
+});
 
 async function prOpenedThroughIngress(ingress: string, task: number, delivery: string) {
   const { payload } = scenarioPayload('pr-opened', { task, repository });
@@ -70,6 +99,7 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
   beforeAll(async () => {
     image = (await deployFunctionServices()).image;
     ingress = await ingressAddress();
+    void rexPushPlay();
   }, 600_000);
 
   afterEach(async () => {
@@ -155,9 +185,9 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
 
   it('a Rex push → EventSource → a Sensor calling rex-push at its Knative URL → the pod removes the label on the fake GitHub as the GitHub App, QA restarts', async () => {
     const rest = kube();
-    const task = uniqueTask();
-    const name = await playAtCleo(rest, task); // Cleo not held: each QA pass ends at wait-ready-for-qa
+    const { task, name } = await rexPushPlay(); // Cleo not held: each QA pass ends at wait-ready-for-qa
     plays.push(name); // deleted after the test, once the host process has seen the push too
+    expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
     await untilGate(rest, name, 'wait-ready-for-qa', 'waiting-ready-for-qa');
     const files = buildManifests({ namespace: ns(), webhookSecret: secretRefs.webhookSecret, sensorTokenSecret: secretRefs.sensorTokenSecret, acceptedTokensSecret: secretRefs.acceptedTokensSecret });
     const sensor = objectsOf(files, (f) => f.path === 'argo/events/sensors/rex-push.yaml').find((o) => o.kind === 'Sensor')!;
@@ -193,6 +223,7 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
   }, 600_000);
 
   it('npm run deploy -- rex-push --image <new> rolls out a new Revision of rex-push only; the others keep theirs', async () => {
+    void rolloutPlays(); // the next test's plays: their pods run while this one waits for the new Revision
     const before = Object.fromEntries(await Promise.all(functions.map(async (fn) => [fn, await knativeService(fn)] as const)));
     const next = `${image.replace(/:[^:/]+$/, '')}:redeploy-${Date.now()}`;
     await run('ctr', ['--address', defaultAddress, '--namespace', 'k8s.io', 'images', 'tag', image, next]);
@@ -217,8 +248,8 @@ describe.skipIf(needsKnative)('Knative: scale to zero, events at zero, per-funct
   }, 360_000);
 
   it('events sent to pr-opened while it rolls out a new Revision each apply exactly once', async () => {
-    const tasks = Array.from({ length: 8 }, () => uniqueTask());
-    const names = await Promise.all(tasks.map((task) => playWaitingForPr(task)));
+    const { tasks, names } = await rolloutPlays();
+    plays.push(...names);
     const before = await knativeService('pr-opened');
     const next = `${image.replace(/:[^:/]+$/, '')}:rollout-${Date.now()}`;
     await run('ctr', ['--address', defaultAddress, '--namespace', 'k8s.io', 'images', 'tag', image, next]);
