@@ -7,7 +7,7 @@ import { startPlay } from '../../harness/plays';
 import type { KubeRest } from '../../harness/kube-rest';
 import { CODERUN_APPS, type AgentRole } from '../../shared/play';
 import type { AgentOutcome, CodeRun } from '../fakes/coderun-agents';
-import { control, nodesNamed, readWorkflow, repository, sendToEventSource, stageOf, type GuaranteeWorkflow } from './guarantees/support';
+import { control, nodesNamed, readWorkflow, repository, sendToEventSource, stageOf, untilWorkflowPhase, type GuaranteeWorkflow } from './guarantees/support';
 import { eventually, stack } from './support';
 
 export type { AgentOutcome, CodeRun };
@@ -81,6 +81,22 @@ export async function playAtCleo(rest: KubeRest, task: number, parameters: Recor
   expect((await sendToEventSource('pr-opened', task)).status).toBe(200);
   // The function resumes the gate and writes quality-in-progress; Cleo may already be done, so only the gate is waited for.
   await eventually(`${name}: wait-pr-created passed`, async () => (nodesNamed(await readWorkflow(rest, name), 'wait-pr-created').some((n) => n.phase === 'Succeeded') ? true : undefined), 180_000);
+  return name;
+}
+
+/**
+ * A play of `task` run to completion the real way: each gate resumed by its signed GitHub event once the template
+ * waits there, every agent's CodeRun Succeeded; the play ends Succeeded at stage completed.
+ */
+export async function completedPlay(rest: KubeRest, task: number): Promise<string> {
+  const name = await submitPlay(rest, task);
+  const gates = [['wait-pr-created', 'waiting-pr-created', 'pr-opened'], ['wait-ready-for-qa', 'waiting-ready-for-qa', 'ready-for-qa'], ['wait-pr-approved', 'waiting-pr-approved', 'approved']] as const;
+  for (const [gate, stage, scenario] of gates) {
+    await untilGate(rest, name, gate, stage);
+    expect((await sendToEventSource(scenario, task)).status).toBe(200);
+  }
+  const done = await untilWorkflowPhase(rest, name, 'Succeeded', 180_000);
+  expect(stageOf(done)).toBe('completed');
   return name;
 }
 

@@ -1,15 +1,19 @@
 // Guarantee: every bad input gets a clear answer and no side effect, against the running functions
 // over HTTP (the Sensor's envelope and bearer token, straight to each function's port). Thousands of
-// mutated real payloads and envelopes: never a 5xx, never a resume, and no play workflow is changed by a function.
+// mutated real payloads and envelopes: never a 5xx, never a resume, and nothing a function writes is changed:
+// no play workflow, no CodeRun, no label on GitHub. The task the fuzz correlates to has a completed play of the
+// shipped template, run there through its gates by GitHub events (shipped-play.ts completedPlay).
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { RESUMABLE_NODE_FIELDS } from '../../../manifests/function-write-policy';
 import type { FunctionName } from '../../../shared/function-declaration';
 import { type Workflow } from '../../../shared/kubernetes/workflow';
 import { labeledEvent, pullRequestEvent, pushEvent, reviewEvent, sensorEnvelope } from '../../fixtures/github-events';
-import { createWorkflow, uniqueTask } from '../support';
-import { kube, stack, untilActive } from './support';
-import { DEDUP_ANNOTATION, PARKED_ANNOTATION, WORKFLOW_LABELS } from '../../../shared/contract';
+import { completedPlay } from '../shipped-play';
+import { uniqueTask } from '../support';
+import { codeRunNames, kube, labelRemovals, stack } from './support';
+import { FUNCTION_ANNOTATIONS, WORKFLOW_LABELS } from '../../../shared/contract';
 import { mutatePayload, payloadPaths, weirdValues, type Json } from '../../fixtures/payload-fuzz';
 
 const runsPerFunction = Number(process.env.E2E_FUZZ_RUNS ?? 1000);
@@ -26,9 +30,12 @@ type Case =
   | { kind: 'payload'; fn: FunctionName; ownTask: boolean; mutations: [number, Json | undefined][]; envelope: 'sensor' | 'drop-headers' | 'event-mismatch' | 'array-delivery' | 'no-delivery' }
   | { kind: 'raw'; fn: FunctionName; body: string; contentType: string }
   /** POST /parked, the re-drive route of the functions that park early events. */
-  | { kind: 'redrive'; fn: FunctionName; body: string };
+  | { kind: 'redrive'; fn: FunctionName; body: string }
+  /** POST /parked naming the completed play itself: nothing is parked on it. */
+  | { kind: 'redrive-own'; fn: FunctionName };
 
 const functions = Object.keys(seeds) as FunctionName[];
+const parking = functions.filter((fn) => fn !== 'rex-push');
 const caseArb: fc.Arbitrary<Case> = fc.oneof(
   { weight: 9, arbitrary: fc.record({
     kind: fc.constant('payload' as const),
@@ -45,7 +52,7 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
   }) },
   { weight: 1, arbitrary: fc.record({
     kind: fc.constant('redrive' as const),
-    fn: fc.constantFrom(...functions.filter((fn) => fn !== 'rex-push')),
+    fn: fc.constantFrom(...parking),
     body: fc.oneof(
       fc.string(),
       fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value)),
@@ -53,24 +60,24 @@ const caseArb: fc.Arbitrary<Case> = fc.oneof(
       fc.constantFrom('{"workflow":"play-fuzz-absent"}', '{"workflow":"Play"}', '{"workflow":""}'),
     ),
   }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('redrive-own' as const), fn: fc.constantFrom(...parking) }) },
 );
 
 interface Effects {
   stage?: string;
-  annotations: (string | undefined)[];
-  /** Phase of every suspend node, by node ID. */
-  suspendNodes: Record<string, string | undefined>;
-  resourceVersion?: string;
+  annotations: Record<string, string | undefined>;
+  outputs?: unknown[];
+  /** What a function may change on a suspend node, by node ID. */
+  suspendNodes: Record<string, Record<string, unknown>>;
 }
 
 /**
- * What a function's write can change on each play workflow (the write policy, knative/function-write-policy.yaml,
- * allows nothing else): the stage label, the functions' annotations and the phase of suspend nodes. Other
- * tests' plays may still be moved on by the controller meanwhile (new nodes, status), so their
- * resourceVersions are no measure; the fuzz target's own workflow, which nothing else touches, is also
- * compared by resourceVersion.
+ * What a function's write can change on each play workflow, and nothing else (the write policy,
+ * knative/function-write-policy.yaml): the stage label, the functions' annotations, status.outputs.parameters and a
+ * suspend node's phase, finishedAt, message and outputs. Not the resourceVersion: the controller may still write a
+ * finished play (its labels, its status) while the fuzz runs.
  */
-async function functionEffects(own: string): Promise<Map<string, Effects>> {
+async function functionEffects(): Promise<Map<string, Effects>> {
   const res = await kube().call<{ items: Workflow[] }>('GET', `/apis/argoproj.io/v1alpha1/namespaces/${stack().namespace}/workflows?labelSelector=workflow-type%3Dplay-orchestration`);
   expect(res.status, res.text).toBe(200);
   return new Map(
@@ -78,12 +85,21 @@ async function functionEffects(own: string): Promise<Map<string, Effects>> {
       wf.metadata.name,
       {
         stage: wf.metadata.labels?.[WORKFLOW_LABELS.stage],
-        annotations: [DEDUP_ANNOTATION, PARKED_ANNOTATION].map((key) => wf.metadata.annotations?.[key]),
-        suspendNodes: Object.fromEntries(Object.entries(wf.status?.nodes ?? {}).filter(([, node]) => node.type === 'Suspend').map(([id, node]) => [id, node.phase])),
-        ...(wf.metadata.name === own ? { resourceVersion: wf.metadata.resourceVersion } : {}),
+        annotations: Object.fromEntries(FUNCTION_ANNOTATIONS.map((key) => [key, wf.metadata.annotations?.[key]])),
+        outputs: wf.status?.outputs?.parameters,
+        suspendNodes: Object.fromEntries(
+          Object.entries(wf.status?.nodes ?? {})
+            .filter(([, node]) => node.type === 'Suspend')
+            .map(([id, node]) => [id, Object.fromEntries(RESUMABLE_NODE_FIELDS.map((field) => [field, (node as unknown as Record<string, unknown>)[field]]))]),
+        ),
       },
     ]),
   );
+}
+
+/** What the functions write beside the workflow for the fuzzed tasks: rex-push deletes CodeRuns and removes labels on GitHub. */
+async function sideEffects(tasks: number[]) {
+  return Promise.all(tasks.map(async (task) => ({ task, codeRuns: await codeRunNames(kube(), task), labelRemovals: (await labelRemovals(task)).length })));
 }
 
 /** The effects of `after` restricted to what `before` already had (nodes the controller added since are not the functions'). */
@@ -97,19 +113,16 @@ function sameScope(before: Map<string, Effects>, after: Map<string, Effects>): [
 }
 
 describe('fuzzed payloads and envelopes against the running functions', () => {
-  it.skipIf(!stack().functionUrls['pr-opened'])(`${runsPerFunction * 4} mutated requests: only 4xx or 200 without effect, and no workflow written`, async () => {
+  // The shipped template is installed only with a node (global-setup.ts).
+  it.skipIf(!stack().functionUrls['pr-opened'] || !stack().node || !stack().eventSourceUrl)(`${runsPerFunction * 4} mutated requests: only 4xx or 200 without effect, and nothing a function writes changed`, async () => {
     const rest = kube();
-    const { namespace, functionUrls, triggerToken } = stack();
-    const task = uniqueTask(); // its play workflow is already completed: a correlating event must change nothing
+    const { functionUrls, triggerToken } = stack();
+    const task = uniqueTask(); // its play has completed: a correlating event must change nothing
     const absent = uniqueTask(); // no workflow at all
-    const name = await createWorkflow(rest, namespace, {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Workflow',
-      metadata: { generateName: `play-fuzz-${task}-`, labels: { 'workflow-type': 'play-orchestration', 'task-id': String(task), repository: 'codertocat-hello-world', 'current-stage': 'completed' } },
-      spec: { entrypoint: 'main', templates: [{ name: 'main', steps: [[{ name: 'wait-pr-approved', template: 'wait' }]] }, { name: 'wait', suspend: {} }] },
-    });
-    await untilActive(rest, name, 'wait-pr-approved');
-    const before = await functionEffects(name);
+    const name = await completedPlay(rest, task);
+    const before = await functionEffects();
+    const besideBefore = await sideEffects([task, absent]);
+    expect(besideBefore[0]!.codeRuns).toHaveLength(3); // Rex's, Cleo's and Tess's, finished: what a Rex push would cancel
     const statuses = new Map<string, number>();
 
     await fc.assert(
@@ -120,6 +133,9 @@ describe('fuzzed payloads and envelopes against the running functions', () => {
         if (c.kind === 'redrive') {
           url = `${url}/parked`;
           body = c.body;
+        } else if (c.kind === 'redrive-own') {
+          url = `${url}/parked`;
+          body = JSON.stringify({ workflow: name });
         } else if (c.kind === 'raw') {
           body = c.body;
           contentType = c.contentType;
@@ -155,10 +171,11 @@ describe('fuzzed payloads and envelopes against the running functions', () => {
       { numRuns: runsPerFunction * 4 },
     );
 
-    const after = await functionEffects(name);
+    const after = await functionEffects();
     expect(after.has(name)).toBe(true);
     const [expected, received] = sameScope(before, after);
     expect(received).toEqual(expected);
+    expect(await sideEffects([task, absent])).toEqual(besideBefore);
     console.log(`[fuzz] ${runsPerFunction * 4} requests; answers: ${[...statuses.entries()].sort().map(([k, v]) => `${k}: ${v}`).join(', ')}`);
   }, 900_000);
 });
