@@ -17,6 +17,12 @@ import { FUNCTION_ANNOTATIONS, WORKFLOW_LABELS } from '../../../shared/contract'
 import { mutatePayload, payloadPaths, weirdValues, type Json } from '../../fixtures/payload-fuzz';
 
 const runsPerFunction = Number(process.env.E2E_FUZZ_RUNS ?? 1000);
+/**
+ * Requests in flight at once (each run of the property sends this many together): the functions are called
+ * concurrently in production too (one Sensor trigger per dependency, Knative pods), and the 2-core machine
+ * answers several at once sooner than one after another. 4 divides the 4 requests per function run.
+ */
+const AT_ONCE = 4;
 const seeds: Record<FunctionName, { event: string; payload: (task: number) => Record<string, unknown> }> = {
   'pr-opened': { event: 'pull_request', payload: (task) => pullRequestEvent('opened', { task, sender: '5DLabs-Rex[bot]' }) },
   'labeled-ready-for-qa': { event: 'pull_request', payload: (task) => labeledEvent('ready-for-qa', { task }) },
@@ -125,50 +131,54 @@ describe('fuzzed payloads and envelopes against the running functions', () => {
     expect(besideBefore[0]!.codeRuns).toHaveLength(3); // Rex's, Cleo's and Tess's, finished: what a Rex push would cancel
     const statuses = new Map<string, number>();
 
+    /** One fuzzed request and the checks on its answer. */
+    const attempt = async (c: Case) => {
+      let url = functionUrls[c.fn]!;
+      let body: string;
+      let contentType = 'application/json';
+      if (c.kind === 'redrive') {
+        url = `${url}/parked`;
+        body = c.body;
+      } else if (c.kind === 'redrive-own') {
+        url = `${url}/parked`;
+        body = JSON.stringify({ workflow: name });
+      } else if (c.kind === 'raw') {
+        body = c.body;
+        contentType = c.contentType;
+      } else {
+        const seed = seeds[c.fn];
+        let payload = seed.payload(c.ownTask ? task : absent);
+        const all = payloadPaths(payload, 3);
+        for (const [at, value] of c.mutations) payload = mutatePayload(payload, all[at % all.length]!, value);
+        const envelope = sensorEnvelope(seed.event, payload, randomUUID()) as { headers: Record<string, unknown>; body: Record<string, unknown> };
+        if (c.envelope === 'drop-headers') delete (envelope as Record<string, unknown>).headers;
+        if (c.envelope === 'event-mismatch') envelope.headers['X-Github-Event'] = [seed.event === 'push' ? 'pull_request' : 'push'];
+        if (c.envelope === 'array-delivery') envelope.body['X-GitHub-Delivery'] = ['a', 'b'];
+        if (c.envelope === 'no-delivery') {
+          delete envelope.body['X-GitHub-Delivery'];
+          delete envelope.headers['X-Github-Delivery'];
+        }
+        body = JSON.stringify(envelope);
+      }
+      const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, Authorization: `Bearer ${triggerToken}` }, body });
+      const text = await response.text();
+      let outcome = '?';
+      try {
+        outcome = (JSON.parse(text) as { outcome?: string }).outcome ?? '?';
+      } catch {
+        /* counted below as a non-JSON answer */
+      }
+      const key = `${response.status} ${outcome}`;
+      statuses.set(key, (statuses.get(key) ?? 0) + 1);
+      expect(response.status, `${c.fn}: ${text}`).toBeLessThan(500);
+      if (response.status === 200) expect(['ignored', 'duplicate', 'already-done'], `${c.fn}: ${text}`).toContain(outcome);
+      else expect(response.status, `${c.fn}: ${text}`).toBeGreaterThanOrEqual(400);
+    };
     await fc.assert(
-      fc.asyncProperty(caseArb, async (c) => {
-        let url = functionUrls[c.fn]!;
-        let body: string;
-        let contentType = 'application/json';
-        if (c.kind === 'redrive') {
-          url = `${url}/parked`;
-          body = c.body;
-        } else if (c.kind === 'redrive-own') {
-          url = `${url}/parked`;
-          body = JSON.stringify({ workflow: name });
-        } else if (c.kind === 'raw') {
-          body = c.body;
-          contentType = c.contentType;
-        } else {
-          const seed = seeds[c.fn];
-          let payload = seed.payload(c.ownTask ? task : absent);
-          const all = payloadPaths(payload, 3);
-          for (const [at, value] of c.mutations) payload = mutatePayload(payload, all[at % all.length]!, value);
-          const envelope = sensorEnvelope(seed.event, payload, randomUUID()) as { headers: Record<string, unknown>; body: Record<string, unknown> };
-          if (c.envelope === 'drop-headers') delete (envelope as Record<string, unknown>).headers;
-          if (c.envelope === 'event-mismatch') envelope.headers['X-Github-Event'] = [seed.event === 'push' ? 'pull_request' : 'push'];
-          if (c.envelope === 'array-delivery') envelope.body['X-GitHub-Delivery'] = ['a', 'b'];
-          if (c.envelope === 'no-delivery') {
-            delete envelope.body['X-GitHub-Delivery'];
-            delete envelope.headers['X-Github-Delivery'];
-          }
-          body = JSON.stringify(envelope);
-        }
-        const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType, Authorization: `Bearer ${triggerToken}` }, body });
-        const text = await response.text();
-        let outcome = '?';
-        try {
-          outcome = (JSON.parse(text) as { outcome?: string }).outcome ?? '?';
-        } catch {
-          /* counted below as a non-JSON answer */
-        }
-        const key = `${response.status} ${outcome}`;
-        statuses.set(key, (statuses.get(key) ?? 0) + 1);
-        expect(response.status, `${c.fn}: ${text}`).toBeLessThan(500);
-        if (response.status === 200) expect(['ignored', 'duplicate', 'already-done'], `${c.fn}: ${text}`).toContain(outcome);
-        else expect(response.status, `${c.fn}: ${text}`).toBeGreaterThanOrEqual(400);
+      fc.asyncProperty(fc.array(caseArb, { minLength: AT_ONCE, maxLength: AT_ONCE }), async (cases) => {
+        await Promise.all(cases.map(attempt));
       }),
-      { numRuns: runsPerFunction * 4 },
+      { numRuns: runsPerFunction * (4 / AT_ONCE) },
     );
 
     const after = await functionEffects();
