@@ -39,7 +39,10 @@ async function expectCleoAtWork(task: number, name: string): Promise<void> {
 // The shipped template is installed only with a node (global-setup.ts).
 const noShippedPlays = !stack().node;
 
-describe('function against the real workflow-controller (direct GitHub delivery)', () => {
+// Both describes run concurrently: each test has its own task and play (and deletes it), sends only to its own
+// play, and compares only its own play; none kills a process, changes the fake GitHub's mode or rotates a
+// secret. Most of each test is waiting on its play's pods.
+describe.concurrent('function against the real workflow-controller (direct GitHub delivery)', () => {
   it.skipIf(noShippedPlays || !stack().functionUrls['pr-opened'])('a signed pull_request.opened resumes wait-pr-created and the controller runs on', async () => {
     await withPlayAtPrGate(async (task, name) => {
       const { event, payload } = scenarioPayload('pr-opened', { task, repository });
@@ -73,7 +76,7 @@ describe('function against the real workflow-controller (direct GitHub delivery)
   }, 480_000);
 });
 
-describe('GitHub → real EventSource → real Sensor → function → real controller', () => {
+describe.concurrent('GitHub → real EventSource → real Sensor → function → real controller', () => {
   it.skipIf(noShippedPlays || !stack().eventSourceUrl)('happy path: the play runs past wait-pr-created after a signed pull_request.opened', async () => {
     await withPlayAtPrGate(async (task, name) => {
       const { event, payload } = scenarioPayload('pr-opened', { task, repository });
