@@ -10,12 +10,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ensureBinaries } from '../harness/binaries';
-import type { KubeRest } from '../harness/kube-rest';
-import { scenarioPayload } from '../harness/payloads';
-import { startStack } from '../harness/stack';
-import { repoRoot } from '../harness/versions';
-import { deliverWebhook } from '../harness/webhook';
+import { ensureBinaries } from '../stack/binaries/binaries';
+import type { KubeRest } from '../stack/kube-rest';
+import { scenarioPayload } from '../stack/github/payloads';
+import { startStack } from '../stack/stack';
+import { repoRoot } from '../stack/binaries/versions';
+import { deliverWebhook } from '../stack/github/webhook';
 import { PEER_REVIEWER, PEER_WORKFLOW, argoWorkflowResumeSensor } from './peer/argo-workflow-resume-sensor';
 import { percentile } from './report';
 import { printTable } from '../scripts/table';

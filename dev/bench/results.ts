@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readComponents, repoRoot, type ComponentName } from '../harness/versions';
+import { readComponents, repoRoot, type ComponentName } from '../stack/binaries/versions';
 
 /** Overrides the default directory, `<repo>/.handoff/bench`. */
 export const RESULTS_DIR_ENV = 'HANDOFF_BENCH_RESULTS_DIR';

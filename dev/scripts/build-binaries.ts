@@ -3,9 +3,9 @@
 // (every component, or the named ones), then go mod tidy.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { allBinaries, ensureBinaries, type BinaryName } from '../harness/binaries';
-import { syncGoMods } from '../harness/sync-go-mods';
-import { repoRoot } from '../harness/versions';
+import { allBinaries, ensureBinaries, type BinaryName } from '../stack/binaries/binaries';
+import { syncGoMods } from '../stack/binaries/sync-go-mods';
+import { repoRoot } from '../stack/binaries/versions';
 
 const args = process.argv.slice(2);
 if (args.includes('--sync')) {

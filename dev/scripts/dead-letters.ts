@@ -6,13 +6,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { WORKFLOW_LABELS } from '../shared/contract';
-import { WORKFLOWS, type Workflow } from '../shared/kubernetes/workflow';
-import type { StackInfo } from '../harness/stack';
-import { repoRoot } from '../harness/versions';
-import { withDefaults } from '../manifests/options';
-import { createSecretDeadLetterStore } from '../shared/dead-letters/secret-store';
-import { stripBearer } from '../shared/http/trigger-token-file';
+import { WORKFLOW_LABELS } from '../../shared/contract';
+import { WORKFLOWS, type Workflow } from '../../shared/kubernetes/workflow';
+import type { StackInfo } from '../stack/stack';
+import { repoRoot } from '../stack/binaries/versions';
+import { withDefaults } from '../../manifests/options';
+import { createSecretDeadLetterStore } from '../../shared/dead-letters/secret-store';
+import { stripBearer } from '../../shared/http/trigger-token-file';
 import { USAGE, runDeadLetters } from './dead-letters/commands';
 
 const GLOBAL = new Set(['--namespace', '--kubeconfig', '--url-template', '--url', '--token-file', '--stack']);

@@ -12,8 +12,8 @@
  */
 import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
-import { buildManifests } from '../manifests/index';
-import { DECLARATIONS } from '../shared/declarations';
+import { buildManifests } from '../../manifests/index';
+import { DECLARATIONS } from '../../shared/declarations';
 
 interface DeployArgs {
   readonly target: string;

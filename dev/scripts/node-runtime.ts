@@ -1,7 +1,7 @@
 // Installs the pinned Node.js (tools/versions.json `image.node`) into .cache/node-<version>/ and
 // prints its bin directory, for `PATH="$(npx tsx scripts/node-runtime.ts):$PATH" npm test`.
 import { dirname } from 'node:path';
-import { ensureNode } from '../harness/image/npm-package';
-import { readImagePins } from '../harness/image/pins';
+import { ensureNode } from '../stack/image/npm-package';
+import { readImagePins } from '../stack/image/pins';
 
 process.stdout.write(`${dirname(ensureNode(readImagePins().node))}\n`);

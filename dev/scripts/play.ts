@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { kubeRestFromKubeconfig } from '../harness/kube-rest';
-import { listPlays, startPlay } from '../harness/plays';
-import type { StackInfo } from '../harness/stack';
-import { repoRoot } from '../harness/versions';
+import { kubeRestFromKubeconfig } from '../stack/kube-rest';
+import { listPlays, startPlay } from '../stack/argo/plays';
+import type { StackInfo } from '../stack/stack';
+import { repoRoot } from '../stack/binaries/versions';
 import { printTable } from './table';
 
 const USAGE = 'usage: npm run play -- --task N [--repo owner/name] [--param name=value …] | npm run play -- list [--task N]';

@@ -10,14 +10,14 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FunctionName } from '../shared/function-declaration';
-import { scenarioPayload, scenarios, type Scenario } from '../harness/payloads';
-import type { StackInfo } from '../harness/stack';
-import { repoRoot } from '../harness/versions';
-import { attemptsOf, functionLogFile, type HandledEvent } from '../harness/function-log';
-import { postThroughIngress, sensorRequest } from '../harness/knative/function-services';
-import { kubeRestFromKubeconfig } from '../harness/kube-rest';
-import { deliverWebhook } from '../harness/webhook';
+import type { FunctionName } from '../../shared/function-declaration';
+import { scenarioPayload, scenarios, type Scenario } from '../stack/github/payloads';
+import type { StackInfo } from '../stack/stack';
+import { repoRoot } from '../stack/binaries/versions';
+import { attemptsOf, functionLogFile, type HandledEvent } from '../stack/functions/function-log';
+import { postThroughIngress, sensorRequest } from '../stack/knative/function-services';
+import { kubeRestFromKubeconfig } from '../stack/kube-rest';
+import { deliverWebhook } from '../stack/github/webhook';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

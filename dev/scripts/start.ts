@@ -6,11 +6,11 @@ import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { HOST_FUNCTIONS_GITHUB_TOKEN, startFunctions } from '../harness/functions';
-import { knativeFunctionsDeployed, startStack, writeStackInfo, type SensorsCall, type Stack } from '../harness/stack';
-import { repoRoot } from '../harness/versions';
-import { startFakeGitHub } from '../test/fakes/fake-github';
-import { safeLine, stopWhenStartEnds } from '../harness/lifetime';
+import { HOST_FUNCTIONS_GITHUB_TOKEN, startFunctions } from '../stack/functions/functions';
+import { knativeFunctionsDeployed, startStack, writeStackInfo, type SensorsCall, type Stack } from '../stack/stack';
+import { repoRoot } from '../stack/binaries/versions';
+import { startFakeGitHub } from '../../test/fakes/fake-github';
+import { safeLine, stopWhenStartEnds } from '../stack/processes/lifetime';
 
 const print = safeLine();
 const log = (line: string) => print(`[start] ${line}`);

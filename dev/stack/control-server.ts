@@ -16,10 +16,10 @@
 //   POST /agents/release {"name": "...", "outcome": "Succeeded"}  ends a held CodeRun
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { fakeGitHubModes, type FakeGitHub, type FakeGitHubMode } from '../test/fakes/fake-github';
-import type { AgentOutcome, CodeRunAgents } from '../test/fakes/coderun-agents';
+import { fakeGitHubModes, type FakeGitHub, type FakeGitHubMode } from '../../test/fakes/fake-github';
+import type { AgentOutcome, CodeRunAgents } from '../../test/fakes/coderun-agents';
 import type { KubeObject } from './kube-rest';
-import type { SecretConsumer } from './secret-volume';
+import type { SecretConsumer } from './functions/secret-volume';
 
 const secretConsumers: readonly SecretConsumer[] = ['sensor', 'function'];
 

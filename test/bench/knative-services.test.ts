@@ -2,7 +2,7 @@
 // differ from the generated pr-opened Service only where the runtime makes it differ.
 import { describe, expect, it } from 'vitest';
 import { buildManifests, objectsOf } from '../../manifests';
-import { floorService, peerService, type KnativeServiceObject } from '../../bench/knative-services';
+import { floorService, peerService, type KnativeServiceObject } from '../../dev/bench/knative-services';
 
 async function prOpenedService(): Promise<KnativeServiceObject> {
   const files = buildManifests({ namespace: 'argo', image: 'dev.local/handoff:test' });

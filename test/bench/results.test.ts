@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RESULTS_DIR_ENV, benchResultsSchema, figure, writeResults, type Figure } from '../../bench/results';
+import { RESULTS_DIR_ENV, benchResultsSchema, figure, writeResults, type Figure } from '../../dev/bench/results';
 
 const machine = { cpu: 'Test CPU', cores: 2, memoryBytes: 8 * 1024 ** 3, os: 'Linux', kernel: '6.1.0' };
 const versions = { node: 'v20.0.0', handoff: '0.1.0', kubernetes: 'v1.34.4' };

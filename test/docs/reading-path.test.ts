@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../harness/versions';
+import { repoRoot } from '../../dev/stack/binaries/versions';
 
 const SECTION = '## Follow one event';
 const MAX_FILES = 5;

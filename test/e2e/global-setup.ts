@@ -2,10 +2,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ensureBinaries } from '../../harness/binaries';
-import { functionBundle, functionNames } from '../../harness/functions';
-import { E2E_SENSOR_RETRIES, startStack, type Stack, type StackInfo } from '../../harness/stack';
-import { repoRoot } from '../../harness/versions';
+import { ensureBinaries } from '../../dev/stack/binaries/binaries';
+import { functionBundle, functionNames } from '../../dev/stack/functions/functions';
+import { E2E_SENSOR_RETRIES, startStack, type Stack, type StackInfo } from '../../dev/stack/stack';
+import { repoRoot } from '../../dev/stack/binaries/versions';
 
 declare module 'vitest' {
   export interface ProvidedContext {

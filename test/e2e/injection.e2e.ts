@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { buildManifests } from '../../manifests/index';
 import { PLATFORM_PARAMETERS } from '../../manifests/platform-sensors';
 import { ORCHESTRATOR_RESUME_CLOSE_SCRIPT, PR_VALIDATION_SCRIPT } from '../../manifests/step-scripts';
-import { deliverWebhook } from '../../harness/webhook';
+import { deliverWebhook } from '../../dev/stack/github/webhook';
 import { example, pullRequestEvent } from '../fixtures/github-events';
 import { HOSTILE_TEXTS } from '../fixtures/hostile-text';
 import { control } from './guarantees/support';

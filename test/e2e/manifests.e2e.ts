@@ -6,9 +6,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readYamlObjects } from '../../harness/crds';
-import { functionNames } from '../../harness/functions';
-import { repoRoot } from '../../harness/versions';
+import { readYamlObjects } from '../../dev/stack/control-plane/crds';
+import { functionNames } from '../../dev/stack/functions/functions';
+import { repoRoot } from '../../dev/stack/binaries/versions';
 import { kube, stack } from './support';
 
 const yamlFiles = (dir: string): string[] =>

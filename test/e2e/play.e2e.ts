@@ -3,8 +3,8 @@
 // wait-pr-created; Cleo's CodeRun is held, so a resumed play stays at quality-in-progress with her step running.
 // Each play is deleted once its test is done with it.
 import { describe, expect, it } from 'vitest';
-import { scenarioPayload } from '../../harness/payloads';
-import { deliverWebhook, signature256 } from '../../harness/webhook';
+import { scenarioPayload } from '../../dev/stack/github/payloads';
+import { deliverWebhook, signature256 } from '../../dev/stack/github/webhook';
 import { nodesNamed, readWorkflow, stageOf, untilGatePassed } from './guarantees/support';
 import { deletePlay, playAtPrGate, scriptAgent, untilAgentRun } from './shipped-play';
 import { eventually, kube, stack, uniqueTask } from './support';

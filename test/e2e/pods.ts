@@ -1,6 +1,6 @@
 // What the workflow-controller asked the kubelet to run: a workflow's Pods and the template that
 // argoexec gets (the ARGO_TEMPLATE env of the init container, or its offloaded ConfigMap).
-import type { KubeRest } from '../../harness/kube-rest';
+import type { KubeRest } from '../../dev/stack/kube-rest';
 import { eventually } from './support';
 
 export interface PodContainer {

@@ -3,8 +3,8 @@
 // (test/fakes/coderun-agents.ts), scripted per task through the stack's control server. Nothing in
 // the workflow is simulated: a test waits for the states the template itself reaches.
 import { expect } from 'vitest';
-import { startPlay } from '../../harness/plays';
-import type { KubeRest } from '../../harness/kube-rest';
+import { startPlay } from '../../dev/stack/argo/plays';
+import type { KubeRest } from '../../dev/stack/kube-rest';
 import { CODERUN_APPS, type AgentRole } from '../../shared/play';
 import type { AgentOutcome, CodeRun } from '../fakes/coderun-agents';
 import { control, nodesNamed, readWorkflow, repository, sendToEventSource, stageOf, untilWorkflowPhase, type GuaranteeWorkflow } from './guarantees/support';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { kubeRestFromKubeconfig, type KubeRest } from '../../harness/kube-rest';
+import { kubeRestFromKubeconfig, type KubeRest } from '../../dev/stack/kube-rest';
 import type { NodeStatus as WorkflowNode, Workflow } from '../../shared/kubernetes/workflow';
 
 export const stack = () => inject('stack');

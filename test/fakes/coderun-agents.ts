@@ -4,7 +4,7 @@
 // an agent does is scripted per task and GitHub App: succeed (the default), fail, or hold the run
 // Running until the caller releases it. Only the agents are simulated; the CodeRuns, the
 // workflow-controller and the pods that wait on them are real.
-import type { KubeRest } from '../../harness/kube-rest';
+import type { KubeRest } from '../../dev/stack/kube-rest';
 
 export type AgentOutcome = 'Succeeded' | 'Failed' | 'hold';
 

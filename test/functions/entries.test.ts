@@ -3,7 +3,7 @@
  * (shared/server/define-function.ts) and starts nothing when imported; the build's runner serves it.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { functionNames } from '../../scripts/bundle/options';
+import { functionNames } from '../../dev/scripts/bundle/options';
 import { declarationFor } from '../../shared/declarations';
 import { callsGitHub } from '../../shared/function-declaration';
 import type { HandoffFunction } from '../../shared/server/define-function';

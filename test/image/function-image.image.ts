@@ -3,13 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureContainerd, type Containerd } from '../../harness/image/containerd';
-import { createCtr, type Ctr } from '../../harness/image/ctr';
-import { ensureFunctionImage, type BuiltImage } from '../../harness/image/function-image';
-import { ensureHostPackages } from '../../harness/image/host-packages';
-import { loadImage } from '../../harness/image/load-image';
-import { freePort } from '../../harness/ports';
-import { repoRoot } from '../../harness/versions';
+import { ensureContainerd, type Containerd } from '../../dev/stack/image/containerd';
+import { createCtr, type Ctr } from '../../dev/stack/image/ctr';
+import { ensureFunctionImage, type BuiltImage } from '../../dev/stack/image/function-image';
+import { ensureHostPackages } from '../../dev/stack/image/host-packages';
+import { loadImage } from '../../dev/stack/image/load-image';
+import { freePort } from '../../dev/stack/processes/ports';
+import { repoRoot } from '../../dev/stack/binaries/versions';
 import { DECLARATIONS } from '../../shared/declarations';
 import { finalStageUser } from '../support/dockerfile-user';
 

@@ -5,10 +5,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKubeRest } from '../../harness/kube-rest';
-import { cgroupMounts, cgroupRoot } from '../../harness/node/cleanup';
-import { nodeImageNames } from '../../harness/node/node-images';
-import { repoRoot } from '../../harness/versions';
+import { createKubeRest } from '../../dev/stack/kube-rest';
+import { cgroupMounts, cgroupRoot } from '../../dev/stack/node/cleanup';
+import { nodeImageNames } from '../../dev/stack/node/node-images';
+import { repoRoot } from '../../dev/stack/binaries/versions';
 
 const pidFile = join(repoRoot, '.handoff', 'run.pids.json');
 const READY = /\[start\] ready in \d+ s/;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deployObjects, parseDeployArgs } from '../../scripts/deploy';
+import { deployObjects, parseDeployArgs } from '../../dev/scripts/deploy';
 
 describe('deploy', () => {
   it('sends only the named function\'s objects, RBAC before the Service', () => {
@@ -60,7 +60,7 @@ describe('deploy against an apiserver', () => {
 
   it('sends the Knative Service whole: its spec.template (the new image) is not dropped as a core Service would be', async () => {
     const { KubeConfig } = await import('@kubernetes/client-node');
-    const { deploy } = await import('../../scripts/deploy');
+    const { deploy } = await import('../../dev/scripts/deploy');
     const api = await fakeApiServer();
     try {
       const kubeConfig = new KubeConfig();

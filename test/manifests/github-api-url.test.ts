@@ -1,7 +1,7 @@
 // The manifest option githubApiUrl (GitHub Enterprise Server): GITHUB_API_URL on the functions that call GitHub.
 import { describe, expect, it } from 'vitest';
 import { buildManifests, objectsOf } from '../../manifests/index';
-import { deployObjects, parseDeployArgs } from '../../scripts/deploy';
+import { deployObjects, parseDeployArgs } from '../../dev/scripts/deploy';
 import { loadConfig } from '../../shared/config';
 
 interface Container {

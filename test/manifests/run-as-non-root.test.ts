@@ -4,8 +4,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readYamlObjects } from '../../harness/crds';
-import { repoRoot } from '../../harness/versions';
+import { readYamlObjects } from '../../dev/stack/control-plane/crds';
+import { repoRoot } from '../../dev/stack/binaries/versions';
 import { IMAGE_USER } from '../../manifests/knative';
 import { finalStageUser } from '../support/dockerfile-user';
 import { criImageUser, kubeletImageUser, verifyRunAsNonRoot, type ContainerLike, type PodLike, type SecurityContextFields } from '../support/kubelet-run-as-non-root';

@@ -1,6 +1,6 @@
 /** `npm run dead-letters -- parked`: the events parked on play workflows, their age, and the alert exit code. */
 import { describe, expect, it } from 'vitest';
-import { runDeadLetters } from '../../scripts/dead-letters/commands';
+import { runDeadLetters } from '../../dev/scripts/dead-letters/commands';
 import { PARKED_ANNOTATION } from '../../shared/contract';
 import type { Workflow } from '../../shared/kubernetes/workflow';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters';

@@ -5,7 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { APPROVED } from '../../shared/declarations';
 import { REQUEST_LIMIT_BYTES, deadLetterName, toDeadLetter } from '../../shared/dead-letters/dead-letter';
-import { runDeadLetters } from '../../scripts/dead-letters/commands';
+import { runDeadLetters } from '../../dev/scripts/dead-letters/commands';
 import { reviewEvent, sensorEnvelope } from '../fixtures/github-events';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters';
 import { FakeCodeRuns, FakePullRequests, FakeWorkflows, summary } from '../fakes/fake-clients';

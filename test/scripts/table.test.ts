@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { formatTable, printTable } from '../../scripts/table';
+import { formatTable, printTable } from '../../dev/scripts/table';
 
 describe('formatTable', () => {
   it('makes each column as wide as its widest cell, header included', () => {

@@ -1,6 +1,6 @@
 // The stack's fault-injection API: bearer token, process actions passed through, fake GitHub modes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startControlServer, type ControllableProcesses, type ControlServer } from '../../harness/control-server';
+import { startControlServer, type ControllableProcesses, type ControlServer } from '../../dev/stack/control-server';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/fake-github';
 
 describe('harness control server', () => {

@@ -1,7 +1,7 @@
 // StackOptions decided before anything starts: whether the Knative functions are deployed, and what the
 // Sensors call (the Knative URLs need the Knative functions).
 import { describe, expect, it } from 'vitest';
-import { knativeFunctionsDeployed, resolveSensorsCall } from '../../harness/stack';
+import { knativeFunctionsDeployed, resolveSensorsCall } from '../../dev/stack/stack';
 
 describe('stack options', () => {
   it('the Knative functions need the node and Knative', () => {

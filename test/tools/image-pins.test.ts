@@ -3,13 +3,13 @@
 // and the image's cache key must cover everything the Dockerfile copies from the context.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nodeHostCommands } from '../../harness/node/start-node';
-import { BUSYBOX_STATIC_INSTALLED } from '../../harness/node/step-images';
+import { nodeHostCommands } from '../../dev/stack/node/start-node';
+import { BUSYBOX_STATIC_INSTALLED } from '../../dev/stack/node/step-images';
 import { describe, expect, it } from 'vitest';
-import { DOCKERFILE_INPUTS } from '../../harness/image/function-image';
-import { missingHostPackages } from '../../harness/image/host-packages';
-import { readImagePins } from '../../harness/image/pins';
-import { repoRoot } from '../../harness/versions';
+import { DOCKERFILE_INPUTS } from '../../dev/stack/image/function-image';
+import { missingHostPackages } from '../../dev/stack/image/host-packages';
+import { readImagePins } from '../../dev/stack/image/pins';
+import { repoRoot } from '../../dev/stack/binaries/versions';
 
 const pins = readImagePins();
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');

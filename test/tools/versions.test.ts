@@ -3,8 +3,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inheritedDirectives, stagingReplaces } from '../../harness/sync-go-mods';
-import { readComponents, toolsDir } from '../../harness/versions';
+import { inheritedDirectives, stagingReplaces } from '../../dev/stack/binaries/sync-go-mods';
+import { readComponents, toolsDir } from '../../dev/stack/binaries/versions';
 
 const components = Object.entries(readComponents());
 const goMod = (dir: string) => readFileSync(join(toolsDir, dir, 'go.mod'), 'utf8');

@@ -4,9 +4,9 @@
  * instead of shared/server/serve.ts. bench/cold-start.ts bundles one per function;
  * faas-js-runtime must run with --include-raw.
  */
-import type { HandoffFunction } from '../../shared/server/define-function';
-import { loadFunctionConfig } from '../../shared/server/load-function-config';
-import { productionPorts } from '../../shared/server/production-ports';
+import type { HandoffFunction } from '../../../shared/server/define-function';
+import { loadFunctionConfig } from '../../../shared/server/load-function-config';
+import { productionPorts } from '../../../shared/server/production-ports';
 
 interface FaasContext {
   readonly method: string;

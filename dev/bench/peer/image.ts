@@ -3,12 +3,12 @@
 // Containerfile reads and of the bases.
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { INPUTS_LABEL, ensureBase, imageCacheDir } from '../../harness/image/bases';
-import { bud, imageLabels, pushDockerArchive } from '../../harness/image/buildah';
-import type { BuiltImage } from '../../harness/image/function-image';
-import { filesUnder, inputHash } from '../../harness/image/input-hash';
-import { readImagePins } from '../../harness/image/pins';
-import { repoRoot } from '../../harness/versions';
+import { INPUTS_LABEL, ensureBase, imageCacheDir } from '../../stack/image/bases';
+import { bud, imageLabels, pushDockerArchive } from '../../stack/image/buildah';
+import type { BuiltImage } from '../../stack/image/function-image';
+import { filesUnder, inputHash } from '../../stack/image/input-hash';
+import { readImagePins } from '../../stack/image/pins';
+import { repoRoot } from '../../stack/binaries/versions';
 
 /** What the Containerfile reads from the build context. */
 const PEER_INPUTS = ['bench/peer/Containerfile', 'package.json', 'package-lock.json', 'tsconfig.json', 'shared', 'functions', 'bench/peer'];

@@ -3,7 +3,7 @@
  * hosted by faas-js-runtime (Knative Functions' Node runtime) instead of shared/server/serve.ts.
  * bench/peer/Containerfile bundles it into the peer image; faas-js-runtime runs it with --include-raw.
  */
-import prOpened from '../../functions/pr-opened/index';
+import prOpened from '../../../functions/pr-opened/index';
 import { createFaasHandle } from './faas-handle';
 
 export const handle = createFaasHandle(prOpened);

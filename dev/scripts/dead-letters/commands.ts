@@ -3,9 +3,9 @@
  * An ID is a dead letter's object name (`handoff-dl-<function>-<hash>`, as `list` prints it) or a delivery ID.
  */
 import { parseArgs } from 'node:util';
-import type { DeadLetter } from '../../shared/dead-letters/dead-letter';
-import type { DeadLetterStore } from '../../shared/dead-letters/secret-store';
-import type { Workflow } from '../../shared/kubernetes/workflow';
+import type { DeadLetter } from '../../../shared/dead-letters/dead-letter';
+import type { DeadLetterStore } from '../../../shared/dead-letters/secret-store';
+import type { Workflow } from '../../../shared/kubernetes/workflow';
 import { parkedRows } from './parked';
 import { replayDeadLetter, type ReplayResult } from './replay';
 

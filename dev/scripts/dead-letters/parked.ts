@@ -4,8 +4,8 @@
  * than the sweep period (5 minutes) whose play already waits at the gate was missed by the re-drive:
  * that is the alert (exit 1 with --older-than).
  */
-import { WORKFLOW_LABELS } from '../../shared/contract';
-import { parkedEventsOf, type Workflow } from '../../shared/kubernetes/workflow';
+import { WORKFLOW_LABELS } from '../../../shared/contract';
+import { parkedEventsOf, type Workflow } from '../../../shared/kubernetes/workflow';
 
 export interface ParkedRow {
   readonly workflow: string;

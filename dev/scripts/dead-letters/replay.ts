@@ -3,8 +3,8 @@
  * function's route with a bearer token. The request keeps its X-GitHub-Delivery, so an event that was applied
  * meanwhile answers `duplicate` (or `already-done`) and nothing happens twice.
  */
-import type { DeadLetter } from '../../shared/dead-letters/dead-letter';
-import { isPermanent, isSettled, OUTCOME_STATUS, type Outcome } from '../../shared/contract';
+import type { DeadLetter } from '../../../shared/dead-letters/dead-letter';
+import { isPermanent, isSettled, OUTCOME_STATUS, type Outcome } from '../../../shared/contract';
 
 export type ReplayVerdict =
   /** Applied now, or nothing left to do: the dead letter can go. */

@@ -1,10 +1,10 @@
 // npm run image [-- --no-load]: builds the function image from the Dockerfile on locally made bases
 // and imports it into the project's containerd (.handoff/containerd; started for the import and
 // stopped again when it was not running, or HANDOFF_CONTAINERD_ADDRESS).
-import { ensureContainerd } from '../../harness/image/containerd';
-import { ensureFunctionImage } from '../../harness/image/function-image';
-import { ensureHostPackages } from '../../harness/image/host-packages';
-import { loadImage } from '../../harness/image/load-image';
+import { ensureContainerd } from '../../stack/image/containerd';
+import { ensureFunctionImage } from '../../stack/image/function-image';
+import { ensureHostPackages } from '../../stack/image/host-packages';
+import { loadImage } from '../../stack/image/load-image';
 
 const load = !process.argv.includes('--no-load');
 const log = (line: string) => console.log(`image: ${line}`);

@@ -1,9 +1,9 @@
 // Plays on the local stack: start one for a task from the installed play-orchestration
 // WorkflowTemplate (what `argo submit --from workflowtemplate/play-orchestration -p task-id=N …`
 // does on a cluster), and list them with where each one stands. Used by `npm run play` and the e2e tests.
-import { WORKFLOW_LABELS } from '../shared/contract';
-import { repositoryLabelOf } from '../shared/correlation/select-workflow';
-import type { KubeRest } from './kube-rest';
+import { WORKFLOW_LABELS } from '../../../shared/contract';
+import { repositoryLabelOf } from '../../../shared/correlation/select-workflow';
+import type { KubeRest } from '../kube-rest';
 
 export const PLAY_TEMPLATE_NAME = 'play-orchestration';
 

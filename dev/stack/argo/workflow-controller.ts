@@ -1,9 +1,9 @@
 // The real Argo workflow-controller as a local process: namespaced, its (empty) ConfigMap, a
 // leader-election identity and a short requeue time, as upstream's dev runner does (tasks.yaml "controller").
-import type { KubeRest } from './kube-rest';
-import { freePort } from './ports';
-import type { ReadinessProbe } from './process-registry';
-import { spawnManaged, waitFor, type ManagedProcess } from './processes';
+import type { KubeRest } from '../kube-rest';
+import { freePort } from '../processes/ports';
+import type { ReadinessProbe } from '../processes/process-registry';
+import { spawnManaged, waitFor, type ManagedProcess } from '../processes/processes';
 
 export interface WorkflowControllerOptions {
   binary: string;

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { ensureHostPackages } from './image/host-packages';
+import { ensureHostPackages } from '../image/host-packages';
 import { cBinaryOf, componentOfBinary, packageOfBinary, readComponents, repoRoot, toolsDir, type CBinary, type Component, type ComponentName } from './versions';
 
 export const binCacheDir = process.env.HANDOFF_BIN_CACHE ?? join(repoRoot, '.cache', 'bin');

@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createKubeRest, type KubeRest } from './kube-rest';
+import { createKubeRest, type KubeRest } from '../kube-rest';
 import { writeSelfSignedCert, writeServiceAccountKey } from './pki';
-import { freePort } from './ports';
-import { spawnManaged, waitFor, type ManagedProcess } from './processes';
+import { freePort } from '../processes/ports';
+import { spawnManaged, waitFor, type ManagedProcess } from '../processes/processes';
 
 export interface ApiServerOptions {
   binary: string;

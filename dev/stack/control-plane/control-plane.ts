@@ -4,7 +4,7 @@ import { startApiServer, type ApiServer, type ApiServerNodeOptions } from './api
 import { applyCrds } from './crds';
 import { startEtcd } from './etcd';
 import { writeKubeconfig } from './kubeconfig';
-import type { ManagedProcess } from './processes';
+import type { ManagedProcess } from '../processes/processes';
 
 export interface ControlPlaneOptions {
   binaries: { etcd: string; 'kube-apiserver': string };

@@ -3,10 +3,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { moduleDir } from './binaries';
-import type { KubeObject, KubeRest } from './kube-rest';
-import { waitFor } from './processes';
-import { readComponents, repoRoot } from './versions';
+import { moduleDir } from '../binaries/binaries';
+import type { KubeObject, KubeRest } from '../kube-rest';
+import { waitFor } from '../processes/processes';
+import { readComponents, repoRoot } from '../binaries/versions';
 
 /** Files matching `dir/prefix*suffix` patterns (a single `*` in the file name). */
 function glob(root: string, pattern: string): string[] {

@@ -1,8 +1,8 @@
 // etcd on loopback with envtest's flags (controller-runtime pkg/internal/testing/controlplane/etcd.go).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './ports';
-import { spawnManaged, waitFor, type ManagedProcess } from './processes';
+import { freePort } from '../processes/ports';
+import { spawnManaged, waitFor, type ManagedProcess } from '../processes/processes';
 
 export interface EtcdOptions {
   binary: string;

@@ -9,11 +9,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { KubeObject } from './kube-rest';
+import type { KubeObject } from '../kube-rest';
 import type { Nats } from './nats';
-import type { Netns } from './netns';
-import { logLineProbe, type ReadinessProbe } from './process-registry';
-import { spawnManaged, waitFor, type ManagedProcess } from './processes';
+import type { Netns } from '../processes/netns';
+import { logLineProbe, type ReadinessProbe } from '../processes/process-registry';
+import { spawnManaged, waitFor, type ManagedProcess } from '../processes/processes';
 
 export const argoEventsMountPoint = '/argo-events';
 

@@ -3,9 +3,9 @@
 // pkg/eventbus/jetstream/base/jetstream.go MakeConnection), so a plain server would be refused.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSelfSignedCert } from './pki';
-import { freePort } from './ports';
-import { spawnManaged, waitFor, type ManagedProcess } from './processes';
+import { writeSelfSignedCert } from '../control-plane/pki';
+import { freePort } from '../processes/ports';
+import { spawnManaged, waitFor, type ManagedProcess } from '../processes/processes';
 
 export interface NatsOptions {
   binary: string;

@@ -2,10 +2,10 @@
 // reach the apiserver as `system:serviceaccount:<ns>:handoff-<function>`, as in a cluster: their RBAC and the
 // write policy (knative/function-write-policy.yaml) apply to them.
 import { join } from 'node:path';
-import type { FunctionName } from '../shared/function-declaration';
-import { functionServiceAccountName } from '../manifests/service-account';
-import type { KubeRest } from './kube-rest';
-import { writeKubeconfig } from './kubeconfig';
+import type { FunctionName } from '../../../shared/function-declaration';
+import { functionServiceAccountName } from '../../../manifests/service-account';
+import type { KubeRest } from '../kube-rest';
+import { writeKubeconfig } from '../control-plane/kubeconfig';
 
 /** Long enough for any stack run (the apiserver has no --service-account-max-token-expiration). */
 const TOKEN_SECONDS = 7 * 24 * 3600;

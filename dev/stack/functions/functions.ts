@@ -1,11 +1,11 @@
 // The four functions as local processes: `node dist/functions/<name>/index.js` (built by npm run build).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DECLARATIONS } from '../shared/declarations';
-import type { FunctionName } from '../shared/function-declaration';
-import { freePort } from './ports';
-import { spawnManaged, waitFor, type ManagedProcess } from './processes';
-import { repoRoot } from './versions';
+import { DECLARATIONS } from '../../../shared/declarations';
+import type { FunctionName } from '../../../shared/function-declaration';
+import { freePort } from '../processes/ports';
+import { spawnManaged, waitFor, type ManagedProcess } from '../processes/processes';
+import { repoRoot } from '../binaries/versions';
 
 export const functionNames: FunctionName[] = DECLARATIONS.map((d) => d.name as FunctionName);
 

@@ -3,10 +3,10 @@
 // each start, its public half known to the fake, the App's credentials in the Secret the generated Services name.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { BlockList } from 'node:net';
-import { startFakeGitHub, type FakeGitHub } from '../test/fakes/fake-github';
-import { HOST_FUNCTIONS_GITHUB_TOKEN } from './functions';
-import type { KubeObject } from './kube-rest';
-import { podNetwork } from './node/paths';
+import { startFakeGitHub, type FakeGitHub } from '../../../test/fakes/fake-github';
+import { HOST_FUNCTIONS_GITHUB_TOKEN } from '../functions/functions';
+import type { KubeObject } from '../kube-rest';
+import { podNetwork } from '../node/paths';
 
 /** The Secret knative/<function>.yaml names for the GitHub App (keys `app-id`, `private-key`; docs/operations.md). */
 export const githubAppSecret = 'handoff-github';

@@ -1,8 +1,8 @@
 // Real GitHub webhook payloads from @octokit/webhooks-examples, adapted to a play task: a
 // `task-<N>` label, a `task-<N>-implementation` branch and the agents' bot senders.
 import { createRequire } from 'node:module';
-import type { FunctionName } from '../shared/function-declaration';
-import { DEFAULT_LOGINS, READY_FOR_QA_LABEL } from '../shared/play';
+import type { FunctionName } from '../../../shared/function-declaration';
+import { DEFAULT_LOGINS, READY_FOR_QA_LABEL } from '../../../shared/play';
 
 const require = createRequire(import.meta.url);
 const examples = require('@octokit/webhooks-examples') as { name: string; examples: Record<string, unknown>[] }[];

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { nodeImageNames } from '../node/node-images';
 import { nodePaths } from '../node/paths';
-import { spawnManaged, waitFor, type ManagedProcess } from '../processes';
-import { repoRoot } from '../versions';
+import { spawnManaged, waitFor, type ManagedProcess } from '../processes/processes';
+import { repoRoot } from '../binaries/versions';
 import { query } from './command';
 
 export const containerdDir = join(repoRoot, '.handoff', 'containerd');

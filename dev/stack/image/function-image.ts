@@ -3,7 +3,7 @@
 // Dockerfile reads and of the bases: a second `npm run image` with nothing changed takes seconds.
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../versions';
+import { repoRoot } from '../binaries/versions';
 import { INPUTS_LABEL, baseImageName, ensureBase, imageCacheDir } from './bases';
 import { bud, imageLabels, imagesNamed, pushDockerArchive, removeDanglingImages, removeImage } from './buildah';
 import { filesUnder, inputHash } from './input-hash';

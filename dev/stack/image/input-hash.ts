@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { repoRoot } from '../versions';
+import { repoRoot } from '../binaries/versions';
 
 /** Every file under each path (a file or a folder), sorted, repo-relative. */
 export function filesUnder(paths: string[]): string[] {

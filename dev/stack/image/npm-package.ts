@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../versions';
+import { repoRoot } from '../binaries/versions';
 import type { NpmPin } from './pins';
 
 export const cacheDir = join(repoRoot, '.cache');

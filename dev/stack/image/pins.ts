@@ -1,7 +1,7 @@
 // Reads the `image` section of tools/versions.json: what the image build and CI's second Node.js use.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { toolsDir } from '../versions';
+import { toolsDir } from '../binaries/versions';
 
 export interface NpmPin {
   /** npm package name. */

@@ -3,14 +3,14 @@
 // generator emits it for that image and, as GITHUB_API_URL, the stack's fake GitHub (ServiceAccounts,
 // Roles, Knative Services), applied through Knative's webhooks. Used by the stack (npm start, the e2e global setup) and the Knative tests.
 import { request } from 'node:http';
-import type { FunctionName } from '../../shared/function-declaration';
-import { functionNames } from '../functions';
+import type { FunctionName } from '../../../shared/function-declaration';
+import { functionNames } from '../functions/functions';
 import { ensureFunctionImage } from '../image/function-image';
 import { ensureHostPackages } from '../image/host-packages';
 import { loadImage } from '../image/load-image';
 import type { KubeObject, KubeRest } from '../kube-rest';
-import { buildManifests, objectsOf } from '../../manifests';
-import { githubAppSecret } from '../local-github';
+import { buildManifests, objectsOf } from '../../../manifests';
+import { githubAppSecret } from '../github/local-github';
 
 export { githubAppSecret };
 

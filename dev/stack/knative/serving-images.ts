@@ -5,9 +5,9 @@
 // Numeric and non-root matters: every Serving Deployment and the queue-proxy sidecar the revision
 // reconciler adds run with runAsNonRoot (pkg/reconciler/revision/resources/queue.go), and the
 // kubelet refuses a non-numeric or root user then.
-import type { KnativeBinary } from '../binaries';
+import type { KnativeBinary } from '../binaries/binaries';
 import type { OciImage } from '../node/oci-archive';
-import { readComponents } from '../versions';
+import { readComponents } from '../binaries/versions';
 
 /** Serving's commands, as named in `ko://knative.dev/serving/cmd/<command>`. */
 export const servingCommands = ['controller', 'webhook', 'autoscaler', 'activator', 'queue'] as const;

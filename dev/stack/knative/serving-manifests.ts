@@ -15,10 +15,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { moduleDir } from '../binaries';
-import { readYamlObjects } from '../crds';
+import { moduleDir } from '../binaries/binaries';
+import { readYamlObjects } from '../control-plane/crds';
 import type { KubeObject } from '../kube-rest';
-import { readComponents, toolsDir } from '../versions';
+import { readComponents, toolsDir } from '../binaries/versions';
 import { koReference, servingCommands, servingImageNames, type ServingCommand } from './serving-images';
 import { traefikIngressClass } from './traefik';
 

@@ -7,11 +7,11 @@
 // its caBundle into each configuration (knative.dev/pkg webhook/certificates, webhook/configmaps,
 // webhook/resourcesemantics reconcilers).
 import { join } from 'node:path';
-import type { KnativeBinary } from '../binaries';
-import { applyCrdObjects } from '../crds';
+import type { KnativeBinary } from '../binaries/binaries';
+import { applyCrdObjects } from '../control-plane/crds';
 import type { KubeObject, KubeRest } from '../kube-rest';
 import { ensureImages } from '../node/node-images';
-import { waitFor } from '../processes';
+import { waitFor } from '../processes/processes';
 import { servingImageDefinitions, servingImageNames, type ServingCommand } from './serving-images';
 import { SERVING_NAMESPACE, servingInstall } from './serving-manifests';
 

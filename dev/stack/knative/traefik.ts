@@ -22,7 +22,7 @@
 import type { KubeObject } from '../kube-rest';
 import { ensureImages } from '../node/node-images';
 import type { OciImage } from '../node/oci-archive';
-import { readComponents } from '../versions';
+import { readComponents } from '../binaries/versions';
 
 /** The KIngress class Knative's config-network must name for Traefik to pick a KIngress up. */
 export const traefikIngressClass = 'traefik.ingress.networking.knative.dev';

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cmdline } from '../leftovers';
+import { cmdline } from '../processes/leftovers';
 
 /** The kubelet's cgroupRoot: pods go under /handoff/kubepods in every hierarchy. */
 export const cgroupRoot = '/handoff';

@@ -3,8 +3,8 @@
 // ServiceAccount and `kube-root-ca.crt`, and keeps Endpoints/EndpointSlices. No leader election
 // (one of each); secure serving on loopback; each controller with its own ServiceAccount's
 // credentials, as kubeadm runs it.
-import { spawnManaged, type ManagedProcess } from '../processes';
-import { serviceCidr } from '../apiserver';
+import { spawnManaged, type ManagedProcess } from '../processes/processes';
+import { serviceCidr } from '../control-plane/apiserver';
 
 export interface ControllersOptions {
   binaries: { 'kube-scheduler': string; 'kube-controller-manager': string };

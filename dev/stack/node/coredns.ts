@@ -4,8 +4,8 @@
 // out (it binds :8080, which Knative's controller needs); readiness comes from `ready` on loopback.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnManaged, waitFor, type ManagedProcess } from '../processes';
-import { freePort } from '../ports';
+import { spawnManaged, waitFor, type ManagedProcess } from '../processes/processes';
+import { freePort } from '../processes/ports';
 import { nodePaths } from './paths';
 
 export interface CoreDnsOptions {

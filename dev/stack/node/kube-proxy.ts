@@ -3,7 +3,7 @@
 // It execs `nft` (Debian package nftables). Metrics and healthz on loopback only.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnManaged, type ManagedProcess } from '../processes';
+import { spawnManaged, type ManagedProcess } from '../processes/processes';
 import { nodePaths, podNetwork } from './paths';
 
 export interface KubeProxyOptions {

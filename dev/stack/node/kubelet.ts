@@ -6,7 +6,7 @@
 // busy CI disk.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnManaged, type ManagedProcess } from '../processes';
+import { spawnManaged, type ManagedProcess } from '../processes/processes';
 import { cgroupRoot } from './cleanup';
 import { nodePaths } from './paths';
 

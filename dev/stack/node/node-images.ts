@@ -6,9 +6,9 @@
 // the platform templates' step images (step-images.ts), which stand in for public images.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BinaryName } from '../binaries';
+import type { BinaryName } from '../binaries/binaries';
 import { createCtr } from '../image/ctr';
-import { readComponents, repoRoot } from '../versions';
+import { readComponents, repoRoot } from '../binaries/versions';
 import { writeOciArchive, type OciImage } from './oci-archive';
 import { stepImageDefinitions, stepImageInputs, stepImageNames, type StepImages } from './step-images';
 

@@ -1,7 +1,7 @@
 // Where the node keeps its state: everything under .handoff/node, so one folder holds what the
 // kubelet, containerd's CRI and the CNI plugins write, and cleaning up is unmounting and removing it.
 import { join } from 'node:path';
-import { repoRoot } from '../versions';
+import { repoRoot } from '../binaries/versions';
 
 export const nodeDir = join(repoRoot, '.handoff', 'node');
 

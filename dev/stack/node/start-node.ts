@@ -5,12 +5,12 @@
 // what they leave (pod processes, shims, mounts, state).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NodeBinary } from '../binaries';
+import type { NodeBinary } from '../binaries/binaries';
 import { containerdAnswers, containerdStateDir, defaultAddress, startContainerd } from '../image/containerd';
 import { ensureHostPackages } from '../image/host-packages';
 import type { KubeRest } from '../kube-rest';
-import { writeKubeconfig } from '../kubeconfig';
-import { waitFor, type ManagedProcess } from '../processes';
+import { writeKubeconfig } from '../control-plane/kubeconfig';
+import { waitFor, type ManagedProcess } from '../processes/processes';
 import { cgroupMounts, cgroupRoot, cleanNode } from './cleanup';
 import { writeCniConfig } from './cni';
 import { startControllers } from './controllers';

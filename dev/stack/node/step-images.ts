@@ -6,7 +6,7 @@
 // bitnami's non-root user 1001. Names carry the busybox package and Kubernetes versions, so a new
 // version makes a new image.
 import { execFileSync } from 'node:child_process';
-import { readComponents } from '../versions';
+import { readComponents } from '../binaries/versions';
 import { ensureHostPackages } from '../image/host-packages';
 import type { OciImage } from './oci-archive';
 

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { recordProcess } from './leftovers';
 import { waitFor, type ManagedProcess } from './processes';
-import type { ControllableProcesses } from './control-server';
+import type { ControllableProcesses } from '../control-server';
 
 /**
  * Resolves once the (re)started process serves again. `logOffset`: the size of its (appended) log

@@ -5,7 +5,7 @@
 // applied — and causes exactly one transition: each gate and each agent step runs once.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Scenario } from '../../../harness/payloads';
+import type { Scenario } from '../../../dev/stack/github/payloads';
 import { agentRuns, deletePlay, submitPlay, untilGate } from '../shipped-play';
 import { uniqueTask } from '../support';
 import { appliedEvents, kube, nodesNamed, sendToEventSource, stack, stageOf, untilHandled, untilWorkflowPhase } from './support';

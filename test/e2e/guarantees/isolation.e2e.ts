@@ -6,7 +6,7 @@
 // play is 9 pods (3 agents, 6 stage steps) and the 2-core machine starts about 0.6 pods/s.
 // E2E_ISOLATION_TASKS=100 runs the full 100 (about 25 minutes).
 import { describe, expect, it } from 'vitest';
-import type { Scenario } from '../../../harness/payloads';
+import type { Scenario } from '../../../dev/stack/github/payloads';
 import { deletePlay, submitPlay, untilGate } from '../shipped-play';
 import { uniqueTask } from '../support';
 import { appliedEvents, handledEvents, kube, nodesNamed, readWorkflow, sendToEventSource, stack, stageOf, untilWorkflowPhase } from './support';

@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../../harness/kube-rest';
-import { repoRoot } from '../../../harness/versions';
+import type { KubeObject } from '../../../dev/stack/kube-rest';
+import { repoRoot } from '../../../dev/stack/binaries/versions';
 import { kube, stack } from './support';
 
 const functions = ['pr-opened', 'labeled-ready-for-qa', 'approved', 'rex-push'] as const;

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { secretRefs } from '../../../harness/stack';
+import { secretRefs } from '../../../dev/stack/stack';
 import { deletePlay, scriptAgent, submitPlay, untilGate } from '../shipped-play';
 import { uniqueTask } from '../support';
 import { appliedEvents, control, eventually, handledDelivery, kube, nodesNamed, readWorkflow, sendToEventSource, stack, untilGatePassed } from './support';

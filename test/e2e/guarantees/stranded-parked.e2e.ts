@@ -6,7 +6,7 @@
 // (manifests/play-workflows-eventsource.ts), and the parked event resumes the gate. Cleo's CodeRun is held so
 // the play stays at quality-in-progress once resumed.
 import { describe, expect, it } from 'vitest';
-import type { KubeRest } from '../../../harness/kube-rest';
+import type { KubeRest } from '../../../dev/stack/kube-rest';
 import { deletePlay, releaseAgent, scriptAgent, submitPlay, untilAgentRun, untilGate } from '../shipped-play';
 import { uniqueTask } from '../support';
 import {

@@ -6,11 +6,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { fakePullNumber } from '../../fakes/fake-github';
-import { attemptsOf, loggedEvents, type HandledEvent } from '../../../harness/function-log';
-import type { KubeRest } from '../../../harness/kube-rest';
+import { attemptsOf, loggedEvents, type HandledEvent } from '../../../dev/stack/functions/function-log';
+import type { KubeRest } from '../../../dev/stack/kube-rest';
 import { fromSecret, type DeadLetter, type DeadLetterSecret } from '../../../shared/dead-letters/dead-letter';
-import { scenarioPayload, type Scenario } from '../../../harness/payloads';
-import { deliverWebhook, type DeliveryResult } from '../../../harness/webhook';
+import { scenarioPayload, type Scenario } from '../../../dev/stack/github/payloads';
+import { deliverWebhook, type DeliveryResult } from '../../../dev/stack/github/webhook';
 import { eventually, getWorkflow, kube, stack, type Workflow } from '../support';
 
 const run = promisify(execFile);

@@ -6,9 +6,9 @@
 // apiserver denies the running pods what their RBAC does not grant.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createCtr } from '../../../harness/image/ctr';
-import { defaultAddress } from '../../../harness/image/containerd';
-import { scenarioPayload } from '../../../harness/payloads';
+import { createCtr } from '../../../dev/stack/image/ctr';
+import { defaultAddress } from '../../../dev/stack/image/containerd';
+import { scenarioPayload } from '../../../dev/stack/github/payloads';
 import { readWorkflow, repository } from '../guarantees/support';
 import { deletePlay, playAtPrGate, scriptAgent } from '../shipped-play';
 import { eventually, kube, stack, uniqueTask } from '../support';

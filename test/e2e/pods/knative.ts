@@ -9,11 +9,11 @@ import {
   readKnativeService,
   type FunctionServices,
   type KnativeServiceState,
-} from '../../../harness/knative/function-services';
-import type { KubeRest } from '../../../harness/kube-rest';
+} from '../../../dev/stack/knative/function-services';
+import type { KubeRest } from '../../../dev/stack/kube-rest';
 import { kube, stack } from '../support';
 
-export { postThroughIngress, sensorRequest, type IngressResponse } from '../../../harness/knative/function-services';
+export { postThroughIngress, sensorRequest, type IngressResponse } from '../../../dev/stack/knative/function-services';
 export type KnativeServiceStatus = KnativeServiceState;
 
 export const functions = ['pr-opened', 'labeled-ready-for-qa', 'approved', 'rex-push'] as const;

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CodeRun } from '../../fakes/coderun-agents';
 import { buildManifests, objectsOf } from '../../../manifests';
-import { deliverWebhook } from '../../../harness/webhook';
+import { deliverWebhook } from '../../../dev/stack/github/webhook';
 import { MERGED_BRANCH_KEY } from '../../../manifests/step-scripts';
 import { labelValueFor } from '../../../shared/labels/label-value';
 import { example, pullRequestEvent } from '../../fixtures/github-events';

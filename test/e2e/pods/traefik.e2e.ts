@@ -8,12 +8,12 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findBinary, moduleDir } from '../../../harness/binaries';
-import { applyCrdObjects, readYamlObjects } from '../../../harness/crds';
-import { defaultAddress } from '../../../harness/image/containerd';
-import { loadTraefikImage, traefikEntrypoints, traefikIngressClass, traefikNamespace, traefikObjects, traefikServiceHost, traefikServices } from '../../../harness/knative/traefik';
-import type { KubeObject } from '../../../harness/kube-rest';
-import { readComponents } from '../../../harness/versions';
+import { findBinary, moduleDir } from '../../../dev/stack/binaries/binaries';
+import { applyCrdObjects, readYamlObjects } from '../../../dev/stack/control-plane/crds';
+import { defaultAddress } from '../../../dev/stack/image/containerd';
+import { loadTraefikImage, traefikEntrypoints, traefikIngressClass, traefikNamespace, traefikObjects, traefikServiceHost, traefikServices } from '../../../dev/stack/knative/traefik';
+import type { KubeObject } from '../../../dev/stack/kube-rest';
+import { readComponents } from '../../../dev/stack/binaries/versions';
 import { eventually, kube, stack } from '../support';
 
 const ns = traefikNamespace;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeSecretVolume } from '../../../harness/secret-volume';
+import { writeSecretVolume } from '../../../dev/stack/functions/secret-volume';
 import { createAuthenticate } from '../../../shared/http/authenticate';
 import { parseTokenList, watchTriggerTokenFile } from '../../../shared/http/trigger-token-file';
 

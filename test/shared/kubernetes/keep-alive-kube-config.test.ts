@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HttpMethod, RequestContext } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { writeSelfSignedCert, type TlsFiles } from '../../../harness/pki';
+import { writeSelfSignedCert, type TlsFiles } from '../../../dev/stack/control-plane/pki';
 import { PR_OPENED } from '../../../shared/declarations';
 import { createKubernetesClients } from '../../../shared/kubernetes/client';
 import { KubeConfig } from '../../../shared/kubernetes/client-node';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { listPlays, startPlay } from '../../harness/plays';
-import type { KubeResponse, KubeRest } from '../../harness/kube-rest';
-import { buildManifests, objectsOf } from '../../manifests';
+import { listPlays, startPlay } from '../../../dev/stack/argo/plays';
+import type { KubeResponse, KubeRest } from '../../../dev/stack/kube-rest';
+import { buildManifests, objectsOf } from '../../../manifests';
 
 /** A KubeRest that serves the generated play template and keeps the workflows POSTed to it. */
 function fakeRest(options: { template?: object | null; workflows?: object[] } = {}) {

@@ -2,11 +2,11 @@
 // functions (as the Secret the generated Services name) and the host processes' token, and at the node IP
 // answers only this machine and the pods' network.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGitHubClient } from '../../shared/github/client';
-import { HOST_FUNCTIONS_GITHUB_TOKEN } from '../../harness/functions';
-import { createLocalGitHubApp, githubAppSecret, githubAppSecretObject, localGitHubClients, startLocalFakeGitHub } from '../../harness/local-github';
-import { buildManifests, objectsOf } from '../../manifests';
-import type { FakeGitHub } from '../fakes/fake-github';
+import { createGitHubClient } from '../../../shared/github/client';
+import { HOST_FUNCTIONS_GITHUB_TOKEN } from '../../../dev/stack/functions/functions';
+import { createLocalGitHubApp, githubAppSecret, githubAppSecretObject, localGitHubClients, startLocalFakeGitHub } from '../../../dev/stack/github/local-github';
+import { buildManifests, objectsOf } from '../../../manifests';
+import type { FakeGitHub } from '../../fakes/fake-github';
 
 describe('local GitHub', () => {
   let github: FakeGitHub | undefined;

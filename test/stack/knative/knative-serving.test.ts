@@ -2,10 +2,10 @@
 // and the images it runs (serving-images.ts): only the images, the ingress class and the autoscaler
 // windows change; the rest of each object stays as upstream wrote it.
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../harness/kube-rest';
-import { KO_USER, servingImageDefinitions, servingImageNames } from '../../harness/knative/serving-images';
-import { localAutoscaler, localised } from '../../harness/knative/serving-manifests';
-import { traefikIngressClass } from '../../harness/knative/traefik';
+import type { KubeObject } from '../../../dev/stack/kube-rest';
+import { KO_USER, servingImageDefinitions, servingImageNames } from '../../../dev/stack/knative/serving-images';
+import { localAutoscaler, localised } from '../../../dev/stack/knative/serving-manifests';
+import { traefikIngressClass } from '../../../dev/stack/knative/traefik';
 
 const deployment = (image: string): KubeObject => ({
   apiVersion: 'apps/v1',

@@ -2,8 +2,8 @@
 // provider (traefik v3.6.15 pkg/provider/kubernetes/knative) reads and writes, and against the
 // rules the kubelet and Kubernetes enforce.
 import { describe, expect, it } from 'vitest';
-import { traefikArgs, traefikImage, traefikImageName, traefikIngressClass, traefikNamespace, traefikObjects, traefikServiceHost, traefikServices } from '../../harness/knative/traefik';
-import type { KubeObject } from '../../harness/kube-rest';
+import { traefikArgs, traefikImage, traefikImageName, traefikIngressClass, traefikNamespace, traefikObjects, traefikServiceHost, traefikServices } from '../../../dev/stack/knative/traefik';
+import type { KubeObject } from '../../../dev/stack/kube-rest';
 
 interface Rule {
   apiGroups: string[];

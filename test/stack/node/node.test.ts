@@ -6,15 +6,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { containerdConfig } from '../../harness/image/containerd';
-import { cniConflist } from '../../harness/node/cni';
-import { corefile } from '../../harness/node/coredns';
-import { nodeIdentities, tokenFileLines } from '../../harness/node/identities';
-import { kubeProxyConfiguration } from '../../harness/node/kube-proxy';
-import { kubeletConfiguration } from '../../harness/node/kubelet';
-import { nodeImageNames } from '../../harness/node/node-images';
-import { writeOciArchive } from '../../harness/node/oci-archive';
-import { nodePaths, podNetwork } from '../../harness/node/paths';
+import { containerdConfig } from '../../../dev/stack/image/containerd';
+import { cniConflist } from '../../../dev/stack/node/cni';
+import { corefile } from '../../../dev/stack/node/coredns';
+import { nodeIdentities, tokenFileLines } from '../../../dev/stack/node/identities';
+import { kubeProxyConfiguration } from '../../../dev/stack/node/kube-proxy';
+import { kubeletConfiguration } from '../../../dev/stack/node/kubelet';
+import { nodeImageNames } from '../../../dev/stack/node/node-images';
+import { writeOciArchive } from '../../../dev/stack/node/oci-archive';
+import { nodePaths, podNetwork } from '../../../dev/stack/node/paths';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeOciArchive } from '../../harness/node/oci-archive';
-import { appletLinks, stepImageDefinitions, stepImageNames, tagFromDebianVersion } from '../../harness/node/step-images';
+import { writeOciArchive } from '../../../dev/stack/node/oci-archive';
+import { appletLinks, stepImageDefinitions, stepImageNames, tagFromDebianVersion } from '../../../dev/stack/node/step-images';
 
 describe('step images', () => {
   it('tags from the Debian version, in the characters a tag allows', () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProcessRegistry, type ProcessRegistry } from '../../harness/process-registry';
-import { spawnManaged } from '../../harness/processes';
+import { createProcessRegistry, type ProcessRegistry } from '../../../dev/stack/processes/process-registry';
+import { spawnManaged } from '../../../dev/stack/processes/processes';
 
 describe('harness process registry', () => {
   let registry: ProcessRegistry | undefined;
