@@ -12,8 +12,8 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
-COPY scripts/build.ts scripts/build.ts
-COPY scripts/bundle scripts/bundle
+COPY dev/scripts/build.ts dev/scripts/build.ts
+COPY dev/scripts/bundle dev/scripts/bundle
 COPY shared shared
 COPY functions functions
 RUN npm run build

@@ -44,18 +44,18 @@ writeFileSync(
 async function buildPeerBundle(declaration: FunctionDeclaration): Promise<string> {
   const outfile = join(work, `faas-handle-${declaration.name}.cjs`);
   const contents = [
-    `import fn from ${JSON.stringify(`../../functions/${declaration.name}/index`)};`,
+    `import fn from ${JSON.stringify(`../../../functions/${declaration.name}/index`)};`,
     `import { createFaasHandle } from './faas-handle';`,
     'export const handle = createFaasHandle(fn);',
   ].join('\n');
-  await build({ stdin: { contents, resolveDir: 'bench/peer', loader: 'ts', sourcefile: `peer-${declaration.name}.ts` }, outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
+  await build({ stdin: { contents, resolveDir: 'dev/bench/peer', loader: 'ts', sourcefile: `peer-${declaration.name}.ts` }, outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
   return outfile;
 }
 
 /** faas-js-runtime's empty function, bundled as the same-app peer is. */
 async function buildEmptyBundle(): Promise<string> {
   const outfile = join(work, 'faas-empty.cjs');
-  await build({ entryPoints: ['bench/peer/faas-empty.ts'], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' });
+  await build({ entryPoints: ['dev/bench/peer/faas-empty.ts'], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, logLevel: 'warning' });
   return outfile;
 }
 

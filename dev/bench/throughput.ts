@@ -31,7 +31,7 @@ const seeded = 3_000;
 const work = mkdtempSync(join(tmpdir(), 'handoff-throughput-'));
 const peerBundle = join(work, 'faas-handle.cjs');
 // The peer as bench:knative runs it: functions/pr-opened/index.ts's default export, hosted by faas-js-runtime.
-await build({ entryPoints: ['bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
+await build({ entryPoints: ['dev/bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
 
 const ignored = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'ignored'));
 /** Resume events, one task each, built ahead of time so the load loop does no JSON work. */

@@ -75,7 +75,7 @@ describe('Knative Services against the real Knative Serving CRDs', () => {
     }
   });
 
-  const deployScript = ['ts', 'mjs', 'js'].some((ext) => existsSync(join(repoRoot, 'scripts', `deploy.${ext}`)));
+  const deployScript = ['ts', 'mjs', 'js'].some((ext) => existsSync(join(repoRoot, 'dev', 'scripts', `deploy.${ext}`)));
   it.skipIf(!deployScript || knativeServices.length === 0)('npm run deploy -- <function> changes only that function\'s Service', async () => {
     const rest = kube();
     const { kubeconfig } = stack();

@@ -66,11 +66,11 @@ async function runPod(): Promise<number[]> {
 const ourNetns = () => (spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '').split('\n').filter((line) => line.startsWith('hnd-')).map((line) => line.split(' ')[0]!);
 
 function startPidOf(npmPid: number): number {
-  const found = spawnSync('pgrep', ['-f', 'scripts/start.ts'], { encoding: 'utf8' }).stdout.split('\n').map(Number).filter((pid) => pid > 0 && pid !== npmPid);
+  const found = spawnSync('pgrep', ['-f', 'dev/scripts/start.ts'], { encoding: 'utf8' }).stdout.split('\n').map(Number).filter((pid) => pid > 0 && pid !== npmPid);
   // tsx runs the script in a child node process: the deepest one is the script.
   const withParents = found.map((pid) => ({ pid, parent: Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) }));
   const leaf = withParents.find((p) => !withParents.some((q) => q.parent === p.pid));
-  if (!leaf) throw new Error(`no scripts/start.ts process under npm ${npmPid}`);
+  if (!leaf) throw new Error(`no dev/scripts/start.ts process under npm ${npmPid}`);
   return leaf.pid;
 }
 

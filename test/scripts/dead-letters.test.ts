@@ -168,7 +168,7 @@ describe('scripts/dead-letters.ts (the entry point) against a Kubernetes API', (
       const dir = await mkdtemp(join(tmpdir(), 'dead-letters-cli-'));
       const kubeconfig = join(dir, 'kubeconfig');
       await writeFile(kubeconfig, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'fake', cluster: { server: api.url, 'insecure-skip-tls-verify': true } }], users: [{ name: 'fake', user: { token: 'fake' } }], contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake', namespace: 'argo' } }], 'current-context': 'fake' }));
-      const child = spawn('npx', ['tsx', 'scripts/dead-letters.ts', 'list', '--kubeconfig', kubeconfig], { cwd: join(__dirname, '..', '..') });
+      const child = spawn('npx', ['tsx', 'dev/scripts/dead-letters.ts', 'list', '--kubeconfig', kubeconfig], { cwd: join(__dirname, '..', '..') });
       child.stdout.pause(); // a reader that falls behind: the CLI's writes queue up
       await new Promise((resolve) => setTimeout(resolve, 10_000)); // longer than the CLI takes to start and list
       let text = '';

@@ -11,7 +11,7 @@ import { readImagePins } from '../../stack/image/pins';
 import { repoRoot } from '../../stack/binaries/versions';
 
 /** What the Containerfile reads from the build context. */
-const PEER_INPUTS = ['bench/peer/Containerfile', 'package.json', 'package-lock.json', 'tsconfig.json', 'shared', 'functions', 'bench/peer'];
+const PEER_INPUTS = ['dev/bench/peer/Containerfile', 'package.json', 'package-lock.json', 'tsconfig.json', 'shared', 'functions', 'dev/bench/peer'];
 /** Not resolved to a digest by Knative (dev.local), like the function image. */
 export const PEER_REPOSITORY = 'dev.local/handoff-faas-peer';
 
@@ -36,9 +36,9 @@ export async function ensurePeerImage(log: (line: string) => void = () => {}): P
   const archive = join(imageCacheDir, `faas-peer-${inputs}.tar`);
   const stamp = `${archive}.json`;
   if (existsSync(archive) && existsSync(stamp)) return { ...(JSON.parse(readFileSync(stamp, 'utf8')) as BuiltImage), seconds: 0 };
-  log(`building ${name} from bench/peer/Containerfile (log: ${logFile})`);
+  log(`building ${name} from dev/bench/peer/Containerfile (log: ${logFile})`);
   const buildArgs = { BUILD_IMAGE: buildBase, RUNTIME_IMAGE: runtimeBase, FAAS_JS_RUNTIME_VERSION: runtime };
-  await bud({ context: repoRoot, containerfile: join(repoRoot, 'bench/peer/Containerfile'), tag: name, buildArgs, labels: { [INPUTS_LABEL]: inputs }, logFile });
+  await bud({ context: repoRoot, containerfile: join(repoRoot, 'dev/bench/peer/Containerfile'), tag: name, buildArgs, labels: { [INPUTS_LABEL]: inputs }, logFile });
   rmSync(`${archive}.tmp`, { force: true });
   await pushDockerArchive(name, `${archive}.tmp`, name, logFile);
   renameSync(`${archive}.tmp`, archive);

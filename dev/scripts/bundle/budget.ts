@@ -24,8 +24,8 @@ export function overBudget(metafile: Metafile, budget: number = BUNDLE_BUDGET_BY
 export function overBudgetMessage(over: readonly BundleSize[], budget: number = BUNDLE_BUDGET_BYTES): string {
   const lines = over.map(({ file, bytes }) => `  ${file}: ${bytes} bytes, ${bytes - budget} over`);
   return [
-    `${over.length} function bundle(s) exceed the budget of ${budget} bytes (scripts/bundle/budget.ts):`,
+    `${over.length} function bundle(s) exceed the budget of ${budget} bytes (dev/scripts/bundle/budget.ts):`,
     ...lines,
-    'See what grew with `npx tsx scripts/build.ts --breakdown`.',
+    'See what grew with `npx tsx dev/scripts/build.ts --breakdown`.',
   ].join('\n');
 }

@@ -8,7 +8,7 @@ import type { BuildOptions } from 'esbuild';
 import { runnerEntry, runnerPlugin } from './runner';
 
 /** The repository root (this file is scripts/bundle/options.ts), so the options work from any working directory. */
-export const BUNDLE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BUNDLE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Packages replaced in the bundles. whatwg-url 5 (node-fetch 2's, via @kubernetes/client-node) is a

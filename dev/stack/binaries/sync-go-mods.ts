@@ -53,6 +53,7 @@ function goDirective(upstreamGoMod: string): string {
 }
 
 function render(dir: string, component: Component, upstreamGoMod: string, extra: string[]): string {
+  // The module path names the module, not its folder: it stayed handoff.local/tools/<dir> when tools/ moved to dev/tools/.
   const lines = [`module handoff.local/tools/${dir}`, '', `go ${goDirective(upstreamGoMod)}`, ''];
   for (const pkg of Object.values(component.binaries)) lines.push(`tool ${pkg}`);
   lines.push('', `require ${component.module} ${component.version}`, ...extra);
@@ -82,10 +83,10 @@ export function syncGoMods(log: (line: string) => void, only: string[] = []): vo
     // Our own tools (component.tools) import upstream packages, so their requires come from tidy too.
     if (Object.keys(component.binaries).length > 0 || Object.keys(component.tools ?? {}).length > 0) {
       const tidy = spawnSync('go', ['mod', 'tidy'], { cwd: join(toolsDir, component.dir), encoding: 'utf8' });
-      if (tidy.status !== 0) throw new Error(`go mod tidy in tools/${component.dir}: ${tidy.stderr}`);
+      if (tidy.status !== 0) throw new Error(`go mod tidy in dev/tools/${component.dir}: ${tidy.stderr}`);
     } else if (!existsSync(join(toolsDir, component.dir, 'go.sum'))) {
       writeFileSync(join(toolsDir, component.dir, 'go.sum'), '');
     }
-    log(`tools/${component.dir}/go.mod → ${component.module} ${component.version}`);
+    log(`dev/tools/${component.dir}/go.mod → ${component.module} ${component.version}`);
   }
 }

@@ -27,8 +27,8 @@ export interface CBinary {
   imageTag?: string;
 }
 
-export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
-export const toolsDir = join(repoRoot, 'tools');
+export const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+export const toolsDir = join(repoRoot, 'dev', 'tools');
 
 export function readComponents(): Record<ComponentName, Component> {
   const raw = JSON.parse(readFileSync(join(toolsDir, 'versions.json'), 'utf8')) as { components: Record<ComponentName, Component> };
@@ -51,5 +51,5 @@ export function componentOfBinary(binary: string): [ComponentName, Component] {
   for (const [name, component] of Object.entries(readComponents()) as [ComponentName, Component][]) {
     if (packageOfBinary(component, binary) || cBinaryOf(component, binary)) return [name, component];
   }
-  throw new Error(`no component in tools/versions.json builds ${binary}`);
+  throw new Error(`no component in dev/tools/versions.json builds ${binary}`);
 }

@@ -10,7 +10,7 @@ import { filesUnder, inputHash } from './input-hash';
 import { readImagePins } from './pins';
 
 /** What the Dockerfile reads from the build context (its COPY sources), and the Dockerfile itself. */
-export const DOCKERFILE_INPUTS = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.ts', 'scripts/bundle', 'shared', 'functions'];
+export const DOCKERFILE_INPUTS = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'dev/scripts/build.ts', 'dev/scripts/bundle', 'shared', 'functions'];
 
 export interface BuiltImage {
   /** Full name, e.g. dev.local/handoff:0.1.0-1a2b3c4d5e6f (the tag carries the input hash). */

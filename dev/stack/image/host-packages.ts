@@ -15,7 +15,7 @@ export function missingHostPackages(commands: string[], hostPackages = readImage
   const missing = new Set<string>();
   for (const command of commands) {
     const pkg = hostPackages[command];
-    if (!pkg) throw new Error(`tools/versions.json image.hostPackages names no Debian package for ${command}`);
+    if (!pkg) throw new Error(`dev/tools/versions.json image.hostPackages names no Debian package for ${command}`);
     if (!hasCommand(command)) missing.add(pkg);
   }
   return [...missing];

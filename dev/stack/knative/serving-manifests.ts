@@ -38,7 +38,7 @@ export const localAutoscaler: Record<string, string> = {
 export function dependencyDir(module: string): string {
   const wrapper = join(toolsDir, readComponents()['knative-serving'].dir);
   const line = readFileSync(join(wrapper, 'go.mod'), 'utf8').match(new RegExp(`^\\s*${module.replaceAll('.', '\\.')} (v\\S+)`, 'm'));
-  if (!line) throw new Error(`tools/knative/go.mod does not require ${module}`);
+  if (!line) throw new Error(`dev/tools/knative/go.mod does not require ${module}`);
   const gomodcache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout.trim();
   // Module paths are case-encoded in the cache (golang.org/x/mod/module EscapePath): Upper → !lower.
   const dir = join(gomodcache, `${module.replaceAll(/[A-Z]/g, (c) => `!${c.toLowerCase()}`)}@${line[1]}`);
@@ -46,7 +46,7 @@ export function dependencyDir(module: string): string {
     // The proxy may serve a pseudo-version's zip but not its .info, so `go mod download <module>@<v>` can fail:
     // downloading the wrapper's whole build list takes the same path the build took.
     const out = spawnSync('go', ['mod', 'download'], { cwd: wrapper, encoding: 'utf8', env: { ...process.env, GOFLAGS: '-mod=mod' } });
-    if (out.status !== 0 || !existsSync(dir)) throw new Error(`go mod download in tools/knative did not provide ${dir}: ${out.stderr}`);
+    if (out.status !== 0 || !existsSync(dir)) throw new Error(`go mod download in dev/tools/knative did not provide ${dir}: ${out.stderr}`);
   }
   return dir;
 }

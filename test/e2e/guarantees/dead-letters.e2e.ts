@@ -82,7 +82,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   await writeFile(tokenFile, `Bearer ${triggerToken}\n`, { mode: 0o600 });
   const urls = Object.entries(functionUrls).flatMap(([fn, url]) => ['--url', `${fn}=${url}`]);
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'scripts/dead-letters.ts', ...args, '--kubeconfig', kubeconfig, '--namespace', namespace, '--token-file', tokenFile, ...urls], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run('npx', ['tsx', 'dev/scripts/dead-letters.ts', ...args, '--kubeconfig', kubeconfig, '--namespace', namespace, '--token-file', tokenFile, ...urls], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
