@@ -4,7 +4,7 @@
 # Needs root (network namespaces, cgroups and mounts for the node and the Argo Events processes),
 # Go >= 1.26 and Node 20. The node's Debian packages (containerd, runc, nftables,
 # containernetworking-plugins; gcc and libc6-dev for Kubernetes' pause) are installed by the
-# harness when missing (tools/versions.json image.hostPackages).
+# local stack when missing (dev/tools/versions.json image.hostPackages).
 # Also builds the shipped image from the Dockerfile (buildah, on bases made by mmdebstrap) and runs
 # it in containerd (npm run test:image; it installs buildah, mmdebstrap, containerd, runc if missing).
 set -euo pipefail

@@ -1,6 +1,6 @@
 /**
  * Every manifest Handoff ships, generated from shared/declarations.ts and the
- * options. `npm run manifests` writes them; the harness and tests call buildManifests.
+ * options. `npm run manifests` writes them; the local stack and tests call buildManifests.
  */
 import { DECLARATIONS } from '../shared/declarations';
 import { githubEventSource, webhookExternalSecret } from './eventsource';

@@ -53,7 +53,7 @@ export interface ManifestOptions {
   /**
    * How the function Sensors retry a call the function did not settle before the dead-letter trigger runs
    * (manifests/sensor-retries.ts). Default: as shipped, 8 attempts from 2 s, factor 2. The e2e stack shortens it
-   * (harness/stack.ts StackOptions.sensorRetries) so a test that waits for the retries to run out waits less.
+   * (dev/stack/stack.ts StackOptions.sensorRetries) so a test that waits for the retries to run out waits less.
    */
   readonly sensorRetries: SensorRetries;
 }

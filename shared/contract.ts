@@ -1,6 +1,6 @@
 /**
  * The contract: every name, key, route and status that two sides must agree on (the functions at run
- * time, the manifest generator, the harness, the CLI and the tests). It imports nothing; everything
+ * time, the manifest generator, the local stack, the CLI and the tests). It imports nothing; everything
  * else imports it. The function declarations (shared/declarations.ts) are the other half.
  */
 
@@ -25,7 +25,7 @@ export const deadLetterRoute = (route: string): string => (route === '/' ? DEAD_
 /** How a call to a function was authenticated (the Sensor's bearer token or GitHub's signature), which also fixes the request shape. */
 export type Caller = 'sensor' | 'github' | 'unauthenticated';
 
-// ---- Labels every play Workflow carries (the play template writes them; the functions, the harness and the CLI select by them) ----
+// ---- Labels every play Workflow carries (the play template writes them; the functions, the local stack and the CLI select by them) ----
 
 /** Keys (and the `workflow-type` value) of the labels on every play Workflow; `stage` holds a Stage (shared/play.ts). */
 export const WORKFLOW_LABELS = {

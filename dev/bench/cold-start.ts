@@ -1,10 +1,10 @@
 /**
  * Cold start: time from process spawn to the first answered event, for each
  * function, side by side with two peers on faas-js-runtime 3.x (Knative Functions'
- * Node runtime): the same function, its entry served by bench/peer/faas-handle.ts, and the runtime's empty
- * function (bench/peer/faas-empty.ts). All three are spawned, polled and timed the
+ * Node runtime): the same function, its entry served by dev/bench/peer/faas-handle.ts, and the runtime's empty
+ * function (dev/bench/peer/faas-empty.ts). All three are spawned, polled and timed the
  * same way, interleaved run by run. Also idle RSS and bundle size. Writes
- * .handoff/bench/cold-start.json (bench/results.ts).
+ * .handoff/bench/cold-start.json (dev/bench/results.ts).
  *
  *   npm run build && npm run bench:cold-start [-- --runs 7]
  */

@@ -4,7 +4,7 @@
  * Sensor → HTTP trigger → the approved function → one resume write. The peer, in the same run,
  * iterations alternated: Argo Events' native argoWorkflow `resume` trigger on a workflow with a
  * fixed name (the Sensor execs the argo CLI). Both resume the same one-step suspend workflow.
- * Writes .handoff/bench/end-to-end.json (bench/results.ts).
+ * Writes .handoff/bench/end-to-end.json (dev/bench/results.ts).
  *
  *   npm run build && npm run bench:end-to-end [-- --iterations 20]
  */

@@ -1,7 +1,7 @@
 /**
- * Scale from zero on Knative Serving, on the local node (harness/stack.ts with the node and Knative):
+ * Scale from zero on Knative Serving, on the local node (dev/stack/stack.ts with the node and Knative):
  * pr-opened as the stack deploys it (the image built from the Dockerfile), side by side with its
- * peer, the same app on faas-js-runtime (bench/peer/Containerfile, Knative Functions' Node runtime),
+ * peer, the same app on faas-js-runtime (dev/bench/peer/Containerfile, Knative Functions' Node runtime),
  * deployed as a Knative Service like pr-opened (same ServiceAccount, env, volumes, probes timing,
  * resources; only name, image and command differ, and the probe paths are the runtime's own), and
  * with the floor, Knative's own minimal Go app (knative.dev/serving/test/test_images/helloworld).
@@ -11,7 +11,7 @@
  *     Bearer) for a play waiting at wait-pr-created; timed to the HTTP answer and to the gate
  *     Succeeded. The floor: a request → 200. Also the full path for pr-opened: a signed webhook to the
  *     EventSource → a Sensor calling the Knative URL → the gate Succeeded.
- *     The plays are of the shipped template the stack installs (harness/plays.ts startPlay): its own
+ *     The plays are of the shipped template the stack installs (dev/stack/argo/plays.ts startPlay): its own
  *     steps run in pods and the stack's agents' side ends Rex's CodeRun Succeeded. Untimed: a round's
  *     plays are started together and waited for at wait-pr-created (stage waiting-pr-created), then the
  *     Services at zero; after each sample the resumed play is waited for at its next gate (Cleo's pods
@@ -19,7 +19,7 @@
  *  2. Warm, through the ingress: sequential requests with a pod up.
  *  3. Each pod's memory as the kubelet reports it (/stats/summary through the apiserver proxy).
  *
- * Writes .handoff/bench/knative-cold.json (bench/results.ts).
+ * Writes .handoff/bench/knative-cold.json (dev/bench/results.ts).
  *
  *   npm run build && npm run bench:knative [-- --samples 8 --warm 50]
  */
@@ -125,7 +125,7 @@ try {
   };
   const untilAtZero = (names: Target[]) => Promise.all(names.map((name) => until(`${name} at zero`, async () => ((await atZero(name)) ? true : undefined), 300_000, 500)));
 
-  // ---- plays of the installed shipped template waiting at wait-pr-created (harness/plays.ts startPlay) ----
+  // ---- plays of the installed shipped template waiting at wait-pr-created (dev/stack/argo/plays.ts startPlay) ----
   // Nothing is simulated: the template's own steps take a play to its gate. It starts labelled
   // implementation-in-progress, Rex's step creates his CodeRun and waits for it (a pod; the stack's agents' side
   // ends the CodeRun Succeeded), a stage step (a pod) writes waiting-pr-created, then the suspend node waits. The

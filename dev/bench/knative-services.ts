@@ -1,4 +1,4 @@
-// The Knative Services bench/knative-cold.ts deploys beside pr-opened, made from the Service the
+// The Knative Services dev/bench/knative-cold.ts deploys beside pr-opened, made from the Service the
 // generator emits for pr-opened (knative/pr-opened.yaml), so that only what must differ differs.
 import type { KubeObject } from '../stack/kube-rest';
 

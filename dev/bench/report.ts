@@ -1,4 +1,4 @@
-/** Statistics the benchmark scripts share (their table printer is scripts/table.ts). */
+/** Statistics the benchmark scripts share (their table printer is dev/scripts/table.ts). */
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);

@@ -73,7 +73,7 @@ export function machineInfo(): BenchResults['machine'] {
   return { cpu: cpus()[0]?.model.trim() || 'unknown', cores: availableParallelism(), memoryBytes: totalmem(), os: type(), kernel: release() };
 }
 
-/** Node, Handoff (package.json) and the pinned versions (tools/versions.json) of the given components, plus `extra`. */
+/** Node, Handoff (package.json) and the pinned versions (dev/tools/versions.json) of the given components, plus `extra`. */
 export function versionsOf(components: readonly ComponentName[], extra: Record<string, string> = {}): BenchResults['versions'] {
   const pinned = readComponents();
   const handoff = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;

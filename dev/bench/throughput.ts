@@ -3,7 +3,7 @@
  * resume path, side by side with the same app hosted by faas-js-runtime 3.x.
  * The resume path runs against the in-process fake Kubernetes API, seeded with one
  * waiting workflow per event, so every event does list + get + put.
- * Writes .handoff/bench/throughput.json (bench/results.ts).
+ * Writes .handoff/bench/throughput.json (dev/bench/results.ts).
  *
  *   npm run build && npm run bench:throughput [-- --seconds 10 --concurrency 16]
  */

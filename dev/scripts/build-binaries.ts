@@ -1,5 +1,5 @@
 // npm run binaries [-- [--force] [name ...]]: builds the pinned upstream binaries into .cache/bin.
-// npm run binaries -- --sync [component ...]: regenerates tools/<dir>/go.mod from tools/versions.json
+// npm run binaries -- --sync [component ...]: regenerates dev/tools/<dir>/go.mod from dev/tools/versions.json
 // (every component, or the named ones), then go mod tidy.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
- * Bundles each function into one self-contained file: dist/functions/<name>/index.js (scripts/bundle/).
- * Fails when a bundle exceeds scripts/bundle/budget.ts; `--breakdown` prints what fills each bundle.
+ * Bundles each function into one self-contained file: dist/functions/<name>/index.js (dev/scripts/bundle/).
+ * Fails when a bundle exceeds dev/scripts/bundle/budget.ts; `--breakdown` prints what fills each bundle.
  */
 import { breakdownReport } from './bundle/breakdown';
 import { bundleFunctions } from './bundle/bundle-functions';

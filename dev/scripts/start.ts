@@ -1,7 +1,7 @@
 // npm start: with a reachable cluster (KUBECONFIG, ~/.kube/config or in-cluster) serve the four
 // functions against it; with none, start the whole local stack (building the pinned binaries on
 // the first run) and print where to send events. Ctrl-C, a closed terminal, a dead pipe, a crash
-// or a killed launcher stops everything (harness/lifetime.ts).
+// or a killed launcher stops everything (dev/stack/processes/lifetime.ts).
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';

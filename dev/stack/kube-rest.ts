@@ -1,4 +1,4 @@
-// A minimal Kubernetes REST client for the harness (bearer token, the apiserver's own CA).
+// A minimal Kubernetes REST client for the local stack (bearer token, the apiserver's own CA).
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 
@@ -28,7 +28,7 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
-/** Resource plural for the kinds the harness applies (Kubernetes does not derive it). */
+/** Resource plural for the kinds the stack applies (Kubernetes does not derive it). */
 export function pluralOf(kind: string): string {
   const lower = kind.toLowerCase();
   if (lower.endsWith('y') && !lower.endsWith('ey')) return lower.slice(0, -1) + 'ies';

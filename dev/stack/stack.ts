@@ -47,22 +47,22 @@ export interface StackOptions {
   events?: boolean;
   /**
    * A node: containerd, kubelet, kube-proxy, scheduler, controller-manager and CoreDNS, so Pods run
-   * (harness/node). Default: HANDOFF_NODE=1 in the environment.
+   * (dev/stack/node). Default: HANDOFF_NODE=1 in the environment.
    */
   node?: boolean;
   /**
-   * Knative Serving and its ingress on the node (harness/knative). Needs the node. Default: with the
+   * Knative Serving and its ingress on the node (dev/stack/knative). Needs the node. Default: with the
    * node, unless HANDOFF_KNATIVE=0.
    */
   knative?: boolean;
   /**
    * With Knative: the four functions as Knative Services, from the image built from the Dockerfile
-   * (harness/knative/function-services.ts). Default: with Knative, unless HANDOFF_KNATIVE_FUNCTIONS=0.
+   * (dev/stack/knative/function-services.ts). Default: with Knative, unless HANDOFF_KNATIVE_FUNCTIONS=0.
    */
   knativeFunctions?: boolean;
   /**
    * What the stack's Sensors call. `host-processes` (the default): the functions as host processes, which the
-   * e2e tests kill and restart (harness/control-server.ts). `knative`: the URLs the generated Sensors name,
+   * e2e tests kill and restart (dev/stack/control-server.ts). `knative`: the URLs the generated Sensors name,
    * http://<function>.<namespace>.svc.cluster.local, resolved by CoreDNS to the Knative Services; needs them
    * (knativeFunctions). The host processes run either way (`npm run send -- … --to process`).
    */
@@ -114,7 +114,7 @@ export interface StackInfo {
   logDir: string;
   webhookSecret: string;
   triggerToken: string;
-  /** Fault injection (harness/control-server.ts): bearer `controlToken`. */
+  /** Fault injection (dev/stack/control-server.ts): bearer `controlToken`. */
   controlUrl: string;
   controlToken: string;
   /** GitHub EventSource webhook URL (reachable from the host). */
@@ -281,7 +281,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     };
 
-    // The fake GitHub, for the host-process functions and the Knative functions' pods (harness/local-github.ts).
+    // The fake GitHub, for the host-process functions and the Knative functions' pods (dev/stack/github/local-github.ts).
     const withKnativeServices = !!knative && withKnativeFunctions;
     if (withFunctions || withKnativeServices) {
       const githubApp = createLocalGitHubApp();
@@ -356,13 +356,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       acceptedTokensSecret: secretRefs.acceptedTokensSecret,
       // Unset for the Knative URLs: the generator's default, http://<function>.<namespace>.svc.cluster.local.
       ...(sensorsCall === 'host-processes' ? { functionUrl: (name: FunctionName) => `http://${sensorNs[name].hostIp}:${port[name]}/` } : {}),
-      // With a node, the platform templates' steps run on the images it built (harness/node/step-images.ts).
+      // With a node, the platform templates' steps run on the images it built (dev/stack/node/step-images.ts).
       ...(node ? { stepImages: node.images.steps } : {}),
       sensorRetries,
     };
     const files = buildManifests(manifestOptions);
     // The functions' Knative Services as generated name the published image, which no registry serves
-    // here: with Knative they were deployed above with the image built here (harness/knative/function-services.ts).
+    // here: with Knative they were deployed above with the image built here (dev/stack/knative/function-services.ts).
     await applyObjects(rest, objectsOf(files).filter((o) => !o.apiVersion.startsWith('serving.knative.dev/')), namespace);
     log(`applied ${objectsOf(files).length} generated objects (RBAC, WorkflowTemplates, EventSource, Sensors, Services)`);
     if (node) {

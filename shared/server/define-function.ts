@@ -1,7 +1,7 @@
 /**
  * One function, as its entry exports it: `export default defineFunction(DECLARATION, { createGitHubClient })`.
  * Like a Knative Functions entry, it exports what to serve and starts nothing; `serve(fn)` (serve.ts) runs it,
- * the build bundles the two together (scripts/bundle/options.ts), tests build its app with fakes.
+ * the build bundles the two together (dev/scripts/bundle/options.ts), tests build its app with fakes.
  */
 import type { Config } from '../config';
 import type { FunctionDeclaration } from '../function-declaration';

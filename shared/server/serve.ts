@@ -1,6 +1,6 @@
 /**
  * Serves one function (an entry's default export, shared/server/define-function.ts) as a standalone HTTP server.
- * The build's runner calls it: `node dist/functions/<name>/index.js` (scripts/bundle/options.ts).
+ * The build's runner calls it: `node dist/functions/<name>/index.js` (dev/scripts/bundle/options.ts).
  */
 import { serve as listen } from '@hono/node-server';
 import type { HandoffFunction } from './define-function';

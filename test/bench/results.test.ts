@@ -1,4 +1,4 @@
-// The benches' machine-readable results (bench/results.ts): the ratio rule, the schema's refusals,
+// The benches' machine-readable results (dev/bench/results.ts): the ratio rule, the schema's refusals,
 // and where the file lands.
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -16,9 +16,9 @@ const READY = /\[start\] ready in \d+ s/;
 interface Started {
   npm: ChildProcess;
   output: () => string;
-  /** Every process the stack recorded (harness/leftovers.ts), read once it was ready. */
+  /** Every process the stack recorded (dev/stack/processes/leftovers.ts), read once it was ready. */
   pids: number[];
-  /** The node process running scripts/start.ts. */
+  /** The node process running dev/scripts/start.ts. */
   startPid: number;
 }
 

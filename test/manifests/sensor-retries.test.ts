@@ -1,5 +1,5 @@
 // The manifest option sensorRetries: how the function Sensors retry an unsettled call. Shipped as 8 attempts
-// from 2 s; the e2e stack shortens it (harness/stack.ts E2E_SENSOR_RETRIES) and changes nothing else.
+// from 2 s; the e2e stack shortens it (dev/stack/stack.ts E2E_SENSOR_RETRIES) and changes nothing else.
 import { describe, expect, it } from 'vitest';
 import { E2E_SENSOR_RETRIES } from '../../dev/stack/stack';
 import { buildManifests, objectsOf, type GeneratedFile } from '../../manifests/index';

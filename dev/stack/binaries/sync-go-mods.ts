@@ -1,4 +1,4 @@
-// Regenerates each tools/<dir>/go.mod from tools/versions.json. For k8s.io/kubernetes the replace
+// Regenerates each dev/tools/<dir>/go.mod from dev/tools/versions.json. For k8s.io/kubernetes the replace
 // list is generated from upstream's own go.mod (found with `go mod download -json`): one replace
 // per staging module required at v0.0.0, pinned to the matching v0.<minor>.<patch> tag.
 import { spawnSync } from 'node:child_process';
@@ -53,7 +53,7 @@ function goDirective(upstreamGoMod: string): string {
 }
 
 function render(dir: string, component: Component, upstreamGoMod: string, extra: string[]): string {
-  // The module path names the module, not its folder: it stayed handoff.local/tools/<dir> when tools/ moved to dev/tools/.
+  // The module path names the module, not its folder: it kept the name handoff.local/tools/<dir> when the folder moved under dev/.
   const lines = [`module handoff.local/tools/${dir}`, '', `go ${goDirective(upstreamGoMod)}`, ''];
   for (const pkg of Object.values(component.binaries)) lines.push(`tool ${pkg}`);
   lines.push('', `require ${component.module} ${component.version}`, ...extra);

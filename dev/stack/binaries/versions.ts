@@ -1,4 +1,4 @@
-// Reads tools/versions.json, the one place that pins every upstream Go component.
+// Reads dev/tools/versions.json, the one place that pins every upstream Go component.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ export interface Component {
   /** Go module path of the upstream component. */
   module: string;
   version: string;
-  /** Wrapper module folder under tools/. */
+  /** Wrapper module folder under dev/tools/. */
   dir: string;
   /** Binary name → Go package of the upstream module, built from the wrapper module. */
   binaries: Record<string, string>;

@@ -13,7 +13,7 @@ export interface ControlPlaneOptions {
   namespace: string;
   startTimeoutMs: number;
   log: (line: string) => void;
-  /** Serve the node's pods and components too (harness/node). */
+  /** Serve the node's pods and components too (dev/stack/node). */
   node?: ApiServerNodeOptions;
 }
 

@@ -5,7 +5,7 @@
 // pkg/shared/util/util.go GetSecretVolumePath), so each process gets a private mount namespace
 // in which the stack's own secrets folder is bind-mounted on /argo-events; the host's
 // /argo-events stays an empty mount point. The stack writes those folders as the kubelet writes a Secret volume
-// (harness/secret-volume.ts), so a changed Secret reaches a running Sensor the way it does in a pod.
+// (dev/stack/functions/secret-volume.ts), so a changed Secret reaches a running Sensor the way it does in a pod.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -17,7 +17,7 @@ import { spawnManaged, waitFor, type ManagedProcess } from '../processes/process
 
 export const argoEventsMountPoint = '/argo-events';
 
-/** Removes the empty /argo-events mount point once no harness network namespace (so no other stack) is left. */
+/** Removes the empty /argo-events mount point once no stack network namespace (so no other stack) is left. */
 export function removeMountPointIfUnused(): void {
   try {
     if (execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').some((line) => line.startsWith('hnd-'))) return;

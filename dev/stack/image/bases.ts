@@ -1,5 +1,5 @@
 // The Dockerfile's two bases, made locally from packages (no image registry is needed):
-//   runtime: a Debian rootfs with only what bin/node links against (tools/versions.json
+//   runtime: a Debian rootfs with only what bin/node links against (dev/tools/versions.json
 //            image.debian.runtimePackages) + /nodejs/bin/node, as distroless nodejs has it;
 //   build:   the same with a shell and coreutils for RUN and npm scripts, + npm.
 // Each rootfs is `mmdebstrap --variant=extract` (packages unpacked, no maintainer scripts, no apt

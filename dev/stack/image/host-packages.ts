@@ -1,5 +1,5 @@
 // Installs the Debian packages that provide the host tools of the image build and the node
-// (tools/versions.json `image.hostPackages`) when a command, or a file named by its absolute path
+// (dev/tools/versions.json `image.hostPackages`) when a command, or a file named by its absolute path
 // (CNI plugins, the static libc), is missing: apt-get as root, else an error that names the command to run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Reads the `image` section of tools/versions.json: what the image build and CI's second Node.js use.
+// Reads the `image` section of dev/tools/versions.json: what the image build and CI's second Node.js use.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolsDir } from '../binaries/versions';

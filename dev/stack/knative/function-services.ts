@@ -1,5 +1,5 @@
 // The four functions as Knative Services on the local node: the image built from the shipped
-// Dockerfile (harness/image), loaded into the node's containerd, and knative/<function>.yaml as the
+// Dockerfile (dev/stack/image), loaded into the node's containerd, and knative/<function>.yaml as the
 // generator emits it for that image and, as GITHUB_API_URL, the stack's fake GitHub (ServiceAccounts,
 // Roles, Knative Services), applied through Knative's webhooks. Used by the stack (npm start, the e2e global setup) and the Knative tests.
 import { request } from 'node:http';
@@ -17,7 +17,7 @@ export { githubAppSecret };
 export interface FunctionServicesOptions {
   rest: KubeRest;
   namespace: string;
-  /** The node's containerd socket (harness/node). */
+  /** The node's containerd socket (dev/stack/node). */
   containerdAddress: string;
   /** The functions' GITHUB_API_URL (the manifest option githubApiUrl): the local stack's fake GitHub. Default unset. */
   githubApiUrl?: string;
@@ -85,7 +85,7 @@ export async function deployFunctionServices(options: FunctionServicesOptions): 
   ensureHostPackages(['mmdebstrap', 'buildah'], log);
   const built = await ensureFunctionImage((line) => log(`image: ${line}`));
   await loadImage(options.containerdAddress, built);
-  // The GitHub App's Secret the Services mount: the stack makes it with a key its fake GitHub knows (harness/local-github-app.ts).
+  // The GitHub App's Secret the Services mount: the stack makes it with a key its fake GitHub knows (dev/stack/github/local-github.ts).
   const secret = await rest.call('GET', `/api/v1/namespaces/${namespace}/secrets/${githubAppSecret}`);
   if (secret.status !== 200) throw new Error(`the Secret ${githubAppSecret} (the functions' GitHub App) must exist before the Services: GET ${secret.status} ${secret.text}`);
   const files = buildManifests({ namespace, image: built.name, ...(options.githubApiUrl ? { githubApiUrl: options.githubApiUrl } : {}) });

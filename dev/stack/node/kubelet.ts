@@ -28,7 +28,7 @@ export function kubeletConfiguration(options: Pick<KubeletOptions, 'nodeIp' | 'c
     authentication: { anonymous: { enabled: true }, webhook: { enabled: false }, x509: {} },
     authorization: { mode: 'AlwaysAllow' },
     cgroupDriver: 'cgroupfs',
-    // Pods under /handoff/kubepods, so a cleanup finds exactly the node's processes (harness/node/cleanup.ts).
+    // Pods under /handoff/kubepods, so a cleanup finds exactly the node's processes (dev/stack/node/cleanup.ts).
     cgroupRoot,
     containerRuntimeEndpoint: `unix://${options.containerdAddress}`,
     clusterDNS: [options.nodeIp],

@@ -23,7 +23,7 @@ export interface NodeImages {
   steps: StepImages;
 }
 
-/** The image names, from the pinned versions (tools/versions.json). */
+/** The image names, from the pinned versions (dev/tools/versions.json). */
 export function nodeImageNames(): Omit<NodeImages, 'steps'> {
   const components = readComponents();
   const pauseTag = components.kubernetes.cBinaries?.pause?.imageTag ?? '3.10.1';

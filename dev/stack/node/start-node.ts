@@ -56,7 +56,7 @@ export function cleanNodeState(log: (line: string) => void = () => {}): void {
   if (left.processes + left.shims + left.mounts > 0) log(`node cleanup: ended ${left.processes} pod processes and ${left.shims} shims, unmounted ${left.mounts} mounts`);
 }
 
-/** What the node runs from Debian packages (tools/versions.json image.hostPackages). */
+/** What the node runs from Debian packages (dev/tools/versions.json image.hostPackages). */
 export const nodeHostCommands = ['containerd', 'ctr', 'containerd-shim-runc-v2', 'runc', 'nft', '/usr/lib/cni/bridge', '/usr/lib/cni/host-local', '/usr/lib/cni/loopback'];
 
 export async function startNode(options: NodeOptions): Promise<Node> {

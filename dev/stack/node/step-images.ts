@@ -10,7 +10,7 @@ import { readComponents } from '../binaries/versions';
 import { ensureHostPackages } from '../image/host-packages';
 import type { OciImage } from './oci-archive';
 
-/** Present exactly when Debian's busybox-static is installed (tools/versions.json image.hostPackages). */
+/** Present exactly when Debian's busybox-static is installed (dev/tools/versions.json image.hostPackages). */
 export const BUSYBOX_STATIC_INSTALLED = '/var/lib/dpkg/info/busybox-static.list';
 /** Where busybox-static installs its binary (and where Alpine has it). */
 const BUSYBOX = '/bin/busybox';

@@ -1,5 +1,5 @@
 // Records the process groups a stack started, so the next start can end the ones a killed
-// (kill -9) harness left behind. Only groups whose leader still runs one of our commands are ended.
+// (kill -9) stack left behind. Only groups whose leader still runs one of our commands are ended.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 interface Record_ {

@@ -7,8 +7,8 @@
 // - an uncaught error: stop, then exit 1;
 // - a launcher killed (kill -9 of npm, its shell or tsx): seen within a second by polling them;
 // - this process itself killed with SIGKILL: nothing here runs, but every child was started
-//   behind setpriv --pdeathsig (harness/processes.ts), so the kernel kills it, and the next start
-//   ends what is left (harness/leftovers.ts) and deletes stale network namespaces.
+//   behind setpriv --pdeathsig (dev/stack/processes/processes.ts), so the kernel kills it, and the next start
+//   ends what is left (dev/stack/processes/leftovers.ts) and deletes stale network namespaces.
 import { readFileSync } from 'node:fs';
 import { cmdline } from './leftovers';
 

@@ -79,7 +79,7 @@ export function deleteNetns(netns: Pick<Netns, 'name' | 'hostIf'>): void {
   rmSync(netnsEtc(netns.name), { recursive: true, force: true });
 }
 
-/** Removes namespaces left by harness processes that no longer run (e.g. after kill -9). */
+/** Removes namespaces left by stack processes that no longer run (e.g. after kill -9). */
 export function deleteStaleNetns(): string[] {
   let list = '';
   try {

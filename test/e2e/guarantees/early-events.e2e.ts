@@ -3,7 +3,7 @@
 // retries it until the play takes it (resumed, or parked one stage early and then resumed). If the play
 // never gets there, the retries run out and the Sensor's dead-letter trigger calls /dead-letter, where
 // `approved` keeps the event in the dead-letter store (E2E_DLQ=0 skips it). The e2e stack retries the
-// shipped 8 attempts from 1 s instead of 2 s (stack().sensorRetries, harness/stack.ts E2E_SENSOR_RETRIES):
+// shipped 8 attempts from 1 s instead of 2 s (stack().sensorRetries, dev/stack/stack.ts E2E_SENSOR_RETRIES):
 // 127 s of sleeps instead of 254 s before the dead-letter call. What runs: the shipped play template in pods;
 // the stack's agents' side holds an agent Running where a test needs the play to stay in a stage, and
 // releases it; every event is a signed GitHub webhook through the EventSource.

@@ -1,4 +1,4 @@
-// Faults injected into the running stack (harness/control-server.ts): GitHub failing during a
+// Faults injected into the running stack (dev/stack/control-server.ts): GitHub failing during a
 // rex-push remediation, the rex-push process killed mid-remediation, and the kube-apiserver killed
 // in the middle of a burst of events. Plays of the shipped template (stage steps and agents in pods);
 // every event goes through the real EventSource and Sensor, whose retries redeliver it. Afterwards

@@ -1,6 +1,6 @@
 // Guarantee: the trigger token rotates under traffic with nothing lost, following docs/operations.md
 // ("Rotating the trigger token"). The stack plays the kubelet: PUT /secrets/<name> updates the Secret and
-// rewrites every volume of it atomically (harness/secret-volume.ts), the Sensors' (whole Secret, read on each
+// rewrites every volume of it atomically (dev/stack/functions/secret-volume.ts), the Sensors' (whole Secret, read on each
 // call) and the functions' (the accepted-tokens key, re-read when it changes). As in a cluster, where each kubelet
 // refreshes its pods' volumes on its own schedule, the functions get every change FUNCTION_LAG_MS after the
 // Sensors: a procedure that lets the Sensors send a token before the functions accept it (one shared key, as

@@ -124,7 +124,7 @@ export async function codeRunNames(rest: KubeRest, task: number): Promise<string
   return res.body.items.map((i) => i.metadata.name).sort();
 }
 
-// ---- the stack's fault-injection control (harness/control-server.ts) and its fake GitHub ----
+// ---- the stack's fault-injection control (dev/stack/control-server.ts) and its fake GitHub ----
 
 export async function control<T = unknown>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
   const { controlUrl, controlToken } = stack();
@@ -136,7 +136,7 @@ export async function control<T = unknown>(method: 'GET' | 'POST' | 'PUT', path:
 
 export interface StackProcess { name: string; pid: number; running: boolean }
 
-/** The stack's processes (harness/process-registry.ts), by name. */
+/** The stack's processes (dev/stack/processes/process-registry.ts), by name. */
 export const stackProcesses = () => control<StackProcess[]>('GET', '/processes');
 
 export type GitHubMode = 'ok' | 'error500' | 'secondary-rate-limit' | 'stall-label-removal';

@@ -1,5 +1,5 @@
 // Knative's promise, on the node: idle functions scale to zero (the local stack shortens the
-// autoscaler windows: harness/knative/serving-manifests.ts localAutoscaler), an event that arrives
+// autoscaler windows: dev/stack/knative/serving-manifests.ts localAutoscaler), an event that arrives
 // at zero goes ingress → activator → a new pod → the gate resumed, with nothing lost, also for a
 // burst across tasks and through the EventSource and a Sensor calling the Knative URL; a Rex push through
 // a Sensor calling rex-push's Knative URL reaches the fake GitHub as the GitHub App and restarts QA; and

@@ -19,7 +19,7 @@ export type KnativeServiceStatus = KnativeServiceState;
 export const functions = ['pr-opened', 'labeled-ready-for-qa', 'approved', 'rex-push'] as const;
 
 /**
- * The four functions as Knative Services with the image built here (harness/knative/function-services.ts);
+ * The four functions as Knative Services with the image built here (dev/stack/knative/function-services.ts);
  * the stack has deployed them already, so this re-applies the same objects (no new Revision) and waits until Ready.
  */
 export function deployFunctionServices(): Promise<FunctionServices> {

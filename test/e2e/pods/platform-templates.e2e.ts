@@ -1,6 +1,6 @@
 // The platform WorkflowTemplates as shipped, run in pods on the node: each GitHub webhook goes
 // through the real EventSource and the platform Sensor, which creates the Workflow; the controller
-// runs its step in a pod (the step images of harness/node/step-images.ts stand in for alpine and
+// runs its step in a pod (the step images of dev/stack/node/step-images.ts stand in for alpine and
 // bitnami/kubectl), and the test checks what the step did: pr-validation finds the task in the
 // branch, coderun-template and implementation create a CodeRun for the agent and end with it,
 // orchestrator-resume-close labels and annotates the repository's play workflows. With hostile
@@ -87,7 +87,7 @@ async function expectNoCanaryLabel() {
   expect(res.body.items.map((w) => w.metadata.name)).toEqual([]);
 }
 
-/** The CodeRuns the stack's agents' side took up (harness/control-server.ts). */
+/** The CodeRuns the stack's agents' side took up (dev/stack/control-server.ts). */
 const agentRuns = () => control<CodeRun[]>('GET', '/agents/runs');
 
 describe.skipIf(needsPods)('the platform templates in pods, from webhooks through the platform Sensors', () => {

@@ -1,4 +1,4 @@
-// Traefik as a pod on the node (harness/knative/traefik.ts), before Knative Serving is part of the
+// Traefik as a pod on the node (dev/stack/knative/traefik.ts), before Knative Serving is part of the
 // stack: it becomes Ready and starts its Knative provider with the in-cluster client; then, once
 // the KIngress CRD exists (knative.dev/networking config/ingress.yaml at the commit serving pins,
 // applied here alone, not Knative Serving), it picks up a KIngress of its class, marks it ready

@@ -1,4 +1,4 @@
-// The local stack's changes to Knative Serving's upstream install (harness/knative/serving-manifests.ts)
+// The local stack's changes to Knative Serving's upstream install (dev/stack/knative/serving-manifests.ts)
 // and the images it runs (serving-images.ts): only the images, the ingress class and the autoscaler
 // windows change; the rest of each object stays as upstream wrote it.
 import { describe, expect, it } from 'vitest';

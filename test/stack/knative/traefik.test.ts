@@ -1,4 +1,4 @@
-// Traefik's objects on the node (harness/knative/traefik.ts), checked against what its Knative
+// Traefik's objects on the node (dev/stack/knative/traefik.ts), checked against what its Knative
 // provider (traefik v3.6.15 pkg/provider/kubernetes/knative) reads and writes, and against the
 // rules the kubelet and Kubernetes enforce.
 import { describe, expect, it } from 'vitest';
