@@ -26,12 +26,23 @@ describe('harness fake GitHub', () => {
     expect((await prs.listOpenByBranch('Codertocat', 'Hello-World', 'task-42-implementation'))[0]?.labels).toEqual(['task-42']);
     expect((await prs.listOpenByBranch('Codertocat', 'Hello-World', 'task-43-implementation'))[0]?.labels).toEqual(['task-43', 'ready-for-qa']);
 
-    const added = await fetch(`${github.url}/repos/Codertocat/Hello-World/issues/${fakePullNumber(42)}/labels`, { method: 'POST', body: JSON.stringify({ labels: ['ready-for-qa'] }) });
+    const added = await fetch(`${github.url}/repos/Codertocat/Hello-World/issues/${fakePullNumber(42)}/labels`, { method: 'POST', headers: { Authorization: 'token t' }, body: JSON.stringify({ labels: ['ready-for-qa'] }) });
     expect(added.status).toBe(200);
     expect((await prs.listOpenByBranch('Codertocat', 'Hello-World', 'task-42-implementation'))[0]?.labels).toEqual(['task-42', 'ready-for-qa']);
     expect(github.requests.filter((r) => r.method === 'DELETE').map((r) => [r.status, r.auth])).toEqual([[200, 'token'], [404, 'token']]);
-    expect(added.status).toBe(200); // no Authorization: served, as the tests' stand-in for another app
-    expect(github.requests.find((r) => r.method === 'POST')?.auth).toBe('none');
+    expect(github.requests.find((r) => r.method === 'POST')?.auth).toBe('token');
+  });
+
+  it('a call with no Authorization is 401 Requires authentication and changes nothing', async () => {
+    const pr = `/repos/Codertocat/Hello-World/issues/${fakePullNumber(42)}`;
+    const anonymous = [
+      await fetch(`${github.url}${pr}/labels/ready-for-qa`, { method: 'DELETE' }),
+      await fetch(`${github.url}${pr}/labels`, { method: 'POST', body: JSON.stringify({ labels: ['ready-for-qa'] }) }),
+      await fetch(`${github.url}/repos/Codertocat/Hello-World/pulls?head=Codertocat:task-42-x`),
+    ];
+    for (const res of anonymous) expect([res.status, ((await res.json()) as { message: string }).message]).toEqual([401, 'Requires authentication']);
+    expect(github.requests.map((r) => [r.method, r.auth, r.status])).toEqual([['DELETE', 'none', 401], ['POST', 'none', 401], ['GET', 'none', 401]]);
+    expect((await client().listOpenByBranch('Codertocat', 'Hello-World', 'task-42-implementation'))[0]?.labels).toEqual(['task-42', 'ready-for-qa']);
   });
 
   it('fault modes: 500s, a secondary rate limit with Retry-After, and a removal applied but never answered', async () => {
@@ -44,13 +55,13 @@ describe('harness fake GitHub', () => {
     expect(((await limited.json()) as { message: string }).message).toMatch(/secondary rate limit/);
 
     github.mode = 'stall-label-removal';
-    const stalled = fetch(`${github.url}/repos/o/r/issues/${fakePullNumber(1)}/labels/ready-for-qa`, { method: 'DELETE' });
+    const stalled = fetch(`${github.url}/repos/o/r/issues/${fakePullNumber(1)}/labels/ready-for-qa`, { method: 'DELETE', headers: { Authorization: 'token t' } });
     await expect.poll(() => github.requests.filter((r) => r.method === 'DELETE').length).toBe(1);
     expect(github.requests.at(-1)?.status).toBeUndefined();
     github.releaseStalled();
     await expect(stalled).rejects.toThrow();
     github.mode = 'ok';
-    const list = (await (await fetch(`${github.url}/repos/o/r/pulls?head=o:task-1-x`)).json()) as { labels: { name: string }[] }[];
+    const list = (await (await fetch(`${github.url}/repos/o/r/pulls?head=o:task-1-x`, { headers: { Authorization: 'token t' } })).json()) as { labels: { name: string }[] }[];
     expect(list[0]?.labels.map((l) => l.name)).toEqual(['task-1']); // the stalled removal was applied
   });
 });

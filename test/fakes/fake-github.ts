@@ -5,8 +5,9 @@
 // applied but never answered (the caller is cut off mid-request).
 // Credentials as GitHub checks them: a GitHub App (its JWT for the installation routes, then installation
 // tokens: test/fakes/fake-github-app.ts) and the fixed tokens it is given (a personal access token's part);
-// a wrong one is answered 401. A request with no Authorization is served: the tests' own calls stand in
-// for other apps (Cleo's hand-over label, test/e2e/guarantees/support.ts).
+// a wrong one is answered 401 Bad credentials, none at all 401 Requires authentication (GitHub's answer to an
+// anonymous write; the fake's repositories take no anonymous call). The tests' own calls stand in for the agents'
+// Apps (Cleo's hand-over label) with a fixed token too (harness/local-github.ts AGENTS_GITHUB_TOKEN).
 import type { BlockList } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { READY_FOR_QA_LABEL } from '../../shared/play';
@@ -14,7 +15,7 @@ import { checkAppJwt, createInstallationTokens, credentialOf, type FakeGitHubApp
 
 export type { FakeGitHubApp } from './fake-github-app';
 
-/** What a request authenticated with: none, a fixed token, an installation token, the App's JWT, or a credential refused (401). */
+/** What a request authenticated with: a fixed token, an installation token, the App's JWT; none or a credential refused (both 401). */
 export type GitHubAuth = 'none' | 'token' | 'installation' | 'app' | 'refused';
 
 export interface RecordedGitHubRequest {
@@ -128,6 +129,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     }
     if (appRoute(req, res, record, url.pathname, method)) return;
     if (record.auth === 'refused') return answer(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+    if (record.auth === 'none') return answer(res, 401, { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' });
     const list = LIST_PULLS.exec(url.pathname);
     if (method === 'GET' && list) {
       const [owner = '', ref = ''] = (url.searchParams.get('head') ?? '').split(':');

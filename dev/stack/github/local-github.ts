@@ -8,6 +8,12 @@ import { HOST_FUNCTIONS_GITHUB_TOKEN } from '../functions/functions';
 import type { KubeObject } from '../kube-rest';
 import { podNetwork } from '../node/paths';
 
+/**
+ * The agents' Apps on the fake GitHub (Cleo's hand-over label, added by the tests that act for the agents'
+ * side): a fixed token the local stack's fake accepts beside the functions' credentials.
+ */
+export const AGENTS_GITHUB_TOKEN = 'local-agents-token';
+
 /** The Secret knative/<function>.yaml names for the GitHub App (keys `app-id`, `private-key`; docs/operations.md). */
 export const githubAppSecret = 'handoff-github';
 
@@ -38,7 +44,7 @@ export function localGitHubClients(nodeIp: string): BlockList {
 }
 
 /**
- * The fake GitHub accepting the host-process functions' token and the App's installation tokens. Without a node
+ * The fake GitHub accepting the host-process functions' token, the agents' token and the App's installation tokens. Without a node
  * it listens on loopback; with one, on the node IP (pods reach the node there, as they reach CoreDNS), answering
  * only `localGitHubClients`: the node IP is the machine's outward address.
  */
@@ -47,6 +53,6 @@ export function startLocalFakeGitHub(app: LocalGitHubApp, nodeIp?: string): Prom
     host: nodeIp ?? '127.0.0.1',
     ...(nodeIp ? { clients: localGitHubClients(nodeIp) } : {}),
     app: { id: app.id, publicKey: app.publicKey },
-    tokens: [HOST_FUNCTIONS_GITHUB_TOKEN],
+    tokens: [HOST_FUNCTIONS_GITHUB_TOKEN, AGENTS_GITHUB_TOKEN],
   });
 }

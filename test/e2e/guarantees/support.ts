@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import { fakePullNumber } from '../../fakes/fake-github';
+import { AGENTS_GITHUB_TOKEN } from '../../../dev/stack/github/local-github';
 import { attemptsOf, loggedEvents, type HandledEvent } from '../../../dev/stack/functions/function-log';
 import type { KubeRest } from '../../../dev/stack/kube-rest';
 import { fromSecret, type DeadLetter, type DeadLetterSecret } from '../../../shared/dead-letters/dead-letter';
@@ -150,9 +151,10 @@ export async function labelRemovals(task: number): Promise<GitHubRequest[]> {
   return requests.filter((r) => r.method === 'DELETE' && r.path === `/repos/${repository}/issues/${fakePullNumber(task)}/labels/ready-for-qa`);
 }
 
-/** Cleo's hand-over on GitHub: adds ready-for-qa to the task's PR (the fake GitHub keeps it). */
+/** Cleo's hand-over on GitHub: adds ready-for-qa to the task's PR as the agents' App (the fake GitHub keeps it). */
 export async function addReadyForQaLabel(task: number): Promise<void> {
-  const res = await fetch(`${stack().githubApiUrl}/repos/${repository}/issues/${fakePullNumber(task)}/labels`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ labels: ['ready-for-qa'] }) });
+  const headers = { 'Content-Type': 'application/json', Authorization: `token ${AGENTS_GITHUB_TOKEN}` };
+  const res = await fetch(`${stack().githubApiUrl}/repos/${repository}/issues/${fakePullNumber(task)}/labels`, { method: 'POST', headers, body: JSON.stringify({ labels: ['ready-for-qa'] }) });
   expect(res.status).toBe(200);
 }
 

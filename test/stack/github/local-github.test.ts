@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitHubClient } from '../../../shared/github/client';
 import { HOST_FUNCTIONS_GITHUB_TOKEN } from '../../../dev/stack/functions/functions';
-import { createLocalGitHubApp, githubAppSecret, githubAppSecretObject, localGitHubClients, startLocalFakeGitHub } from '../../../dev/stack/github/local-github';
+import { AGENTS_GITHUB_TOKEN, createLocalGitHubApp, githubAppSecret, githubAppSecretObject, localGitHubClients, startLocalFakeGitHub } from '../../../dev/stack/github/local-github';
 import { buildManifests, objectsOf } from '../../../manifests';
 import type { FakeGitHub } from '../../fakes/fake-github';
 
@@ -15,7 +15,7 @@ describe('local GitHub', () => {
   });
   const fast = { retries: 0, secondaryRateLimitRetries: 0, delayUnitMs: 1 };
 
-  it("the App's Secret holds what the generated rex-push Service reads, and the fake accepts that App and the host processes' token", async () => {
+  it("the App's Secret holds what the generated rex-push Service reads, and the fake accepts that App, the host processes' token and the agents' token", async () => {
     const app = createLocalGitHubApp();
     const secret = githubAppSecretObject('argo', app) as unknown as { metadata: { name: string }; stringData: Record<string, string> };
     const rexPush = objectsOf(buildManifests(), (f) => f.path === 'knative/rex-push.yaml').find((o) => o.kind === 'Service')!;
@@ -32,7 +32,12 @@ describe('local GitHub', () => {
     const otherApp = createLocalGitHubApp();
     const wrongKey = createGitHubClient({ app: { appId: app.id, privateKey: otherApp.privateKeyPem }, baseUrl: github.url, ...fast });
     await expect(wrongKey.removeLabel('Codertocat', 'Hello-World', 8, 'ready-for-qa')).rejects.toMatchObject({ status: 401 });
-    expect(github.requests.filter((r) => r.method === 'DELETE').map((r) => r.auth)).toEqual(['installation', 'token']);
+    // Cleo's hand-over (the tests acting for the agents' Apps) puts the label back; anonymous, it would be 401.
+    const addLabel = (authorization?: string) => fetch(`${github!.url}/repos/Codertocat/Hello-World/issues/8/labels`, { method: 'POST', headers: authorization ? { Authorization: authorization } : {}, body: JSON.stringify({ labels: ['ready-for-qa'] }) });
+    expect((await addLabel()).status).toBe(401);
+    expect((await addLabel(`token ${AGENTS_GITHUB_TOKEN}`)).status).toBe(200);
+    expect(await asHost.removeLabel('Codertocat', 'Hello-World', 8, 'ready-for-qa')).toBe('removed');
+    expect(github.requests.filter((r) => r.method === 'DELETE').map((r) => r.auth)).toEqual(['installation', 'token', 'token']);
   });
 
   it('at the node IP it answers the node IP, loopback and the pods, no other address', () => {
