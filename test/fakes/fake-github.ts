@@ -7,7 +7,7 @@
 // tokens: test/fakes/fake-github-app.ts) and the fixed tokens it is given (a personal access token's part);
 // a wrong one is answered 401 Bad credentials, none at all 401 Requires authentication (GitHub's answer to an
 // anonymous write; the fake's repositories take no anonymous call). The tests' own calls stand in for the agents'
-// Apps (Cleo's hand-over label) with a fixed token too (harness/local-github.ts AGENTS_GITHUB_TOKEN).
+// Apps (Cleo's hand-over label) with a fixed token too (dev/stack/github/local-github.ts AGENTS_GITHUB_TOKEN).
 import type { BlockList } from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { READY_FOR_QA_LABEL } from '../../shared/play';
