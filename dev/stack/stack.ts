@@ -31,7 +31,7 @@ import { createProcessRegistry } from './processes/process-registry';
 import { createNetns, deleteNetns, deleteStaleNetns, type Netns } from './processes/netns';
 import type { ManagedProcess } from './processes/processes';
 import { repoRoot } from './binaries/versions';
-import { startWorkflowController } from './argo/workflow-controller';
+import { LOCAL_RESOURCE_CHECK_INTERVAL, startWorkflowController } from './argo/workflow-controller';
 
 export interface StackOptions {
   namespace?: string;
@@ -297,6 +297,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       knative.functions = { image: deployed.image, ingressAddress: await ingressAddress(rest, knative.ingress), services: deployed.services, githubApiUrl };
     }
 
+    if (node) log(`workflow pods: argoexec checks a resource step's conditions every ${LOCAL_RESOURCE_CHECK_INTERVAL} here (upstream 5 s)`);
     const controller = await startWorkflowController({ binary: binaries['workflow-controller'], kubeconfig: controlPlane.kubeconfig, namespace, logDir, rest, startTimeoutMs, executorImage: node?.images.argoexec });
     processes.add(controller, controller.ready);
     log('workflow-controller is leader');

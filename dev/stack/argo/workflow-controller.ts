@@ -1,5 +1,6 @@
-// The real Argo workflow-controller as a local process: namespaced, its (empty) ConfigMap, a
-// leader-election identity and a short requeue time, as upstream's dev runner does (tasks.yaml "controller").
+// The real Argo workflow-controller as a local process: namespaced, its ConfigMap, a leader-election identity
+// and a short requeue time, as upstream's dev runner does (tasks.yaml "controller"). Local only: the executor
+// checks a resource step's success condition (an agent's CodeRun finished) every second instead of every 5 s.
 import type { KubeRest } from '../kube-rest';
 import { freePort } from '../processes/ports';
 import type { ReadinessProbe } from '../processes/process-registry';
@@ -18,16 +19,32 @@ export interface WorkflowControllerOptions {
 
 export const controllerConfigMapName = 'workflow-controller-configmap';
 
-export async function startWorkflowController(options: WorkflowControllerOptions): Promise<ManagedProcess & { ready: ReadinessProbe }> {
-  const metricsPort = await freePort();
-  const configMap = {
+/**
+ * How often argoexec checks a resource step's success and failure conditions (the agents' CodeRun steps):
+ * upstream's RESOURCE_STATE_CHECK_INTERVAL, 5 s by default (workflow/executor/resource.go WaitResource). The
+ * agents' side ends a CodeRun within a second, so each agent step waited up to 5 s for nothing.
+ */
+export const LOCAL_RESOURCE_CHECK_INTERVAL = '1s';
+
+/** The controller's ConfigMap, one key per config field (upstream's config/controller.go parseConfigMap joins them). */
+export function controllerConfigMap(namespace: string, metricsPort: number) {
+  return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: controllerConfigMapName, namespace: options.namespace },
-    // The metrics port moves off the default :9090; health stays on upstream's hard-coded :6060.
-    data: { metricsConfig: `enabled: true\nport: ${metricsPort}\n`, telemetryConfig: 'enabled: false\n' },
+    metadata: { name: controllerConfigMapName, namespace },
+    data: {
+      // The metrics port moves off the default :9090; health stays on upstream's hard-coded :6060.
+      metricsConfig: `enabled: true\nport: ${metricsPort}\n`,
+      telemetryConfig: 'enabled: false\n',
+      // The executor's environment in every workflow pod (docs/environment-variables.md "Executor").
+      executor: `env:\n- name: RESOURCE_STATE_CHECK_INTERVAL\n  value: ${LOCAL_RESOURCE_CHECK_INTERVAL}\n`,
+    },
   };
-  const res = await options.rest.apply(configMap);
+}
+
+export async function startWorkflowController(options: WorkflowControllerOptions): Promise<ManagedProcess & { ready: ReadinessProbe }> {
+  const metricsPort = await freePort();
+  const res = await options.rest.apply(controllerConfigMap(options.namespace, metricsPort));
   if (res.status >= 300) throw new Error(`apply ${controllerConfigMapName}: ${res.status} ${res.text}`);
   const process = spawnManaged({
     name: 'workflow-controller',
