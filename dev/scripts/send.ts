@@ -1,7 +1,8 @@
 // npm run send -- <scenario|payload.json> [--task N] [--repo owner/name] [--event name] [--to eventsource|function|process]
 // Sends a real GitHub payload to the local stack:
 //   eventsource (default)  signed with the stack's webhook secret, to the GitHub EventSource; then follows the delivery
-//                          to the function's answer (its log) and prints it, with the play's stage (--wait seconds);
+//                          to the function's answer and prints it, with the play's stage (--wait seconds): the host
+//                          process's log, or, when the Sensors call the Knative URLs, the log of the Service's pods;
 //   function               as the Sensor's HTTP trigger does (its body, the trigger token as Bearer) to the function's
 //                          Knative Service through the ingress, Host = its cluster-local URL's host; at zero the
 //                          activator holds the request until a pod is up. Without Knative, as `process`.
@@ -14,7 +15,7 @@ import type { FunctionName } from '../../shared/function-declaration';
 import { scenarioPayload, scenarios, type Scenario } from '../stack/github/payloads';
 import type { StackInfo } from '../stack/stack';
 import { repoRoot } from '../stack/binaries/versions';
-import { attemptsOf, functionLogFile, type HandledEvent } from '../stack/functions/function-log';
+import { attemptsOf, functionLogFile, podAttemptsOf, type HandledEvent } from '../stack/functions/function-log';
 import { postThroughIngress, sensorRequest } from '../stack/knative/function-services';
 import { kubeRestFromKubeconfig } from '../stack/kube-rest';
 import { deliverWebhook } from '../stack/github/webhook';
@@ -82,13 +83,15 @@ if (values.to === 'process' || !fn) process.exit(0); // the function's answer is
 
 // The EventSource's 200 says only that the event is on the bus: follow it to the function's answer.
 const waitMs = Number(values.wait) * 1000;
-const logFile = functionLogFile(stack.logDir, fn);
-console.log(`following delivery ${result.delivery} to ${fn} (its log ${logFile}; up to ${values.wait} s, --wait to change)`);
+// Where the Sensor's calls land: the Knative Service's pods (npm start's default with Knative) or the host process.
+const inPods = stack.sensorsCall === 'knative' && !!stack.knative?.functions?.services[fn];
+const source = inPods ? `the log of its Knative Service's pods, ${stack.knative!.functions!.services[fn]!.url}` : `its log ${functionLogFile(stack.logDir, fn)}`;
+console.log(`following delivery ${result.delivery} to ${fn} (${source}; up to ${values.wait} s, --wait to change)`);
 const rest = kubeRestFromKubeconfig(stack.kubeconfig);
 const deadline = Date.now() + waitMs;
 let shown = 0;
 for (;;) {
-  const attempts = await attemptsOf(stack.logDir, fn, result.delivery);
+  const attempts = inPods ? await podAttemptsOf(rest, stack.namespace, fn, result.delivery) : await attemptsOf(stack.logDir, fn, result.delivery);
   for (const attempt of attempts.slice(shown)) console.log(`  ${await describeAttempt(attempt)}`);
   shown = attempts.length;
   const last = attempts[attempts.length - 1];
