@@ -43,5 +43,6 @@ echo "e2e: image built, loaded and run in $(( $(date +%s) - start ))s"
 npm run test:e2e
 
 # npm start's lifetime: every ending (Ctrl-C, SIGHUP, SIGTERM, a dead pipe, npm or the start
-# process killed) stops the whole stack; about 3 minutes (each case starts the stack once).
+# process killed) stops the whole stack (each case starts the stack once); before the Ctrl-C, the
+# README's walk-through runs against it.
 npm run test:lifetime

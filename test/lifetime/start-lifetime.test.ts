@@ -1,11 +1,16 @@
 // `npm start` owns the whole local stack: however it ends, no process it started may outlive it,
 // and a start after a kill -9 cleans up what was left. Each case starts the real stack with
-// `npm start` (warm binaries: about 20 s), ends it one way, and checks every recorded process.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// `npm start` (warm binaries: about 40 s with Knative), ends it one way, and checks every recorded process.
+// The first case first runs the README's walk-through ("Walk a task through its play", its commands as
+// written) against it, the Sensors calling the Knative URLs: every send answered as the README says, the
+// play completed.
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKubeRest } from '../../dev/stack/kube-rest';
+import { listPlays } from '../../dev/stack/argo/plays';
 import { cgroupMounts, cgroupRoot } from '../../dev/stack/node/cleanup';
 import { nodeImageNames } from '../../dev/stack/node/node-images';
 import { repoRoot } from '../../dev/stack/binaries/versions';
@@ -47,9 +52,14 @@ function podProcesses(): number[] {
 const shims = () => (spawnSync('pgrep', ['-f', `containerd-shim.* -address ${join(repoRoot, '.handoff', 'containerd', 'containerd.sock')}`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean).map(Number);
 
 /** Runs a pod on the stack's node (the pause image) and waits until its process runs on the host. */
-async function runPod(): Promise<number[]> {
+/** The running stack's apiserver, as its kubeconfig names it. */
+function stackRest() {
   const kubeconfig = JSON.parse(readFileSync(join(repoRoot, '.handoff', 'run', 'kubeconfig'), 'utf8'));
-  const rest = createKubeRest({ server: kubeconfig.clusters[0].cluster.server, token: kubeconfig.users[0].user.token, ca: readFileSync(kubeconfig.clusters[0].cluster['certificate-authority']) });
+  return createKubeRest({ server: kubeconfig.clusters[0].cluster.server, token: kubeconfig.users[0].user.token, ca: readFileSync(kubeconfig.clusters[0].cluster['certificate-authority']) });
+}
+
+async function runPod(): Promise<number[]> {
+  const rest = stackRest();
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lifetime' }, spec: { containers: [{ name: 'pause', image: nodeImageNames().pause, imagePullPolicy: 'Never' }] } };
   const created = await rest.call('POST', '/api/v1/namespaces/default/pods', pod);
   if (created.status !== 201) throw new Error(`create pod: ${created.status} ${created.text}`);
@@ -89,6 +99,16 @@ async function startStack(): Promise<Started> {
   return { npm, output: () => text, pids: record.processes.map((p) => p.pid), startPid: startPidOf(npm.pid!) };
 }
 
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 async function allGone(pids: number[], timeoutMs = 30_000): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   let left = pids.filter(alive);
@@ -116,9 +136,82 @@ afterEach(() => {
   current = undefined;
 });
 
+/** After an ending: every recorded process, the start process, the pod and its shim gone; the network namespaces and the record removed. */
+async function expectStackGone(started: Started, pod: number[]): Promise<void> {
+  expect(await allGone([...started.pids, started.startPid, ...pod]), started.output()).toEqual([]);
+  // The node's pods and their shims (not our children: containerd daemonizes them) end with it too.
+  expect(podProcesses()).toEqual([]);
+  expect(shims()).toEqual([]);
+  // A clean stop also deletes its network namespaces and its record of processes.
+  expect(await allGone([started.startPid])).toEqual([]);
+  expect(ourNetns()).toEqual([]);
+  expect(existsSync(pidFile)).toBe(false);
+}
+
+const run = promisify(execFile);
+/** `npm run <args>` in the repository, as a user types it beside npm start (a non-zero exit rejects with its output). */
+async function npmRun(args: string[]): Promise<string> {
+  const { stdout } = await run('npm', ['run', '--silent', ...args], { cwd: repoRoot, env: { ...process.env, KUBECONFIG: '/nonexistent' }, timeout: 180_000 });
+  return stdout;
+}
+
+/** The README's "Walk a task through its play" block: its `npm run` lines, in order, as written. */
+function readmeWalkthrough(): string[][] {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Walk a task through its play'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+  return block.split('\n').map((line) => line.replace(/#.*$/, '').trim()).filter(Boolean).map((line) => line.split(/\s+/));
+}
+
+/** What the function answered, as `npm run send` prints it for the README's scenarios. */
+const expectedOutcome: Record<string, string> = { 'pr-opened': 'resumed', 'ready-for-qa': 'resumed', 'rex-push': 'remediated', approved: 'resumed' };
+
+describe("npm start: the README's walk-through, then Ctrl-C ends everything", () => {
+  it('the README walk-through against npm start (Sensors on the Knative URLs), then Ctrl-C in a terminal (SIGINT to the foreground group)', async () => {
+    current = await startStack();
+    expect(current.output()).toMatch(/Sensors call: {2}the Knative URLs/);
+    const rest = stackRest();
+    const namespace = (JSON.parse(readFileSync(join(repoRoot, '.handoff', 'stack.json'), 'utf8')) as { namespace: string }).namespace;
+    const commands = readmeWalkthrough();
+    expect(commands.map((c) => c.slice(0, 5).join(' '))).toEqual([
+      'npm run play -- --task', 'npm run play -- list', 'npm run send -- pr-opened', 'npm run send -- ready-for-qa', 'npm run send -- rex-push', 'npm run send -- ready-for-qa', 'npm run send -- approved',
+    ]);
+    const task = commands[0]![5]!;
+    /** The play of `task` once it waits at a gate (as `npm run play -- list` shows a user before the next send). */
+    const atGate = async () => {
+      const deadline = Date.now() + 240_000;
+      for (;;) {
+        const [play] = await listPlays(rest, namespace, task);
+        if (play && play.waitingAt.length > 0) return play;
+        if (Date.now() > deadline) throw new Error(`the play of task ${task} reached no gate: ${JSON.stringify(play)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    for (const command of commands) {
+      const [, , script, , scenario] = command;
+      if (script === 'send') await atGate();
+      const printed = await npmRun(command.slice(2));
+      if (script === 'play' && scenario === 'list') expect(printed).toMatch(new RegExp(`play-${task}-\\S+\\s+${task}\\s+\\S+`));
+      if (script === 'send') {
+        // Followed into the Knative Service's pods (the Sensors call the Knative URLs), not a host process's log.
+        expect(printed, printed).toMatch(new RegExp(`following delivery \\S+ to ${scenario === 'ready-for-qa' ? 'labeled-ready-for-qa' : scenario} \\(the log of its Knative Service's pods`));
+        expect(printed, printed).toMatch(new RegExp(`answered 200 ${expectedOutcome[scenario!]}, task ${task}, workflow play-${task}-`));
+      }
+    }
+    const done = await eventually(async () => {
+      const [play] = await listPlays(rest, namespace, task);
+      return play?.phase === 'Succeeded' ? play : undefined;
+    }, 240_000);
+    expect(done.stage).toBe('completed');
+
+    const pod = await runPod();
+    process.kill(-current.npm.pid!, 'SIGINT');
+    await expectStackGone(current, pod);
+  });
+});
+
 describe('npm start ends the whole stack, however it ends', () => {
   it.each([
-    ['Ctrl-C in a terminal (SIGINT to the foreground group)', (s: Started) => process.kill(-s.npm.pid!, 'SIGINT')],
     ['the terminal closed (SIGHUP to the group)', (s: Started) => process.kill(-s.npm.pid!, 'SIGHUP')],
     ['SIGTERM to the start process', (s: Started) => process.kill(s.startPid, 'SIGTERM')],
     [
@@ -135,14 +228,7 @@ describe('npm start ends the whole stack, however it ends', () => {
     expect(current.pids.length).toBeGreaterThan(5);
     const pod = await runPod();
     end(current);
-    expect(await allGone([...current.pids, current.startPid, ...pod]), current.output()).toEqual([]);
-    // The node's pods and their shims (not our children: containerd daemonizes them) end with it too.
-    expect(podProcesses()).toEqual([]);
-    expect(shims()).toEqual([]);
-    // A clean stop also deletes its network namespaces and its record of processes.
-    expect(await allGone([current.startPid])).toEqual([]);
-    expect(ourNetns()).toEqual([]);
-    expect(existsSync(pidFile)).toBe(false);
+    await expectStackGone(current, pod);
   });
 
   it('a crash (SIGKILL of the start process) kills every child, and the next start cleans up the rest', async () => {
