@@ -40,18 +40,23 @@ export function createRedriveHandler(options: Pick<HandlerOptions, 'declaration'
  * The periodic sweep (POST /parked/sweep, from the parked-sweep calendar EventSource through the function's
  * Sensor): every play waiting in a stage this function resumes with an event of this function parked on it is
  * re-driven, so a parked event whose re-drive was never delivered (the update lost on its way) waits at most
- * one period. Answers `swept` with each workflow's outcome in `steps`.
+ * one period. Answers `swept` with each workflow's outcome in `steps`; `onRedrive` gets each re-drive's own
+ * answer (its delivery, workflow and outcome), which the app logs as it logs a POST /parked.
  */
-export type HandleSweep = () => Promise<EventResponse>;
+export type HandleSweep = (onRedrive?: (response: EventResponse) => void) => Promise<EventResponse>;
 
 export function createSweepHandler(options: Pick<HandlerOptions, 'declaration' | 'workflows'> & { readonly redrive: HandleRedrive }): HandleSweep {
   const { declaration } = options;
-  return async () => {
+  return async (onRedrive) => {
     const base = { function: declaration.name, event: 'parked-sweep' };
     const waiting = await options.workflows.listInStages(declaration.fromStages);
     const parked = waiting.filter((workflow) => parkedEventsOf(workflow.annotations)[declaration.name] !== undefined);
     const steps: Record<string, string> = {};
-    for (const workflow of parked) steps[workflow.name] = (await options.redrive(workflow.name)).outcome;
+    for (const workflow of parked) {
+      const response = await options.redrive(workflow.name);
+      steps[workflow.name] = response.outcome;
+      onRedrive?.(response);
+    }
     return { ...base, outcome: 'swept', reason: `${parked.length} of ${waiting.length} waiting play workflows had an event of ${declaration.name} parked`, steps };
   };
 }

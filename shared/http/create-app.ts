@@ -114,7 +114,8 @@ export function createApp(options: AppOptions): Hono {
         const raw = await c.req.text();
         const caller = await options.authenticate(c.req.raw.headers, raw);
         if (caller === 'github') throw new EventError('bad-request', 'POST /parked/sweep is called by the Sensor with its bearer token, not by a GitHub delivery');
-        return reply(c, await sweep(), started);
+        // Each event the sweep re-drove gets its own line, as a POST /parked does: what became of a delivery stays traceable.
+        return reply(c, await sweep((redriven) => record(redriven, started, { route: SWEEP_ROUTE })), started);
       } catch (error) {
         const { body, retryAfterSeconds } = failure(error, { event: 'parked-sweep' });
         return reply(c, body, started, retryAfterSeconds);
@@ -179,11 +180,17 @@ export function createApp(options: AppOptions): Hono {
     return reply(c, answer, call.started);
   }
 
-  function reply(c: Context, body: EventResponse, started: number, retryAfterSeconds?: number) {
+  /** One answer counted and logged as one JSON line (`msg: "event"`); returns its status. */
+  function record(body: EventResponse, started: number, fields: Record<string, unknown> = {}) {
     const status = OUTCOME_STATUS[body.outcome];
     metrics.events.inc({ function: functionName, outcome: body.outcome });
     const { steps: _steps, planned: _planned, function: _function, ...summary } = body;
-    logger.info({ ...summary, status, durationMs: Date.now() - started }, 'event');
+    logger.info({ ...summary, ...fields, status, durationMs: Date.now() - started }, 'event');
+    return status;
+  }
+
+  function reply(c: Context, body: EventResponse, started: number, retryAfterSeconds?: number) {
+    const status = record(body, started);
     if (isRetryable(body.outcome)) c.header('Retry-After', String(retryAfterSeconds ?? options.retryAfterSeconds));
     return c.json(body, status);
   }

@@ -2,6 +2,7 @@
  * Early events are parked on their workflow (200, so the Sensor is not held up) and re-driven
  * through POST /parked once the play waits for them — the whole function against the fake API.
  */
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PR_OPENED, REX_PUSH } from '../../shared/declarations';
 import type { FunctionDeclaration } from '../../shared/function-declaration';
@@ -22,9 +23,12 @@ afterEach(() => api.close());
 
 function functionApp(declaration: FunctionDeclaration) {
   const kubernetes = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig() });
-  const app = testApp({ declaration, workflows: kubernetes.workflows, codeRuns: kubernetes.codeRuns, pullRequests: new FakePullRequests(), recordedKeys: recordedDedupKeys });
+  /** The function's log, one parsed JSON line each. */
+  const logged: Record<string, unknown>[] = [];
+  const logger = pino({ base: { function: declaration.name } }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
+  const app = testApp({ declaration, workflows: kubernetes.workflows, codeRuns: kubernetes.codeRuns, pullRequests: new FakePullRequests(), recordedKeys: recordedDedupKeys, logger });
   const json = async (response: Response) => ({ status: response.status, body: (await response.json()) as Record<string, any> });
-  return { raw: app, post: async (body: unknown) => json(await app.post(body)), parked: async (body: unknown, headers?: Record<string, string>) => json(await app.postParked(body, headers)) };
+  return { raw: app, logged, post: async (body: unknown) => json(await app.post(body)), parked: async (body: unknown, headers?: Record<string, string>) => json(await app.postParked(body, headers)) };
 }
 
 const gate = (name: string) => Object.values((api.get(name) as unknown as Workflow).status?.nodes ?? {}).find((node) => node.displayName === 'wait-pr-created');
@@ -69,7 +73,7 @@ describe('parked early events', () => {
 
 describe('the periodic sweep of parked events (POST /parked/sweep)', () => {
   it('re-drives exactly the waiting plays with an event of this function parked, and nothing else', async () => {
-    const { post, raw } = functionApp(PR_OPENED);
+    const { post, raw, logged } = functionApp(PR_OPENED);
     const sweep = async (headers: Record<string, string> = { authorization: 'Bearer t' }) => {
       const response = await raw.app.request('/parked/sweep', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...headers } });
       return { status: response.status, body: (await response.json()) as Record<string, any> };
@@ -88,6 +92,12 @@ describe('the periodic sweep of parked events (POST /parked/sweep)', () => {
     const first = await sweep();
     expect(first).toMatchObject({ status: 200, body: { outcome: 'swept' } });
     expect(first.body.steps).toEqual({ 'play-7': 'resumed' }); // play-9 has nothing parked, play-8 is not waiting
+    // The re-drive is logged as its own event, with the delivery it applied, before the sweep's summary line.
+    const events = logged.filter((line) => line.msg === 'event').slice(-2);
+    expect(events).toEqual([
+      expect.objectContaining({ event: 'parked', route: '/parked/sweep', workflow: 'play-7', deliveryId: 'early-7', outcome: 'resumed', status: 200 }),
+      expect.objectContaining({ event: 'parked-sweep', outcome: 'swept', status: 200 }),
+    ]);
     expect(gate('play-7')).toMatchObject({ phase: 'Succeeded', message: 'Resumed by: handoff/pr-opened (parked early-7)' });
     expect(['play-8', 'play-9'].map((name) => api.get(name)?.metadata.resourceVersion)).toEqual(untouched);
     expect((await sweep()).body.steps).toEqual({}); // nothing left

@@ -6,7 +6,7 @@ import { loadConfig } from '../../shared/config';
 import type { FunctionDeclaration } from '../../shared/function-declaration';
 import type { PullRequests } from '../../shared/github/types';
 import type { CodeRuns, PlayWorkflows, WorkflowSummary } from '../../shared/kubernetes/types';
-import { createLogger } from '../../shared/observability/logger';
+import { createLogger, type Logger } from '../../shared/observability/logger';
 import type { DeadLetterRecorder } from '../../shared/dead-letters/secret-store';
 import { MemoryDeadLetters } from '../fakes/memory-dead-letters';
 import { createMetrics } from '../../shared/observability/metrics';
@@ -26,6 +26,8 @@ export interface TestAppOptions {
   readonly retryAfterSeconds?: number;
   /** Default: a MemoryDeadLetters, returned as `deadLetters`. */
   readonly deadLetters?: DeadLetterRecorder;
+  /** Default: silent. */
+  readonly logger?: Logger;
 }
 
 export function testApp(options: TestAppOptions) {
@@ -48,7 +50,7 @@ export function testApp(options: TestAppOptions) {
     pullRequests: options.pullRequests,
     recordedKeys: options.recordedKeys,
     deadLetters,
-    logger: createLogger({ level: 'silent', function: options.declaration.name }),
+    logger: options.logger ?? createLogger({ level: 'silent', function: options.declaration.name }),
     metrics,
   });
   /** POSTs a body (an object is sent as JSON) with a bearer token. */
