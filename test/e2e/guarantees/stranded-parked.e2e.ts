@@ -76,6 +76,8 @@ describe.skipIf(!stack().node || !stack().eventSourceUrl)('stranded parked event
         expect(swept.body.steps?.[name]).toBe('resumed');
         const wf = await untilGatePassed(rest, name, 'wait-pr-created', 'quality-in-progress', 1, 10_000);
         expect(appliedEvents(wf).filter((k) => k === early.delivery)).toHaveLength(1);
+        // The sweep logged the re-drive as the delivery's own attempt (route /parked/sweep).
+        expect((await handledDelivery('pr-opened', early.delivery)).map((a) => a.outcome)).toEqual(['parked', 'resumed']);
         expect((await sweep()).body.steps?.[name]).toBeUndefined(); // nothing parked there any more
       } finally {
         await control('POST', '/processes/eventsource-play-workflows/start');
