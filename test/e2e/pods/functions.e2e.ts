@@ -59,7 +59,12 @@ describe.skipIf(needsKnative)('the functions as Knative Services from the shippe
       const { payload } = scenarioPayload('pr-opened', { task, repository });
       const request = sensorRequest(stack().triggerToken, 'pull_request', payload, `knative-${task}`);
       const response = await postThroughIngress(ingress, host('pr-opened'), request.headers, request.body);
-      expect(response.status, response.body).toBe(200);
+      if (response.status !== 200) {
+        // What the apiserver holds for the task and what the answering pod logged, for the failure's message.
+        const plays = await rest.call('GET', `/apis/argoproj.io/v1alpha1/namespaces/${ns()}/workflows?labelSelector=${encodeURIComponent(`task-id=${task}`)}`);
+        const pods = await Promise.all(live(await functionPods('pr-opened')).map(async (pod) => `${pod.metadata.name}: ${(await rest.call('GET', `/api/v1/namespaces/${ns()}/pods/${pod.metadata.name}/log?container=function`)).text.slice(-3000)}`));
+        expect.fail(`${response.status} ${response.body}\nplays of task ${task}: ${plays.text.slice(0, 3000)}\npods: ${pods.join('\n')}`);
+      }
       expect(JSON.parse(response.body)).toMatchObject({ outcome: 'resumed', workflow: name });
       const after = await readWorkflow(rest, name);
       expect(after.metadata.labels?.['current-stage']).toBe('quality-in-progress');
