@@ -196,7 +196,8 @@ describe("npm start: the README's walk-through, then Ctrl-C ends everything", ()
       const [, , script, , scenario] = command;
       if (script === 'send') await atGate();
       const printed = await npmRun(command.slice(2));
-      if (script === 'play' && scenario === 'list') expect(printed).toMatch(new RegExp(`play-${task}-\\S+\\s+${task}\\s+\\S+`));
+      // A table row: | play-42-… | 42 | <stage> | <phase> | <waiting at> |
+      if (script === 'play' && scenario === 'list') expect(printed).toMatch(new RegExp(`\\|\\s*play-${task}-\\S+\\s*\\|\\s*${task}\\s*\\|`));
       if (script === 'send') {
         // Followed into the Knative Service's pods (the Sensors call the Knative URLs), not a host process's log.
         expect(printed, printed).toMatch(new RegExp(`following delivery \\S+ to ${scenario === 'ready-for-qa' ? 'labeled-ready-for-qa' : scenario} \\(the log of its Knative Service's pods`));
