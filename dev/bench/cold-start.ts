@@ -2,13 +2,15 @@
  * Cold start: time from process spawn to the first answered event, for each
  * function, side by side with two peers on faas-js-runtime 3.x (Knative Functions'
  * Node runtime): the same function, its entry served by dev/bench/peer/faas-handle.ts, and the runtime's empty
- * function (dev/bench/peer/faas-empty.ts). All three are spawned, polled and timed the
- * same way, interleaved run by run. Also idle RSS and bundle size. Writes
- * .handoff/bench/cold-start.json (dev/bench/results.ts).
+ * function (dev/bench/peer/faas-empty.ts); and the floor, a bare node:http server answering 200. All four are
+ * spawned, polled and timed the same way, interleaved run by run, on the image's Node.js (dev/tools/versions.json
+ * `image.node`, installed into .cache/ as the CI's second unit run does), with the compile cache the image ships
+ * (dist/prepare-compile-cache.js run by that Node first, as the Dockerfile does). Also idle RSS and bundle size.
+ * Writes .handoff/bench/cold-start.json (dev/bench/results.ts).
  *
  *   npm run build && npm run bench:cold-start [-- --runs 7]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,12 +21,23 @@ import { DECLARATIONS } from '../../shared/declarations';
 import type { FunctionDeclaration } from '../../shared/function-declaration';
 import { pullRequestEvent, sensorEnvelope } from '../../test/fixtures/github-events';
 import { faasJsRuntimeVersion } from './peer/image';
+import { ensureNode } from '../stack/image/npm-package';
+import { readImagePins } from '../stack/image/pins';
 import { median } from './report';
 import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults, type Figure } from './results';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const work = mkdtempSync(join(tmpdir(), 'handoff-cold-'));
+
+// Every process runs on the image's Node.js; the function with the compile cache the image fills at build time.
+const node = ensureNode(readImagePins().node);
+const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+process.stdout.write(execFileSync(node, ['dist/prepare-compile-cache.js'], { encoding: 'utf8' }));
+
+// The floor: Node.js itself serving HTTP, reading the body and answering 200, with no framework and no app.
+const floorScript = join(work, 'floor.cjs');
+writeFileSync(floorScript, "require('node:http').createServer((req, res) => req.resume().on('end', () => res.end('{}'))).listen(Number(process.env.PORT), '127.0.0.1');\n");
 
 // A kubeconfig for a cluster that is never called: the benchmark event is ignored before any Kubernetes call.
 const kubeconfig = join(work, 'kubeconfig');
@@ -60,7 +73,7 @@ async function buildEmptyBundle(): Promise<string> {
 }
 
 /** How faas-js-runtime hosts a bundle, for both peers (as `func` runs it, with --include-raw). */
-const faasCommand = (bundle: string, port: number) => ['node', 'node_modules/faas-js-runtime/bin/cli.js', bundle, '--include-raw', '--port', String(port), '--log-level', 'error'];
+const faasCommand = (bundle: string, port: number) => [node, 'node_modules/faas-js-runtime/bin/cli.js', bundle, '--include-raw', '--port', String(port), '--log-level', 'error'];
 
 const event = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'cold-start'));
 
@@ -118,20 +131,26 @@ for (const declaration of DECLARATIONS as FunctionDeclaration[]) {
   const ours: [number, number][] = [];
   const peer: [number, number][] = [];
   const empty: [number, number][] = [];
+  const floor: [number, number][] = [];
   for (let run = 0; run < runs; run += 1) {
     const port = await freePort();
-    ours.push(await coldStart(['node', `dist/functions/${declaration.name}/index.js`], { ...env, PORT: String(port) }, port));
+    ours.push(await coldStart([node, `dist/functions/${declaration.name}/index.js`], { ...env, PORT: String(port) }, port));
     const peerPort = await freePort();
     peer.push(await coldStart(faasCommand(peerBundle, peerPort), env, peerPort));
     const emptyPort = await freePort();
     empty.push(await coldStart(faasCommand(emptyBundle, emptyPort), env, emptyPort, 204));
+    const floorPort = await freePort();
+    floor.push(await coldStart([node, floorScript], { PORT: String(floorPort) }, floorPort));
   }
   const oursMs = median(ours.map(([ms]) => ms));
   const peerMs = median(peer.map(([ms]) => ms));
   const emptyMs = median(empty.map(([ms]) => ms));
+  const floorMs = median(floor.map(([ms]) => ms));
+  const floorRss = median(floor.map(([, kib]) => kib)) * 1024;
   const oursRss = median(ours.map(([, kib]) => kib)) * 1024;
   const peerRss = median(peer.map(([, kib]) => kib)) * 1024;
-  const oursBundle = statSync(`dist/functions/${declaration.name}/index.js`).size;
+  // What a start loads: the runner and its app.js.
+  const oursBundle = ['index.js', 'app.js'].reduce((bytes, file) => bytes + statSync(`dist/functions/${declaration.name}/${file}`).size, 0);
   const peerBundleSize = statSync(peerBundle).size;
   rows.push([
     declaration.name,
@@ -140,9 +159,12 @@ for (const declaration of DECLARATIONS as FunctionDeclaration[]) {
     (oursMs / peerMs).toFixed(2),
     emptyMs.toFixed(0),
     (oursMs / emptyMs).toFixed(2),
+    floorMs.toFixed(0),
+    (oursMs / floorMs).toFixed(2),
     (oursRss / 1024 ** 2).toFixed(0),
     (peerRss / 1024 ** 2).toFixed(0),
     (median(empty.map(([, kib]) => kib)) / 1024).toFixed(0),
+    (floorRss / 1024 ** 2).toFixed(0),
     (oursBundle / 1024).toFixed(0),
     (peerBundleSize / 1024).toFixed(0),
   ]);
@@ -150,25 +172,25 @@ for (const declaration of DECLARATIONS as FunctionDeclaration[]) {
   // other benches measure) times the first event against the runtime's empty function.
   const sameApp = (value: number) => ({ name: 'faas-js-runtime', value });
   const qualified = [
-    figure({ name: `cold-start.first-event.${declaration.name}`, unit: 'ms', handoff: oursMs, peer: sameApp(peerMs) }),
-    figure({ name: `cold-start.idle-rss.${declaration.name}`, unit: 'bytes', handoff: oursRss, peer: sameApp(peerRss) }),
+    figure({ name: `cold-start.first-event.${declaration.name}`, unit: 'ms', handoff: oursMs, peer: sameApp(peerMs), floor: floorMs }),
+    figure({ name: `cold-start.idle-rss.${declaration.name}`, unit: 'bytes', handoff: oursRss, peer: sameApp(peerRss), floor: floorRss }),
     figure({ name: `cold-start.bundle.${declaration.name}`, unit: 'bytes', handoff: oursBundle, peer: sameApp(peerBundleSize) }),
   ];
   if (declaration === headline) {
     figures.unshift(
-      figure({ name: 'cold-start.first-event', unit: 'ms', handoff: oursMs, peer: { name: 'faas-js-runtime-empty', value: emptyMs } }),
-      figure({ name: 'cold-start.idle-rss', unit: 'bytes', handoff: oursRss, peer: sameApp(peerRss) }),
+      figure({ name: 'cold-start.first-event', unit: 'ms', handoff: oursMs, peer: { name: 'faas-js-runtime-empty', value: emptyMs }, floor: floorMs }),
+      figure({ name: 'cold-start.idle-rss', unit: 'bytes', handoff: oursRss, peer: sameApp(peerRss), floor: floorRss }),
       figure({ name: 'cold-start.bundle', unit: 'bytes', handoff: oursBundle, peer: sameApp(peerBundleSize) }),
     );
   }
   figures.push(...qualified);
 }
 
-console.log(`Cold start, spawn → first answered event, median of ${runs} runs (node ${process.version})`);
+console.log(`Cold start, spawn → first answered event, median of ${runs} runs (node ${nodeVersion}, the image's)`);
 printTable(
-  ['function', 'handoff ms', 'faas-js-runtime ms', 'ratio', 'faas-js-runtime empty ms', 'ratio to empty', 'handoff idle RSS MiB', 'peer idle RSS MiB', 'empty idle RSS MiB', 'bundle KiB', 'peer bundle KiB'],
+  ['function', 'handoff ms', 'faas-js-runtime ms', 'ratio', 'faas-js-runtime empty ms', 'ratio to empty', 'floor ms', 'ratio to floor', 'handoff idle RSS MiB', 'peer idle RSS MiB', 'empty idle RSS MiB', 'floor idle RSS MiB', 'bundle KiB', 'peer bundle KiB'],
   rows,
 );
-console.log('peer: the same app on faas-js-runtime, minified bundle; empty: faas-js-runtime with a handle that just returns (204); the runtime itself is not bundled');
-const file = writeResults('cold-start', { versions: versionsOf([], { 'faas-js-runtime': faasJsRuntimeVersion() }), figures });
+console.log('peer: the same app on faas-js-runtime, minified bundle; empty: faas-js-runtime with a handle that just returns (204); the runtime itself is not bundled; floor: a bare node:http server');
+const file = writeResults('cold-start', { versions: { ...versionsOf([], { 'faas-js-runtime': faasJsRuntimeVersion() }), node: nodeVersion }, figures });
 console.log(`results: ${file}`);

@@ -93,6 +93,16 @@ describe('the function image (Dockerfile, built offline with buildah, run by con
     expect(lines.filter((line) => !line.startsWith('{'))).toEqual([]);
   });
 
+  it('starts each function from the compile cache its build filled, on the read-only root filesystem', async () => {
+    for (const name of DECLARATIONS.map((declaration) => declaration.name)) {
+      // Node's own trace of its compile cache (shared/server/compile-cache.ts), on stderr beside the JSON log. The
+      // cache folder is per user (…-65532): the Dockerfile fills it as the user the pod runs as.
+      const container = await start(`cache-${name}`, { env: { TRIGGER_TOKENS: 'x', GITHUB_TOKEN: 'x', NODE_DEBUG_NATIVE: 'COMPILE_CACHE' }, args: ['/nodejs/bin/node', `dist/functions/${name}/index.js`] });
+      const log = readFileSync(container.logFile, 'utf8');
+      expect(log, name).toContain(`V8 code cache for ESM file:///app/dist/functions/${name}/app.js was accepted`);
+    }
+  });
+
   it('runs with a read-only root filesystem: the app cannot write anywhere', async () => {
     const container = await start('read-only', { env: { TRIGGER_TOKENS: 'x' } });
     const probe = "for (const p of ['/app/x', '/tmp/x']) { try { require('fs').writeFileSync(p, ''); console.log(p, 'written'); } catch (e) { console.log(p, e.code); } }";

@@ -4,8 +4,9 @@
  * Kubernetes API with each way a function authenticates. That proves at run time what the bundle replaces or
  * imports deeply (the whatwg-url shim under node-fetch, client-node's KubeConfig, auth and CustomObjectsApi files).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
@@ -33,9 +34,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('function bundles', () => {
   it('one bundle per function, each under BUNDLE_BUDGET_BYTES as written to disk', () => {
     const bundles = bundleSizes(metafile);
-    expect(bundles.map(({ file }) => /functions\/([^/]+)\/index\.js$/.exec(file)?.[1]).sort()).toEqual(functionNames());
+    expect(bundles.map(({ file }) => /functions\/([^/]+)$/.exec(file)?.[1]).sort()).toEqual(functionNames());
     for (const name of functionNames()) {
-      const bytes = statSync(join(outdir, 'functions', name, 'index.js')).size;
+      const bytes = statSync(join(outdir, 'functions', name, 'index.js')).size + statSync(join(outdir, 'functions', name, 'app.js')).size;
       expect(bytes, name).toBeLessThanOrEqual(BUNDLE_BUDGET_BYTES);
     }
     expect(overBudget(metafile)).toEqual([]);
@@ -48,6 +49,43 @@ describe('function bundles', () => {
     expect(inputs.filter((input) => input.endsWith('dev/scripts/bundle/whatwg-url.cjs'))).toHaveLength(1);
     expect(inputs.filter((input) => /@kubernetes\/client-node\/dist\/(index|cp|exec|attach|portforward|informer|watch)\.js$/.test(input))).toEqual([]);
     expect(inputs.some((input) => input.endsWith('@kubernetes/client-node/dist/config.js'))).toBe(true);
+  });
+});
+
+// Node 20 has no module.enableCompileCache; CI's second unit run, on the image's Node.js, takes the other branch.
+const nodeHasCompileCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+
+describe('the compile cache the image fills (dist/prepare-compile-cache.js)', () => {
+  const prepare = () => spawnSync(process.execPath, [join(outdir, 'prepare-compile-cache.js')], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+
+  it.runIf(nodeHasCompileCache)('compiles every function\'s app.js into dist/.compile-cache, and a function then starts from it', async () => {
+    const result = prepare();
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`compile cache: ${functionNames().length} function(s) compiled into ${join(outdir, '.compile-cache')}`);
+    const [versionDir, ...others] = readdirSync(join(outdir, '.compile-cache'));
+    expect(others).toEqual([]);
+    expect(versionDir).toMatch(new RegExp(`^${process.version}-`));
+    expect(readdirSync(join(outdir, '.compile-cache', versionDir as string))).toHaveLength(functionNames().length);
+
+    // Node's own trace of the cache says whether V8 took the compiled code for the runner's app.js.
+    const kubeconfig = join(work, 'unused-kubeconfig');
+    writeFileSync(kubeconfig, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] }));
+    const child = spawn(process.execPath, [join(outdir, 'functions', 'approved', 'index.js')], {
+      env: { PORT: String(await freePort()), TRIGGER_TOKENS: TRIGGER_TOKEN, KUBECONFIG: kubeconfig, PATH: process.env.PATH, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const log = await listening(child);
+      expect(log()).toMatch(new RegExp(`V8 code cache for ESM file://${join(outdir, 'functions', 'approved', 'app.js')} was accepted`));
+    } finally {
+      await stop(child);
+    }
+  }, 30_000);
+
+  it.skipIf(nodeHasCompileCache)('fails with the reason on a Node.js without a compile cache, so an image build cannot ship without it', () => {
+    const result = prepare();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`prepare-compile-cache: Node.js ${process.version} has no compile cache (module.enableCompileCache needs Node.js 22.1 or later)\n`);
   });
 });
 

@@ -4,16 +4,20 @@ import type { Metafile } from 'esbuild';
 export const BUNDLE_BUDGET_BYTES = 1_500_000;
 
 export interface BundleSize {
+  /** The function's folder in the build: `<outdir>/functions/<name>`. */
   readonly file: string;
+  /** Its JavaScript (not source maps or legal comments): the runner index.js and the app.js it loads. */
   readonly bytes: number;
 }
 
-/** The JavaScript outputs of a build (not source maps or legal comments), largest first. */
+/** Per function, the JavaScript a start loads, largest first. */
 export function bundleSizes(metafile: Metafile): BundleSize[] {
-  return Object.entries(metafile.outputs)
-    .filter(([file]) => file.endsWith('.js'))
-    .map(([file, output]) => ({ file, bytes: output.bytes }))
-    .sort((a, b) => b.bytes - a.bytes);
+  const totals = new Map<string, number>();
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    const folder = /^(.*functions\/[^/]+)\/[^/]+\.js$/.exec(file)?.[1];
+    if (folder) totals.set(folder, (totals.get(folder) ?? 0) + output.bytes);
+  }
+  return [...totals].map(([file, bytes]) => ({ file, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
 /** The bundles over `budget` bytes. */

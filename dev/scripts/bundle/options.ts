@@ -1,11 +1,12 @@
 /**
- * The esbuild options of the function bundles: one self-contained ESM file per function, dist/functions/<name>/index.js,
- * the runner that serves functions/<name>/index.ts's default export (dev/scripts/bundle/runner.ts).
+ * The esbuild options of the function bundles: per function a self-contained ESM app, dist/functions/<name>/app.js,
+ * and the runner node starts, dist/functions/<name>/index.js, which serves the app's function
+ * (functions/<name>/index.ts's default export); plus dist/prepare-compile-cache.js (dev/scripts/bundle/runner.ts).
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
-import { runnerEntry, runnerPlugin } from './runner';
+import { appEntry, prepareCompileCacheEntry, runnerEntry, runnerPlugin } from './runner';
 
 /** The repository root (this file is dev/scripts/bundle/options.ts), so the options work from any working directory. */
 export const BUNDLE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -29,11 +30,14 @@ export function functionNames(root: string = BUNDLE_ROOT): string[] {
     .sort();
 }
 
-/** Options for bundling `names` into `outdir`/functions/<name>/index.js (outdir relative to the root, or absolute). */
+/** Options for bundling `names` into `outdir`/functions/<name>/{index,app}.js (outdir relative to the root, or absolute). */
 export function bundleOptions(names: readonly string[], outdir: string) {
   return {
     absWorkingDir: BUNDLE_ROOT,
-    entryPoints: Object.fromEntries(names.map((name) => [`functions/${name}/index`, runnerEntry(name)])),
+    entryPoints: {
+      ...Object.fromEntries(names.flatMap((name) => [[`functions/${name}/index`, runnerEntry(name)], [`functions/${name}/app`, appEntry(name)]])),
+      'prepare-compile-cache': prepareCompileCacheEntry,
+    },
     outdir,
     bundle: true,
     platform: 'node',

@@ -85,25 +85,16 @@ export async function ensureBase(kind: BaseKind, logFile: string, pins: ImagePin
   return name;
 }
 
+/** Both bases start alike: the Debian root filesystem, Node.js at /nodejs, the users and groups. */
+const BASE_PREAMBLE = ['FROM scratch', 'ADD rootfs.tar /', 'COPY nodejs /nodejs', 'COPY passwd /etc/passwd', 'COPY group /etc/group'];
+
 function runtimeContainerfile(): string {
-  return [
-    'FROM scratch',
-    'ADD rootfs.tar /',
-    'COPY nodejs /nodejs',
-    'COPY passwd /etc/passwd',
-    'COPY group /etc/group',
-    `ENV ${PATH_ENV}`,
-    '',
-  ].join('\n');
+  return [...BASE_PREAMBLE, `ENV ${PATH_ENV}`, ''].join('\n');
 }
 
 function buildContainerfile(): string {
   return [
-    'FROM scratch',
-    'ADD rootfs.tar /',
-    'COPY nodejs /nodejs',
-    'COPY passwd /etc/passwd',
-    'COPY group /etc/group',
+    ...BASE_PREAMBLE,
     'COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt',
     `ENV ${PATH_ENV} HOME=/root NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt`,
     // Proves the base can do what the Dockerfile's build stage asks: a shell, node and npm.
