@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES } from '../scripts/bundle/options';
+import { BUNDLE_ALIASES, nodeFetchUrlPlugin } from '../scripts/bundle/options';
 import { FakeKubeApi } from '../../test/fakes/fake-kube-api';
 import { pullRequestEvent, sensorEnvelope } from '../../test/fixtures/github-events';
 import { playWorkflow } from '../../test/fixtures/workflows';
@@ -31,7 +31,7 @@ const seeded = 3_000;
 const work = mkdtempSync(join(tmpdir(), 'handoff-throughput-'));
 const peerBundle = join(work, 'faas-handle.cjs');
 // The peer as bench:knative runs it: functions/pr-opened/index.ts's default export, hosted by faas-js-runtime.
-await build({ entryPoints: ['dev/bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, logLevel: 'warning' });
+await build({ entryPoints: ['dev/bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, plugins: [nodeFetchUrlPlugin], logLevel: 'warning' });
 
 const ignored = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'ignored'));
 /** Resume events, one task each, built ahead of time so the load loop does no JSON work. */

@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { appEntry, prepareCompileCacheEntry, runnerEntry, runnerPlugin } from './runner';
 
 /** The repository root (this file is dev/scripts/bundle/options.ts), so the options work from any working directory. */
@@ -20,6 +20,18 @@ export const BUNDLE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   'whatwg-url': fileURLToPath(new URL('./whatwg-url.cjs', import.meta.url)),
+};
+
+/**
+ * node-fetch 2's `require('url')`, and only its, resolves to dev/scripts/bundle/node-fetch-url.cjs: Node's url module
+ * with a `parse` that does not print Node 24's DEP0169 deprecation warning into the function's log.
+ */
+export const nodeFetchUrlPlugin: Plugin = {
+  name: 'node-fetch-url',
+  setup(build) {
+    const shim = fileURLToPath(new URL('./node-fetch-url.cjs', import.meta.url));
+    build.onResolve({ filter: /^url$/ }, ({ importer }) => (/[\\/]node_modules[\\/]node-fetch[\\/]/.test(importer) ? { path: shim } : undefined));
+  },
 };
 
 /** The functions: each folder of functions/ with an index.ts. */
@@ -50,7 +62,7 @@ export function bundleOptions(names: readonly string[], outdir: string) {
     // Bundled CommonJS dependencies call require(); give ESM output one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     alias: { ...BUNDLE_ALIASES },
-    plugins: [runnerPlugin(BUNDLE_ROOT)],
+    plugins: [runnerPlugin(BUNDLE_ROOT), nodeFetchUrlPlugin],
     logLevel: 'warning',
   } satisfies BuildOptions;
 }
