@@ -132,9 +132,13 @@ for (const declaration of DECLARATIONS as FunctionDeclaration[]) {
   const peer: [number, number][] = [];
   const empty: [number, number][] = [];
   const floor: [number, number][] = [];
+  const uncached: [number, number][] = [];
   for (let run = 0; run < runs; run += 1) {
     const port = await freePort();
     ours.push(await coldStart([node, `dist/functions/${declaration.name}/index.js`], { ...env, PORT: String(port) }, port));
+    // The same start without the compile cache (Node's own switch), to show what the cache saves.
+    const uncachedPort = await freePort();
+    uncached.push(await coldStart([node, `dist/functions/${declaration.name}/index.js`], { ...env, PORT: String(uncachedPort), NODE_DISABLE_COMPILE_CACHE: '1' }, uncachedPort));
     const peerPort = await freePort();
     peer.push(await coldStart(faasCommand(peerBundle, peerPort), env, peerPort));
     const emptyPort = await freePort();
@@ -146,6 +150,8 @@ for (const declaration of DECLARATIONS as FunctionDeclaration[]) {
   const peerMs = median(peer.map(([ms]) => ms));
   const emptyMs = median(empty.map(([ms]) => ms));
   const floorMs = median(floor.map(([ms]) => ms));
+  const uncachedMs = median(uncached.map(([ms]) => ms));
+  const uncachedRss = median(uncached.map(([, kib]) => kib)) * 1024;
   const floorRss = median(floor.map(([, kib]) => kib)) * 1024;
   const oursRss = median(ours.map(([, kib]) => kib)) * 1024;
   const peerRss = median(peer.map(([, kib]) => kib)) * 1024;
@@ -155,6 +161,7 @@ for (const declaration of DECLARATIONS as FunctionDeclaration[]) {
   rows.push([
     declaration.name,
     oursMs.toFixed(0),
+    `${uncachedMs.toFixed(0)} / ${(uncachedRss / 1024 ** 2).toFixed(0)}`,
     peerMs.toFixed(0),
     (oursMs / peerMs).toFixed(2),
     emptyMs.toFixed(0),
@@ -188,7 +195,7 @@ for (const declaration of DECLARATIONS as FunctionDeclaration[]) {
 
 console.log(`Cold start, spawn → first answered event, median of ${runs} runs (node ${nodeVersion}, the image's)`);
 printTable(
-  ['function', 'handoff ms', 'faas-js-runtime ms', 'ratio', 'faas-js-runtime empty ms', 'ratio to empty', 'floor ms', 'ratio to floor', 'handoff idle RSS MiB', 'peer idle RSS MiB', 'empty idle RSS MiB', 'floor idle RSS MiB', 'bundle KiB', 'peer bundle KiB'],
+  ['function', 'handoff ms', 'handoff without compile cache ms / RSS MiB', 'faas-js-runtime ms', 'ratio', 'faas-js-runtime empty ms', 'ratio to empty', 'floor ms', 'ratio to floor', 'handoff idle RSS MiB', 'peer idle RSS MiB', 'empty idle RSS MiB', 'floor idle RSS MiB', 'bundle KiB', 'peer bundle KiB'],
   rows,
 );
 console.log('peer: the same app on faas-js-runtime, minified bundle; empty: faas-js-runtime with a handle that just returns (204); the runtime itself is not bundled; floor: a bare node:http server');

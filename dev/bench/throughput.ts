@@ -1,39 +1,48 @@
 /**
  * Throughput of one function instance (pr-opened), on the ignored path and on the
  * resume path, side by side with the same app hosted by faas-js-runtime 3.x.
- * The resume path runs against the in-process fake Kubernetes API, seeded with one
- * waiting workflow per event, so every event does list + get + put.
+ * The resume path runs against the fake Kubernetes API over HTTPS in a process of its own
+ * (dev/bench/fake-kube-api-process.ts), seeded with one waiting workflow per event, so every
+ * event does a list and a PUT on kept-alive TLS connections, as against a real apiserver.
+ * Both hosts run on the image's Node.js. They alternate, `--rounds` each (default 2), after one
+ * untimed warm-up each; the medians of the rounds are reported, with the CPU time the function's
+ * process used per event (from /proc), the cost the host pays whatever the bottleneck.
  * Writes .handoff/bench/throughput.json (dev/bench/results.ts).
  *
- *   npm run build && npm run bench:throughput [-- --seconds 10 --concurrency 16]
+ *   npm run build && npm run bench:throughput [-- --seconds 10 --concurrency 16 --rounds 3]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_ALIASES, nodeFetchUrlPlugin } from '../scripts/bundle/options';
-import { FakeKubeApi } from '../../test/fakes/fake-kube-api';
+import { ensureNode } from '../stack/image/npm-package';
+import { readImagePins } from '../stack/image/pins';
 import { pullRequestEvent, sensorEnvelope } from '../../test/fixtures/github-events';
-import { playWorkflow } from '../../test/fixtures/workflows';
-import { runLoad } from './load';
+import { runLoad, type LoadResult } from './load';
 import { faasJsRuntimeVersion } from './peer/image';
-import { percentile } from './report';
+import { median, percentile } from './report';
 import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults } from './results';
 
 const arg = (name: string, fallback: number) => Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) || fallback;
 const seconds = arg('seconds', 8);
 const concurrency = arg('concurrency', 16);
+const rounds = arg('rounds', 2);
 const maxRequests = 20_000;
 /** Waiting workflows seeded for the resume path: one per event, so the cap on resume events. */
 const seeded = 3_000;
 const work = mkdtempSync(join(tmpdir(), 'handoff-throughput-'));
+const node = ensureNode(readImagePins().node);
+const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+process.stdout.write(execFileSync(node, ['dist/prepare-compile-cache.js'], { encoding: 'utf8' }));
 const peerBundle = join(work, 'faas-handle.cjs');
 // The peer as bench:knative runs it: functions/pr-opened/index.ts's default export, hosted by faas-js-runtime.
 await build({ entryPoints: ['dev/bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, plugins: [nodeFetchUrlPlugin], logLevel: 'warning' });
 
-const ignored = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'ignored'));
+const ignoredEvent = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'ignored'));
 /** Resume events, one task each, built ahead of time so the load loop does no JSON work. */
 const resumeEvents = Array.from({ length: seeded }, (_, i) =>
   JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('opened', { task: i + 1 }), `delivery-${i + 1}`)),
@@ -51,58 +60,132 @@ async function waitForPort(url: string): Promise<void> {
   throw new Error(`${url} did not start`);
 }
 
-async function measure(host: 'handoff' | 'faas-js-runtime', port: number) {
-  const api = await FakeKubeApi.start();
-  for (let i = 1; i <= seeded; i += 1) api.put(playWorkflow({ name: `play-${i}`, task: String(i) }));
-  const kubeconfig = join(work, `kubeconfig-${host}`);
-  writeFileSync(kubeconfig, api.kubeConfig().exportConfig());
-  const env = { ...process.env, KUBECONFIG: kubeconfig, TRIGGER_TOKENS: 'bench', GITHUB_TOKEN: 'bench', LOG_LEVEL: 'silent', FUNCTION: 'pr-opened' };
+/** Starts the fake API process seeded with `seed` plays; resolves with its kubeconfig and a stop function. */
+async function startFakeApi(name: string, seed: number): Promise<{ kubeconfig: string; pid: number; stop: () => Promise<void> }> {
+  const kubeconfig = join(work, `kubeconfig-${name}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'dev/bench/fake-kube-api-process.ts', '--seed', String(seed), '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  await new Promise<void>((resolve, reject) => {
+    lines.once('line', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the fake API exited with ${code} before serving`)));
+  });
+  return { kubeconfig, pid: child.pid as number, stop: () => stopChild(child) };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface PathRun {
+  readonly load: LoadResult;
+  /** CPU ms the function's process used per event. */
+  readonly cpuMsPerEvent: number;
+  /** The same for the fake API's process and for this one (the load generator), to show where the bottleneck is. */
+  readonly apiCpuMsPerEvent: number;
+  readonly loadCpuMsPerEvent: number;
+}
+
+async function measure(host: 'handoff' | 'faas-js-runtime', port: number, timed: boolean): Promise<{ ignored: PathRun; resume: PathRun }> {
+  const api = await startFakeApi(host, seeded);
+  const env = { ...process.env, KUBECONFIG: api.kubeconfig, TRIGGER_TOKENS: 'bench', GITHUB_TOKEN: 'bench', LOG_LEVEL: 'silent', FUNCTION: 'pr-opened' };
   const command =
     host === 'handoff'
-      ? ['node', 'dist/functions/pr-opened/index.js']
-      : ['node', 'node_modules/faas-js-runtime/bin/cli.js', peerBundle, '--include-raw', '--port', String(port), '--log-level', 'error'];
+      ? [node, 'dist/functions/pr-opened/index.js']
+      : [node, 'node_modules/faas-js-runtime/bin/cli.js', peerBundle, '--include-raw', '--port', String(port), '--log-level', 'error'];
   const child: ChildProcess = spawn(command[0] as string, command.slice(1), { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForPort(url);
     const headers = { 'content-type': 'application/json', authorization: 'Bearer bench' };
-    const base = { url: `${url}/`, headers, concurrency, durationMs: seconds * 1000, maxRequests };
-    const ignoredRun = await runLoad({ ...base, body: () => ignored, expect: [200] });
-    const resumeRun = await runLoad({ ...base, maxRequests: seeded, body: (i) => resumeEvents[i] as string, expect: [200] });
-    return { ignoredRun, resumeRun };
+    const durationMs = (timed ? seconds : 1) * 1000;
+    const base = { url: `${url}/`, headers, concurrency, durationMs, maxRequests };
+    const run = async (options: Parameters<typeof runLoad>[0]): Promise<PathRun> => {
+      const before = { fn: cpuSeconds(child.pid as number), api: cpuSeconds(api.pid), load: process.cpuUsage() };
+      const load = await runLoad(options);
+      const loadCpu = process.cpuUsage(before.load);
+      return {
+        load,
+        cpuMsPerEvent: ((cpuSeconds(child.pid as number) - before.fn) * 1000) / load.requests,
+        apiCpuMsPerEvent: ((cpuSeconds(api.pid) - before.api) * 1000) / load.requests,
+        loadCpuMsPerEvent: (loadCpu.user + loadCpu.system) / 1000 / load.requests,
+      };
+    };
+    return {
+      ignored: await run({ ...base, body: () => ignoredEvent, expect: [200] }),
+      resume: await run({ ...base, maxRequests: seeded, body: (i) => resumeEvents[i] as string, expect: [200] }),
+    };
   } finally {
-    child.kill('SIGKILL');
-    await api.close();
+    await stopChild(child);
+    await api.stop();
   }
 }
 
-const ours = await measure('handoff', 18_181);
-const peer = await measure('faas-js-runtime', 18_182);
+type Measured = Awaited<ReturnType<typeof measure>>;
+const results: Record<'handoff' | 'faas-js-runtime', Measured[]> = { handoff: [], 'faas-js-runtime': [] };
+// One untimed warm-up each (the load generator and the page cache warm too), then alternating rounds.
+await measure('handoff', 18_181, false);
+await measure('faas-js-runtime', 18_182, false);
+for (let round = 0; round < rounds; round += 1) {
+  const order = round % 2 === 0 ? (['handoff', 'faas-js-runtime'] as const) : (['faas-js-runtime', 'handoff'] as const);
+  for (const host of order) results[host].push(await measure(host, host === 'handoff' ? 18_181 : 18_182, true));
+}
 
-console.log(`Throughput of one pr-opened instance, ${concurrency} concurrent keep-alive clients, ${seconds} s per path (node ${process.version})`);
-const row = (path: string, a: Awaited<ReturnType<typeof measure>>['ignoredRun'], b: typeof a) => [
-  path,
-  a.perSecond.toFixed(0),
-  b.perSecond.toFixed(0),
-  (a.perSecond / b.perSecond).toFixed(2),
-  `${percentile(a.latenciesMs, 50).toFixed(1)} / ${percentile(a.latenciesMs, 99).toFixed(1)}`,
-  `${percentile(b.latenciesMs, 50).toFixed(1)} / ${percentile(b.latenciesMs, 99).toFixed(1)}`,
-  `${a.failures} / ${b.failures}`,
-];
+/** The median of the rounds for one host and path. */
+const summary = (host: keyof typeof results, path: 'ignored' | 'resume') => {
+  const runs = results[host].map((measured) => measured[path]);
+  const latencies = runs.flatMap((run) => run.load.latenciesMs);
+  return {
+    perSecond: median(runs.map((run) => run.load.perSecond)),
+    cpuMsPerEvent: median(runs.map((run) => run.cpuMsPerEvent)),
+    apiCpuMsPerEvent: median(runs.map((run) => run.apiCpuMsPerEvent)),
+    loadCpuMsPerEvent: median(runs.map((run) => run.loadCpuMsPerEvent)),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failures: runs.reduce((sum, run) => sum + run.load.failures, 0),
+  };
+};
+
+console.log(`Throughput of one pr-opened instance, ${concurrency} concurrent keep-alive clients, ${seconds} s per path, median of ${rounds} alternating rounds (node ${nodeVersion}, the image's)`);
+const row = (path: 'ignored' | 'resume', label: string) => {
+  const a = summary('handoff', path);
+  const b = summary('faas-js-runtime', path);
+  return [
+    label,
+    a.perSecond.toFixed(0),
+    b.perSecond.toFixed(0),
+    (a.perSecond / b.perSecond).toFixed(2),
+    `${a.cpuMsPerEvent.toFixed(2)} / ${b.cpuMsPerEvent.toFixed(2)}`,
+    (a.cpuMsPerEvent / b.cpuMsPerEvent).toFixed(2),
+    `${a.p50.toFixed(1)} / ${a.p99.toFixed(1)}`,
+    `${b.p50.toFixed(1)} / ${b.p99.toFixed(1)}`,
+    `${a.apiCpuMsPerEvent.toFixed(2)} / ${b.apiCpuMsPerEvent.toFixed(2)}`,
+    `${a.loadCpuMsPerEvent.toFixed(2)} / ${b.loadCpuMsPerEvent.toFixed(2)}`,
+    `${a.failures} / ${b.failures}`,
+  ];
+};
 printTable(
-  ['path', 'handoff events/s', 'faas-js-runtime events/s', 'ratio', 'handoff p50/p99 ms', 'peer p50/p99 ms', 'failures'],
-  [row('ignored', ours.ignoredRun, peer.ignoredRun), row('resume (fake API)', ours.resumeRun, peer.resumeRun)],
+  ['path', 'handoff events/s', 'faas-js-runtime events/s', 'ratio', 'function CPU ms/event (handoff / peer)', 'CPU ratio', 'handoff p50/p99 ms', 'peer p50/p99 ms', 'fake API CPU ms/event', 'load generator CPU ms/event', 'failures'],
+  [row('ignored', 'ignored'), row('resume', 'resume (fake API, HTTPS)')],
 );
 
 // Events/s count every request: a run with failures writes no results.
-const failures = [ours.ignoredRun, ours.resumeRun, peer.ignoredRun, peer.resumeRun].reduce((sum, run) => sum + run.failures, 0);
+const failures = (['ignored', 'resume'] as const).reduce((sum, path) => sum + summary('handoff', path).failures + summary('faas-js-runtime', path).failures, 0);
 if (failures > 0) throw new Error(`${failures} failed requests: no results written`);
 const peerOf = (value: number) => ({ name: 'faas-js-runtime', value });
 const file = writeResults('throughput', {
-  versions: versionsOf([], { 'faas-js-runtime': faasJsRuntimeVersion() }),
-  figures: [
-    figure({ name: 'throughput.ignored', unit: 'events/s', handoff: ours.ignoredRun.perSecond, peer: peerOf(peer.ignoredRun.perSecond) }),
-    figure({ name: 'throughput.resume', unit: 'events/s', handoff: ours.resumeRun.perSecond, peer: peerOf(peer.resumeRun.perSecond) }),
-  ],
+  versions: { ...versionsOf([], { 'faas-js-runtime': faasJsRuntimeVersion() }), node: nodeVersion },
+  figures: (['ignored', 'resume'] as const).flatMap((path) => [
+    figure({ name: `throughput.${path}`, unit: 'events/s', handoff: summary('handoff', path).perSecond, peer: peerOf(summary('faas-js-runtime', path).perSecond) }),
+    figure({ name: `throughput.${path}.cpu-per-event`, unit: 'ms', handoff: summary('handoff', path).cpuMsPerEvent, peer: peerOf(summary('faas-js-runtime', path).cpuMsPerEvent) }),
+  ]),
 });
 console.log(`results: ${file}`);
