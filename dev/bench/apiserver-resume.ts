@@ -8,7 +8,7 @@
  *
  *   npm run build && npm run bench:apiserver [-- --events 60 --large 5000]
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,14 +17,13 @@ import { startControlPlane } from '../stack/control-plane/control-plane';
 import { freePort } from '../stack/processes/ports';
 import { spawnManaged, waitFor } from '../stack/processes/processes';
 import { repoRoot } from '../stack/binaries/versions';
-import { ensureNode } from '../stack/image/npm-package';
-import { readImagePins } from '../stack/image/pins';
 import { pullRequestEvent, sensorEnvelope } from '../../test/fixtures/github-events';
 import { playWorkflow } from '../../test/fixtures/workflows';
 import { PR_OPENED } from '../../shared/declarations';
 import { WORKFLOW_LABELS } from '../../shared/contract';
 import { planResume } from '../../shared/kubernetes/plan-resume';
 import type { Workflow } from '../../shared/kubernetes/workflow';
+import { imageNodeWithCompileCache } from './image-node';
 import { percentile } from './report';
 import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults } from './results';
@@ -45,9 +44,7 @@ const plane = await startControlPlane({ binaries, workDir, logDir, namespace: 'a
 const { rest } = plane.apiServer;
 const port = await freePort();
 // The function runs on the image's Node.js, with the compile cache the image ships (as bench:cold-start).
-const node = ensureNode(readImagePins().node);
-const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
-execFileSync(node, [join(repoRoot, 'dist/prepare-compile-cache.js')], { stdio: 'ignore' });
+const { node, version: nodeVersion } = imageNodeWithCompileCache(log);
 const fn = spawnManaged({
   name: 'bench-pr-opened',
   command: node,

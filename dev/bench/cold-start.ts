@@ -10,7 +10,7 @@
  *
  *   npm run build && npm run bench:cold-start [-- --runs 7]
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,8 +21,7 @@ import { DECLARATIONS } from '../../shared/declarations';
 import type { FunctionDeclaration } from '../../shared/function-declaration';
 import { pullRequestEvent, sensorEnvelope } from '../../test/fixtures/github-events';
 import { faasJsRuntimeVersion } from './peer/image';
-import { ensureNode } from '../stack/image/npm-package';
-import { readImagePins } from '../stack/image/pins';
+import { imageNodeWithCompileCache } from './image-node';
 import { median } from './report';
 import { printTable } from '../scripts/table';
 import { figure, versionsOf, writeResults, type Figure } from './results';
@@ -31,9 +30,7 @@ const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
 const work = mkdtempSync(join(tmpdir(), 'handoff-cold-'));
 
 // Every process runs on the image's Node.js; the function with the compile cache the image fills at build time.
-const node = ensureNode(readImagePins().node);
-const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
-process.stdout.write(execFileSync(node, ['dist/prepare-compile-cache.js'], { encoding: 'utf8' }));
+const { node, version: nodeVersion } = imageNodeWithCompileCache(console.log);
 
 // The floor: Node.js itself serving HTTP, reading the body and answering 200, with no framework and no app.
 const floorScript = join(work, 'floor.cjs');

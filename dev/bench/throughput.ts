@@ -11,16 +11,15 @@
  *
  *   npm run build && npm run bench:throughput [-- --seconds 10 --concurrency 16 --rounds 3]
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { BUNDLE_ALIASES, nodeFetchUrlPlugin } from '../scripts/bundle/options';
-import { ensureNode } from '../stack/image/npm-package';
-import { readImagePins } from '../stack/image/pins';
 import { pullRequestEvent, sensorEnvelope } from '../../test/fixtures/github-events';
+import { imageNodeWithCompileCache } from './image-node';
 import { runLoad, type LoadResult } from './load';
 import { faasJsRuntimeVersion } from './peer/image';
 import { median, percentile } from './report';
@@ -35,9 +34,7 @@ const maxRequests = 20_000;
 /** Waiting workflows seeded for the resume path: one per event, so the cap on resume events. */
 const seeded = 3_000;
 const work = mkdtempSync(join(tmpdir(), 'handoff-throughput-'));
-const node = ensureNode(readImagePins().node);
-const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
-process.stdout.write(execFileSync(node, ['dist/prepare-compile-cache.js'], { encoding: 'utf8' }));
+const { node, version: nodeVersion } = imageNodeWithCompileCache(console.log);
 const peerBundle = join(work, 'faas-handle.cjs');
 // The peer as bench:knative runs it: functions/pr-opened/index.ts's default export, hosted by faas-js-runtime.
 await build({ entryPoints: ['dev/bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, plugins: [nodeFetchUrlPlugin], logLevel: 'warning' });
