@@ -16,7 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES, nodeFetchUrlPlugin } from '../scripts/bundle/options';
+import { BUNDLE_ALIASES, BUNDLE_PLUGINS } from '../scripts/bundle/options';
 import { DECLARATIONS } from '../../shared/declarations';
 import type { FunctionDeclaration } from '../../shared/function-declaration';
 import { pullRequestEvent, sensorEnvelope } from '../../test/fixtures/github-events';
@@ -58,7 +58,7 @@ async function buildPeerBundle(declaration: FunctionDeclaration): Promise<string
     `import { createFaasHandle } from './faas-handle';`,
     'export const handle = createFaasHandle(fn);',
   ].join('\n');
-  await build({ stdin: { contents, resolveDir: 'dev/bench/peer', loader: 'ts', sourcefile: `peer-${declaration.name}.ts` }, outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, plugins: [nodeFetchUrlPlugin], logLevel: 'warning' });
+  await build({ stdin: { contents, resolveDir: 'dev/bench/peer', loader: 'ts', sourcefile: `peer-${declaration.name}.ts` }, outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, plugins: [...BUNDLE_PLUGINS], logLevel: 'warning' });
   return outfile;
 }
 

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { BUNDLE_ALIASES, nodeFetchUrlPlugin } from '../scripts/bundle/options';
+import { BUNDLE_ALIASES, BUNDLE_PLUGINS } from '../scripts/bundle/options';
 import { pullRequestEvent, sensorEnvelope } from '../../test/fixtures/github-events';
 import { imageNodeWithCompileCache } from './image-node';
 import { runLoad, type LoadResult } from './load';
@@ -37,7 +37,7 @@ const work = mkdtempSync(join(tmpdir(), 'handoff-throughput-'));
 const { node, version: nodeVersion } = imageNodeWithCompileCache(console.log);
 const peerBundle = join(work, 'faas-handle.cjs');
 // The peer as bench:knative runs it: functions/pr-opened/index.ts's default export, hosted by faas-js-runtime.
-await build({ entryPoints: ['dev/bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, plugins: [nodeFetchUrlPlugin], logLevel: 'warning' });
+await build({ entryPoints: ['dev/bench/peer/pr-opened.ts'], outfile: peerBundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, alias: { ...BUNDLE_ALIASES }, plugins: [...BUNDLE_PLUGINS], logLevel: 'warning' });
 
 const ignoredEvent = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('closed', { task: 1 }), 'ignored'));
 /** Resume events, one task each, built ahead of time so the load loop does no JSON work. */

@@ -16,7 +16,7 @@ import { freePort } from '../../dev/stack/processes/ports';
 import { BUNDLE_BUDGET_BYTES, bundleSizes, overBudget } from '../../dev/scripts/bundle/budget';
 import { bundleFunctions } from '../../dev/scripts/bundle/bundle-functions';
 import { functionNames } from '../../dev/scripts/bundle/options';
-import { WORKFLOW_LABELS } from '../../shared/contract';
+import { DEAD_LETTER_LABEL, DEAD_LETTER_SECRET_TYPE, WORKFLOW_LABELS } from '../../shared/contract';
 import { FakeKubeApi } from '../fakes/fake-kube-api';
 import { reviewEvent, sensorEnvelope } from '../fixtures/github-events';
 import { playWorkflow } from '../fixtures/workflows';
@@ -137,30 +137,34 @@ describe('the bundled approved function against an HTTPS Kubernetes API', () => 
     await api.close();
   });
 
+  /** Starts the bundled approved function on a kubeconfig for the fake API with `user`; resolves with its port and log. */
+  async function startApproved(user: Record<string, unknown>, dir: string): Promise<{ port: number; log: () => string }> {
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(join(dir, 'ca.crt'), credentials.server.cert);
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'fake', cluster: { server: api.url, 'certificate-authority': join(dir, 'ca.crt') } }],
+        users: [{ name: 'approved', user }],
+        contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'approved' } }],
+        'current-context': 'fake',
+      }),
+    );
+    const port = await freePort();
+    child = spawn(process.execPath, [join(outdir, 'functions', 'approved', 'index.js')], {
+      env: { PORT: String(port), NAMESPACE: 'argo', TRIGGER_TOKENS: TRIGGER_TOKEN, KUBECONFIG: kubeconfig, HOME: dir, PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { port, log: await listening(child) };
+  }
+
   for (const [way, { user, caller }] of Object.entries(KUBECONFIGS)) {
     it(`resumes a workflow with ${way}`, async () => {
       api.put(playWorkflow({ name: 'play-7', task: '7', position: 'wait-pr-approved' }));
       const dir = mkdtempSync(join(work, 'kube-'));
-      const kubeconfig = join(dir, 'kubeconfig');
-      writeFileSync(join(dir, 'ca.crt'), credentials.server.cert);
-      writeFileSync(
-        kubeconfig,
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Config',
-          clusters: [{ name: 'fake', cluster: { server: api.url, 'certificate-authority': join(dir, 'ca.crt') } }],
-          users: [{ name: 'approved', user: user(credentials, dir) }],
-          contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'approved' } }],
-          'current-context': 'fake',
-        }),
-      );
-
-      const port = await freePort();
-      child = spawn(process.execPath, [join(outdir, 'functions', 'approved', 'index.js')], {
-        env: { PORT: String(port), NAMESPACE: 'argo', TRIGGER_TOKENS: TRIGGER_TOKEN, KUBECONFIG: kubeconfig, HOME: dir, PATH: process.env.PATH },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const log = await listening(child);
+      const { port, log } = await startApproved(user(credentials, dir), dir);
 
       const response = await fetch(`http://127.0.0.1:${port}/`, {
         method: 'POST',
@@ -180,6 +184,29 @@ describe('the bundled approved function against an HTTPS Kubernetes API', () => 
       expect(log().split('\n').filter((line) => line && !line.startsWith('{'))).toEqual([]);
     });
   }
+
+  // KubernetesObjectApi through the slim ObjectSerializer (dev/scripts/bundle/client-node-models.ts): discovery, then a
+  // Secret created, then replaced when the same event is dead-lettered again (409 on create).
+  it('records a permanent answer as a dead-letter Secret, and replaces it when the same delivery comes again', async () => {
+    const dir = mkdtempSync(join(work, 'kube-'));
+    const { port, log } = await startApproved({ token: 'approved-bearer-token' }, dir);
+    const send = () =>
+      fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        body: JSON.stringify(sensorEnvelope('pull_request_review', reviewEvent('approved', { task: 8 }), 'bundle-dead-letter')),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TRIGGER_TOKEN}` },
+      });
+    for (let delivery = 1; delivery <= 2; delivery += 1) {
+      const response = await send();
+      const body = (await response.json()) as { outcome: string; deadLetter?: string };
+      expect({ status: response.status, body }, log()).toMatchObject({ status: 404, body: { outcome: 'no-workflow', deadLetter: expect.any(String) } });
+    }
+    const secretWrites = api.requests.filter(({ path }) => path.startsWith('/api/v1/namespaces/argo/secrets')).map(({ method, status }) => `${method} ${status}`);
+    expect(secretWrites).toEqual(['POST 201', 'POST 409', 'PUT 200']);
+    const [secret] = api.requests.filter(({ path }) => /^\/api\/v1\/namespaces\/argo\/secrets\/./.test(path)).map(({ path }) => api.get(path.split('/').pop() as string, 'secrets', ''));
+    expect(secret).toMatchObject({ kind: 'Secret', type: DEAD_LETTER_SECRET_TYPE, metadata: { labels: { [DEAD_LETTER_LABEL]: 'true' } } });
+    expect(log().split('\n').filter((line) => line && !line.startsWith('{'))).toEqual([]);
+  });
 });
 
 function read(files: { cert: string; key: string }): { cert: string; key: string } {

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Plugin } from 'esbuild';
 import { appEntry, prepareCompileCacheEntry, runnerEntry, runnerPlugin } from './runner';
+import { clientNodeModelsPlugin } from './client-node-models';
 
 /** The repository root (this file is dev/scripts/bundle/options.ts), so the options work from any working directory. */
 export const BUNDLE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,6 +34,9 @@ export const nodeFetchUrlPlugin: Plugin = {
     build.onResolve({ filter: /^url$/ }, ({ importer }) => (/[\\/]node_modules[\\/]node-fetch[\\/]/.test(importer) ? { path: shim } : undefined));
   },
 };
+
+/** The plugins every bundle of the app uses, the functions' and the benchmark peers' alike. */
+export const BUNDLE_PLUGINS: readonly Plugin[] = [nodeFetchUrlPlugin, clientNodeModelsPlugin()];
 
 /** The functions: each folder of functions/ with an index.ts. */
 export function functionNames(root: string = BUNDLE_ROOT): string[] {
@@ -62,7 +66,7 @@ export function bundleOptions(names: readonly string[], outdir: string) {
     // Bundled CommonJS dependencies call require(); give ESM output one.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     alias: { ...BUNDLE_ALIASES },
-    plugins: [runnerPlugin(BUNDLE_ROOT), nodeFetchUrlPlugin],
+    plugins: [runnerPlugin(BUNDLE_ROOT), ...BUNDLE_PLUGINS],
     logLevel: 'warning',
   } satisfies BuildOptions;
 }
