@@ -13,10 +13,15 @@
  * or CA), a new agent is built and the old one retired: its idle sockets close now, its busy ones when
  * their request ends. Bearer tokens travel in the Authorization header, not in the agent, so a new token
  * is sent on the same connection. Proxy clusters and http: clusters keep upstream's agent.
+ *
+ * Its API clients also send their requests with NodeHttpLibrary (./node-http-library.ts) instead of node-fetch.
  */
 import https from 'node:https';
 import type { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
+import { createConfiguration, ServerConfiguration } from '@kubernetes/client-node/dist/gen/index.js';
+import type { ApiConstructor, ApiType } from '@kubernetes/client-node/dist/config.js';
 import { KubeConfig } from './client-node';
+import { NodeHttpLibrary } from './node-http-library';
 
 /**
  * Idle sockets close after this, before a server or load balancer idle timeout can close one under a new request.
@@ -26,6 +31,13 @@ const IDLE_SOCKET_MS = 30_000;
 
 export class KeepAliveKubeConfig extends KubeConfig {
   private reused?: { readonly options: https.AgentOptions; readonly agent: https.Agent };
+
+  /** Upstream's makeApiClient (dist/config.js), with the one change that the client's transport is NodeHttpLibrary. */
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    const cluster = this.getCurrentCluster();
+    if (!cluster) throw new Error('No active cluster!');
+    return new apiClientType(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: this }, httpApi: new NodeHttpLibrary() }));
+  }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);

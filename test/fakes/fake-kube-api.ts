@@ -109,8 +109,8 @@ export class FakeKubeApi {
     return `${this.scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
-  kubeConfig(): KubeConfig {
-    const kubeConfig = new KubeConfig();
+  /** A kubeconfig for this API, loaded into `kubeConfig` (a subclass such as KeepAliveKubeConfig) or a new KubeConfig. */
+  kubeConfig<T extends KubeConfig = KubeConfig>(kubeConfig: T = new KubeConfig() as T): T {
     kubeConfig.loadFromOptions({
       clusters: [{ name: 'fake', server: this.url, skipTLSVerify: true }],
       users: [{ name: 'fake', token: 'fake' }],

@@ -4,6 +4,8 @@ import { LABELED_READY_FOR_QA, PR_OPENED } from '../../../shared/declarations';
 import { createKubernetesClients, recordedDedupKeys } from '../../../shared/kubernetes/client';
 import { KubernetesUnavailableError, type ResumeRequest } from '../../../shared/kubernetes/types';
 import type { NodeStatus, Workflow } from '../../../shared/kubernetes/workflow';
+import { KubeConfig } from '../../../shared/kubernetes/client-node';
+import { KeepAliveKubeConfig } from '../../../shared/kubernetes/keep-alive-kube-config';
 import { FakeKubeApi } from '../../fakes/fake-kube-api';
 import { huge, playWorkflow } from '../../fixtures/workflows';
 
@@ -17,10 +19,16 @@ const resumeRequest = (extra: Partial<ResumeRequest> = {}): ResumeRequest => ({
   dedupKeys: ['delivery-1'],
   ...extra,
 });
+/** Each suite runs over upstream's KubeConfig (client-node's node-fetch transport) and over the one the functions use (NodeHttpLibrary). */
+const TRANSPORTS = [
+  { name: 'upstream KubeConfig', kubeConfig: (): KubeConfig => new KubeConfig() },
+  { name: 'KeepAliveKubeConfig with NodeHttpLibrary', kubeConfig: (): KubeConfig => new KeepAliveKubeConfig() },
+];
+
 const nodeNamed = (workflow: unknown, displayName: string) =>
   Object.values((workflow as Workflow).status?.nodes ?? {}).filter((node) => node.displayName === displayName);
 
-describe('createKubernetesClients against a fake API', () => {
+describe.each(TRANSPORTS)('createKubernetesClients against a fake API, $name', ({ kubeConfig }) => {
   let api: FakeKubeApi;
   let conflicts: number;
   let clients: ReturnType<typeof createKubernetesClients>;
@@ -30,7 +38,7 @@ describe('createKubernetesClients against a fake API', () => {
     conflicts = 0;
     clients = createKubernetesClients({
       namespace: 'argo',
-      kubeConfig: api.kubeConfig(),
+      kubeConfig: api.kubeConfig(kubeConfig()),
       onConflict: () => (conflicts += 1),
       conflictBackoff: { steps: 5, initialMs: 1, factor: 2 },
     });
@@ -83,7 +91,7 @@ describe('createKubernetesClients against a fake API', () => {
     const gone = await FakeKubeApi.start();
     try {
       // Same listed object, but the workflow is not there any more.
-      const elsewhere = createKubernetesClients({ namespace: 'argo', kubeConfig: gone.kubeConfig() });
+      const elsewhere = createKubernetesClients({ namespace: 'argo', kubeConfig: gone.kubeConfig(kubeConfig()) });
       expect(await elsewhere.workflows.resume(resumeRequest({ listed: listed?.listed }))).toMatchObject({ outcome: 'no-workflow', reason: `${NAME} was deleted`, attempts: 1 });
       expect(gone.requests.map((r) => r.method)).toEqual(['PUT']);
     } finally {
@@ -191,7 +199,7 @@ describe('createKubernetesClients against a fake API', () => {
   });
 });
 
-describe('CodeRun deletion', () => {
+describe.each(TRANSPORTS)('CodeRun deletion, $name', ({ kubeConfig }) => {
   let api: FakeKubeApi;
   beforeEach(async () => {
     api = await FakeKubeApi.start();
@@ -207,7 +215,7 @@ describe('CodeRun deletion', () => {
     put('cleo-other-wf', { 'task-id': '7', 'github-app': '5DLabs-Cleo', 'workflow-name': 'other' });
     put('rex-mine', { 'task-id': '7', 'github-app': '5DLabs-Rex', 'workflow-name': 'wf' });
     put('cleo-other-task', { 'task-id': '8', 'github-app': '5DLabs-Cleo', 'workflow-name': 'wf' });
-    const { codeRuns } = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig() });
+    const { codeRuns } = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig(kubeConfig()) });
 
     const listed = await codeRuns.listForWorkflow({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo', '5DLabs-Tess'] });
     expect(api.requests[0]?.labelSelector).toBe('task-id=7,github-app in (5DLabs-Cleo,5DLabs-Tess)');
@@ -227,7 +235,7 @@ describe('CodeRun deletion', () => {
 
   it('counts a CodeRun deleted concurrently, or replaced by a newer one of the same name, as already gone; plans without deleting in dry run', async () => {
     api.put(codeRun('cleo-1', { 'task-id': '7', 'github-app': '5DLabs-Cleo' }), 'coderuns', 'agents.platform');
-    const { codeRuns } = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig() });
+    const { codeRuns } = createKubernetesClients({ namespace: 'argo', kubeConfig: api.kubeConfig(kubeConfig()) });
     const listed = await codeRuns.listForWorkflow({ taskId: '7', workflowName: 'wf', githubApps: ['5DLabs-Cleo'] });
     expect(await codeRuns.delete(listed, true)).toEqual([{ name: 'cleo-1', githubApp: '5DLabs-Cleo', result: 'planned' }]);
     expect(api.writes()).toEqual([]);
