@@ -1,7 +1,6 @@
 /** The HTTP surface of a function: POST / for events, health, readiness and metrics. */
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { toDeadLetter } from '../dead-letters/dead-letter';
 import type { DeadLetterRecorder } from '../dead-letters/secret-store';
 import type { HandleEvent } from '../handler/handle-event';
@@ -12,6 +11,7 @@ import type { Authenticate } from './authenticate';
 import { errorOutcome } from './error-outcome';
 import { EventError } from '../handler/event-error';
 import { deliveryIdIn, readEvent } from './read-event';
+import { readBody } from './read-body';
 import { readRedrive } from './read-redrive';
 import { deadLetterRoute, isPermanent, isRetryable, isSettled, OUTCOME_STATUS, REDRIVE_ROUTE, SWEEP_ROUTE, type Caller, type EventResponse } from '../contract';
 
@@ -54,6 +54,8 @@ interface Call {
   readonly started: number;
 }
 
+const REDRIVE_BODY_LIMIT = 4096; // POST /parked and POST /parked/sweep take small bodies
+
 export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   const { logger, metrics, functionName } = options;
@@ -62,21 +64,18 @@ export function createApp(options: AppOptions): Hono {
   app.get('/readyz', (c) => ((options.ready?.() ?? true) ? c.json({ status: 'ready' }) : c.json({ status: 'shutting down' }, 503)));
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
 
-  const tooLarge = (route: string, last: boolean, maxSize: number, reason: string) =>
-    bodyLimit({
-      maxSize,
-      // The body was not read: only a bearer token (which needs no body) can authenticate the caller.
-      onError: async (c) => {
-        const caller = c.req.header('authorization') ? await options.authenticate(c.req.raw.headers, '').catch(() => undefined) : undefined;
-        return settle(c, { body: { outcome: 'payload-too-large', function: functionName, reason }, caller }, { route, last, started: Date.now() });
-      },
-    });
+  /** The answer to a body over its limit. The body was not read: only a bearer token (which needs no body) can authenticate the caller. */
+  const tooLarge = async (c: Context, call: Omit<Call, 'raw'>, reason: string) => {
+    const caller = c.req.header('authorization') ? await options.authenticate(c.req.raw.headers, '').catch(() => undefined) : undefined;
+    return settle(c, { body: { outcome: 'payload-too-large', function: functionName, reason }, caller }, call);
+  };
 
   for (const last of [false, true]) {
     const route = last ? deadLetterRoute('/') : '/';
-    app.post(route, tooLarge('/', last, options.bodyLimitBytes, `the body is over ${options.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`), async (c) => {
+    app.post(route, async (c) => {
       const started = Date.now();
-      const raw = await c.req.text();
+      const raw = await readBody(c, options.bodyLimitBytes);
+      if (raw === undefined) return tooLarge(c, { route: '/', last, started }, `the body is over ${options.bodyLimitBytes} bytes (BODY_LIMIT_BYTES)`);
       return settle(c, await eventAttempt(c.req.raw.headers, raw), { route: '/', last, raw, started });
     });
   }
@@ -85,9 +84,10 @@ export function createApp(options: AppOptions): Hono {
     const redrive = options.redrive;
     for (const last of [false, true]) {
       const route = last ? deadLetterRoute(REDRIVE_ROUTE) : REDRIVE_ROUTE;
-      app.post(route, tooLarge(REDRIVE_ROUTE, last, 4096, 'a re-drive body is {"workflow": "<name>"}'), async (c) => {
+      app.post(route, async (c) => {
         const started = Date.now();
-        const raw = await c.req.text();
+        const raw = await readBody(c, REDRIVE_BODY_LIMIT);
+        if (raw === undefined) return tooLarge(c, { route: REDRIVE_ROUTE, last, started }, 'a re-drive body is {"workflow": "<name>"}');
         let caller: Caller | undefined;
         let workflow: string | undefined;
         try {
@@ -108,10 +108,11 @@ export function createApp(options: AppOptions): Hono {
   if (options.sweep) {
     const sweep = options.sweep;
     // Nothing to keep as a dead letter: the next period sweeps again. Failures answer 503 (Kubernetes unavailable).
-    app.post(SWEEP_ROUTE, bodyLimit({ maxSize: 4096, onError: (c) => reply(c, { outcome: 'payload-too-large', function: functionName, reason: 'a sweep body is small' }, Date.now()) }), async (c) => {
+    app.post(SWEEP_ROUTE, async (c) => {
       const started = Date.now();
       try {
-        const raw = await c.req.text();
+        const raw = await readBody(c, REDRIVE_BODY_LIMIT);
+        if (raw === undefined) return reply(c, { outcome: 'payload-too-large', function: functionName, reason: 'a sweep body is small' }, started);
         const caller = await options.authenticate(c.req.raw.headers, raw);
         if (caller === 'github') throw new EventError('bad-request', 'POST /parked/sweep is called by the Sensor with its bearer token, not by a GitHub delivery');
         // Each event the sweep re-drove gets its own line, as a POST /parked does: what became of a delivery stays traceable.
