@@ -4,11 +4,15 @@
  * side on the same workflows: `argo resume --node-field-selector`, the command Argo
  * Events' native argoWorkflow trigger execs per event. The floor, alternated with both: the
  * API calls of one resume issued from this process with no function in between (list by
- * labels, then a resourceVersion-checked PUT of the same write, planResume; no GET). Writes .handoff/bench/apiserver-resume.json.
+ * labels, then a resourceVersion-checked PUT of the same write, planResume; no GET). The second floor, the
+ * "least function": the same two calls made by a bare node:http server receiving the same request
+ * (dev/bench/peer/least-resume-server.ts), so the HTTP hop any function pays is in it and only Handoff's own work is
+ * not. Writes .handoff/bench/apiserver-resume.json.
  *
  *   npm run build && npm run bench:apiserver [-- --events 60 --large 5000]
  */
 import { execFile } from 'node:child_process';
+import { build } from 'esbuild';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +27,7 @@ import { PR_OPENED } from '../../shared/declarations';
 import { WORKFLOW_LABELS } from '../../shared/contract';
 import { planResume } from '../../shared/kubernetes/plan-resume';
 import type { Workflow } from '../../shared/kubernetes/workflow';
+import { BUNDLE_ALIASES, BUNDLE_PLUGINS } from '../scripts/bundle/options';
 import { imageNodeWithCompileCache } from './image-node';
 import { percentile } from './report';
 import { printTable } from '../scripts/table';
@@ -50,6 +55,29 @@ const fn = spawnManaged({
   command: node,
   args: [join(repoRoot, 'dist/functions/pr-opened/index.js')],
   env: { ...process.env, KUBECONFIG: plane.kubeconfig, NAMESPACE: 'argo', TRIGGER_TOKENS: 'bench', PORT: String(port), LOG_LEVEL: 'warn' },
+  logDir,
+});
+// The least function, bundled as the functions are and run on the same Node.js.
+const leastBundle = join(workDir, 'least-resume-server.mjs');
+await build({
+  entryPoints: [join(repoRoot, 'dev/bench/peer/least-resume-server.ts')],
+  outfile: leastBundle,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minify: true,
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  alias: { ...BUNDLE_ALIASES },
+  plugins: [...BUNDLE_PLUGINS],
+  logLevel: 'warning',
+});
+const leastPort = await freePort();
+const least = spawnManaged({
+  name: 'bench-least-function',
+  command: node,
+  args: [leastBundle],
+  env: { ...process.env, KUBECONFIG: plane.kubeconfig, NAMESPACE: 'argo', TRIGGER_TOKENS: 'bench', PORT: String(leastPort) },
   logDir,
 });
 
@@ -80,10 +108,10 @@ async function rearm(task: number): Promise<void> {
 }
 
 let deliveries = 0;
-async function viaFunction(task: number): Promise<number> {
+async function viaFunction(task: number, to = port): Promise<number> {
   const body = JSON.stringify(sensorEnvelope('pull_request', pullRequestEvent('opened', { task }), `bench-${(deliveries += 1)}`));
   const started = performance.now();
-  const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer bench' } });
+  const response = await fetch(`http://127.0.0.1:${to}/`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer bench' } });
   const answer = (await response.json()) as { outcome: string };
   const elapsed = performance.now() - started;
   if (answer.outcome !== 'resumed') throw new Error(`task ${task}: ${JSON.stringify(answer)}`);
@@ -114,28 +142,33 @@ async function viaApiOnly(task: number): Promise<number> {
   return performance.now() - started;
 }
 
-/** Alternates the three, `events` each, cycling over tasks first..last and re-arming them; latencies in ms. */
-async function measure(first: number, last: number): Promise<{ ours: number[]; peer: number[]; floor: number[] }> {
-  const ours: number[] = [];
-  const peer: number[] = [];
-  const floor: number[] = [];
+/** Alternates the four, `events` each, cycling over tasks first..last and re-arming them; latencies in ms. */
+async function measure(first: number, last: number): Promise<{ ours: number[]; peer: number[]; floor: number[]; leastFunction: number[] }> {
+  const cell = { ours: [] as number[], peer: [] as number[], floor: [] as number[], leastFunction: [] as number[] };
   const span = last - first + 1;
   const taskOf = (n: number) => first + (n % span);
+  const ways = [
+    [cell.ours, (task: number) => viaFunction(task)],
+    [cell.peer, viaArgoCli],
+    [cell.floor, viaApiOnly],
+    [cell.leastFunction, (task: number) => viaFunction(task, leastPort)],
+  ] as const;
   for (let i = 0; i < events; i += 1) {
-    await rearm(taskOf(3 * i));
-    ours.push(await viaFunction(taskOf(3 * i)));
-    await rearm(taskOf(3 * i + 1));
-    peer.push(await viaArgoCli(taskOf(3 * i + 1)));
-    await rearm(taskOf(3 * i + 2));
-    floor.push(await viaApiOnly(taskOf(3 * i + 2)));
+    for (const [k, [samples, via]] of ways.entries()) {
+      const task = taskOf(ways.length * i + k);
+      await rearm(task);
+      samples.push(await via(task));
+    }
   }
-  return { ours, peer, floor };
+  return cell;
 }
 
 try {
   await waitFor('pr-opened function', async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, 30_000, fn);
+  await waitFor('least function', async () => (await fetch(`http://127.0.0.1:${leastPort}/healthz`).catch(() => undefined))?.ok === true, 30_000, least);
   await seed(1, small);
   await viaFunction(100_000).catch(() => undefined); // warm the function's clients (answers no-workflow)
+  await viaFunction(100_000, leastPort).catch(() => undefined);
   const atSmall = await measure(1, small);
   const smallCount = created;
   await seed(small + 1, large);
@@ -149,11 +182,14 @@ try {
     fmt(cell.ours),
     fmt(cell.peer),
     fmt(cell.floor),
+    fmt(cell.leastFunction),
     (p50(cell.ours) / p50(cell.peer)).toFixed(2),
     (p50(cell.ours) / p50(cell.floor)).toFixed(2),
+    (p50(cell.leastFunction) / p50(cell.floor)).toFixed(2),
+    (p50(cell.ours) / p50(cell.leastFunction)).toFixed(2),
   ];
   printTable(
-    ['workflows in namespace', 'handoff p50 / p99 ms', 'argo resume p50 / p99 ms', 'floor (API calls only) p50 / p99 ms', 'ratio (p50)', 'ratio to floor (p50)'],
+    ['workflows in namespace', 'handoff p50 / p99 ms', 'argo resume p50 / p99 ms', 'floor (API calls only) p50 / p99 ms', 'least function p50 / p99 ms', 'ratio (p50)', 'ratio to floor (p50)', 'least function to floor (p50)', 'handoff to least function (p50)'],
     [row(smallCount, atSmall), row(created, atLarge)],
   );
   console.log(`scale ratio (p50 at ${created} / at ${smallCount}): handoff ${(p50(atLarge.ours) / p50(atSmall.ours)).toFixed(2)}, argo resume ${(p50(atLarge.peer) / p50(atSmall.peer)).toFixed(2)}, floor ${(p50(atLarge.floor) / p50(atSmall.floor)).toFixed(2)}`);
@@ -163,12 +199,21 @@ try {
     [50, 99].map((p) =>
       figure({ name: `${prefix}.p${p}`, unit: 'ms', handoff: percentile(cell.ours, p), peer: { name: 'argo-resume', value: percentile(cell.peer, p) }, floor: percentile(cell.floor, p) }),
     );
+  // The least function as the floor: a ratio of 1 would mean Handoff adds nothing to the hop every function pays.
+  const leastFigures = (prefix: string, cell: typeof atSmall) =>
+    [50, 99].map((p) => figure({ name: `${prefix}.least-function.p${p}`, unit: 'ms', handoff: percentile(cell.ours, p), floor: percentile(cell.leastFunction, p) }));
   const file = writeResults('apiserver-resume', {
     versions: { ...versionsOf(['kubernetes', 'etcd', 'argo-workflows']), node: nodeVersion },
-    figures: [...cellFigures('apiserver.resume', atLarge), ...cellFigures('apiserver.resume.small-namespace', atSmall)],
+    figures: [
+      ...cellFigures('apiserver.resume', atLarge),
+      ...cellFigures('apiserver.resume.small-namespace', atSmall),
+      ...leastFigures('apiserver.resume', atLarge),
+      ...leastFigures('apiserver.resume.small-namespace', atSmall),
+    ],
   });
   console.log(`results: ${file}`);
 } finally {
   await fn.stop();
+  await least.stop();
   for (const process of plane.processes) await process.stop();
 }
