@@ -26,7 +26,7 @@ export async function readBody(c: Context, maxSize: number): Promise<string | un
   return chunks && new TextDecoder().decode(Buffer.concat(chunks));
 }
 
-/** The chunks of a Node stream, or undefined once they exceed maxSize (the rest stays unread, the stream paused). */
+/** The chunks of a Node stream, or undefined once they exceed maxSize (the rest stays unread, the stream paused); rejects if it closes first. */
 function readNodeStream(stream: Readable, maxSize: number): Promise<Uint8Array[] | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = [];
@@ -35,6 +35,7 @@ function readNodeStream(stream: Readable, maxSize: number): Promise<Uint8Array[]
       stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('error', onError);
+      stream.off('close', onClose);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -54,9 +55,12 @@ function readNodeStream(stream: Readable, maxSize: number): Promise<Uint8Array[]
       stop();
       reject(error);
     };
+    // A client that goes away mid-body: the stream closes without 'end' (or errors first); never left pending.
+    const onClose = () => onError(new Error('the request closed before its body ended'));
     stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);
+    stream.on('close', onClose);
   });
 }
 

@@ -1,17 +1,25 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readBody } from '../../../shared/http/read-body';
 
 const LIMIT = 1024;
+
+/** How each read ended, in order: 'read', 'too large', or the error it rejected with. */
+const settled: string[] = [];
 
 /** Answers what readBody read, with the request's bytes as the Node server got them. */
 function bodyApp(): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
-    const text = await readBody(c, LIMIT);
+    const text = await readBody(c, LIMIT).catch((error: Error) => {
+      settled.push(error.message);
+      throw error;
+    });
+    settled.push(text === undefined ? 'too large' : 'read');
     return c.json(text === undefined ? { tooLarge: true } : { tooLarge: false, text }, text === undefined ? 413 : 200);
   });
   return app;
@@ -83,6 +91,17 @@ describe('readBody on @hono/node-server (Node request)', () => {
     expect(await post(port, [utf8('x'.repeat(10))], { contentLength: LIMIT + 1, end: false })).toEqual({ status: 413, body: { tooLarge: true } });
   });
 
+  it('rejects, instead of waiting forever, when the client goes away before the body ends', async () => {
+    const before = settled.length;
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, agent: false });
+    req.on('error', () => undefined);
+    req.write('{"unfinished": "');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    req.destroy();
+    // Node errors the request ('aborted'); a stream closed without an error rejects too (read-body.ts onClose).
+    await vi.waitFor(() => expect(settled.slice(before)).toEqual([expect.stringMatching(/^aborted$|closed before its body ended/)]), { timeout: 2000 });
+  });
+
   it('refuses a chunked body once it passes the limit, and goes on serving', async () => {
     expect(await post(port, [utf8('x'.repeat(600)), utf8('x'.repeat(600))])).toEqual({ status: 413, body: { tooLarge: true } });
     expect(await post(port, [utf8('x'.repeat(LIMIT + 1))])).toEqual({ status: 413, body: { tooLarge: true } });
@@ -106,5 +125,17 @@ describe('readBody on app.request() (WHATWG request)', () => {
     expect(await send('x'.repeat(LIMIT + 1))).toEqual({ status: 413, body: { tooLarge: true } });
     expect(await send('{}', { 'content-length': String(LIMIT + 1) })).toEqual({ status: 413, body: { tooLarge: true } });
     expect(await send('x'.repeat(LIMIT))).toEqual({ status: 200, body: { tooLarge: false, text: 'x'.repeat(LIMIT) } });
+  });
+});
+
+describe('readBody with a Node stream destroyed without an error', () => {
+  it('rejects instead of waiting for an end that will not come', async () => {
+    const app = new Hono<{ Bindings: { incoming: Readable } }>();
+    app.post('/', async (c) => c.json({ text: await readBody(c, LIMIT).catch((error: Error) => `rejected: ${error.message}`) }));
+    const incoming = new Readable({ read() {} });
+    incoming.push('{"half": ');
+    setTimeout(() => incoming.destroy(), 20);
+    const response = await app.request('/', { method: 'POST', body: 'unused' }, { incoming });
+    expect(await response.json()).toEqual({ text: 'rejected: the request closed before its body ended' });
   });
 });
