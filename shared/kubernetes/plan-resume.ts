@@ -7,7 +7,7 @@
 import { stageIndex, type Stage } from '../play';
 import { dehydrate, hydrate } from './node-status-packing';
 import { AmbiguousNodeError, WorkflowShapeError, type ResumeRequest } from './types';
-import { DEDUP_KEYS_KEPT, parkedEventsOf, remediationsOf, recordedKeysOf, type ParkedEvent, type NodeStatus, type Parameter, type Workflow } from './workflow';
+import { DEDUP_KEYS_KEPT, parkedEventsOf, remediationsOf, recordedKeysOf, type ParkedEvent, type NodeStatus, type Parameter, type Workflow, writableCopy } from './workflow';
 import { DEDUP_ANNOTATION, PARKED_ANNOTATION, REMEDIATIONS_ANNOTATION, UPDATED_AT_ANNOTATION, WORKFLOW_LABELS } from '../contract';
 
 export type ResumePlan =
@@ -49,14 +49,16 @@ export function planResume(workflow: Workflow, request: ResumeRequest, now: Date
       : { outcome: 'not-ready', reason: `${name} is at stage ${stage || '(none)'}, not ${request.fromStages.join(' or ')} yet` };
   }
 
-  const updated = structuredClone(workflow);
+  const updated = writableCopy(workflow);
   hydrate(updated);
   const nodes = updated.status?.nodes ?? {};
-  const active = Object.values(nodes).filter((node) => isActiveSuspendNode(node) && request.suspendNodes.includes(node.displayName));
+  const active = Object.entries(nodes).filter(([, node]) => isActiveSuspendNode(node) && request.suspendNodes.includes(node.displayName));
   if (active.length > 1) {
-    throw new AmbiguousNodeError(`${name} has ${active.length} active ${request.suspendNodes.join('/')} suspend nodes (${active.map((node) => node.id).join(', ')}); refusing to pick one`);
+    throw new AmbiguousNodeError(`${name} has ${active.length} active ${request.suspendNodes.join('/')} suspend nodes (${active.map(([, node]) => node.id).join(', ')}); refusing to pick one`);
   }
-  const node = active[0];
+  // The one node a resume writes is copied whole; the others stay shared with `workflow`.
+  const [key, found] = active[0] ?? [];
+  const node = key !== undefined && found ? (nodes[key] = structuredClone(found)) : undefined;
   if (!node && !request.nodeOptional && !request.keepStageWithoutNode) {
     // argo-workflows #12863: resuming before the node exists is a silent no-op upstream; here it is retryable.
     return { outcome: 'not-ready', reason: `${name} is at stage ${stage} but ${request.suspendNodes.join(' or ')} is not an active suspend node yet` };

@@ -21,6 +21,22 @@ const request = (declaration: typeof PR_OPENED, extra: Partial<ResumeRequest> = 
   ...extra,
 });
 
+/**
+ * planResume on a deep-frozen input, as every test here calls it: the plan copies what it writes, so a write to the
+ * input (which throws on a frozen object in strict mode) fails the test.
+ */
+function planFrozen(workflow: Workflow, resumeRequest: ResumeRequest, now: Date): ReturnType<typeof planResume> {
+  return planResume(deepFreeze(workflow), resumeRequest, now);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
 /** The plan's object must differ from the input only where a resume writes. */
 function changedNodes(before: Workflow, after: Workflow): string[] {
   const a = before.status?.nodes ?? {};
@@ -37,7 +53,7 @@ function resumed(plan: ReturnType<typeof planResume>) {
 describe('planResume', () => {
   it('resumes exactly the active suspend node of the stage and moves the label, changing nothing else', () => {
     const before = playWorkflow({ position: 'wait-pr-created' });
-    const plan = resumed(planResume(before, request(PR_OPENED), NOW));
+    const plan = resumed(planFrozen(before, request(PR_OPENED), NOW));
     const node = Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-pr-created') as NodeStatus;
     expect(changedNodes(before, plan.workflow)).toEqual([node.id]);
     expect(node).toMatchObject({
@@ -60,7 +76,7 @@ describe('planResume', () => {
     const before = playWorkflow({ position: 'wait-pr-approved', restarts: 2 });
     const all = Object.values(before.status?.nodes ?? {}).filter((n) => n.displayName === 'wait-pr-approved');
     expect(all).toHaveLength(3);
-    const plan = resumed(planResume(before, request(APPROVED), NOW));
+    const plan = resumed(planFrozen(before, request(APPROVED), NOW));
     const [changed] = changedNodes(before, plan.workflow);
     expect(changed).toBe(all.find((n) => n.phase === 'Running')?.id);
     expect(plan.toStage).toBe('completed');
@@ -68,7 +84,7 @@ describe('planResume', () => {
 
   it('resumes inside a DAG with nested steps and leaves another active suspend node alone', () => {
     const before = dagWorkflow();
-    const plan = resumed(planResume(before, request(LABELED_READY_FOR_QA, { name: before.metadata.name }), NOW));
+    const plan = resumed(planFrozen(before, request(LABELED_READY_FOR_QA, { name: before.metadata.name }), NOW));
     const changed = changedNodes(before, plan.workflow);
     expect(changed).toHaveLength(1);
     expect(plan.workflow.status?.nodes?.[changed[0] as string]?.name).toBe('play-dag-q8r4t.qa[1].wait-ready-for-qa');
@@ -78,7 +94,7 @@ describe('planResume', () => {
 
   it('sets the supplied output decision=restart (argo node set) for rex-push', () => {
     const before = playWorkflow({ position: 'wait-ready-for-qa' });
-    const plan = resumed(planResume(before, request(REX_PUSH), NOW));
+    const plan = resumed(planFrozen(before, request(REX_PUSH), NOW));
     const node = Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-ready-for-qa');
     expect(node?.outputs?.parameters).toEqual([{ name: 'decision', value: 'restart' }]);
     // QA restarts: Cleo works next, as the restarted qa-cycle's own stage step also says.
@@ -89,13 +105,22 @@ describe('planResume', () => {
     const before = playWorkflow({ position: 'wait-pr-approved' });
     const node = Object.values(before.status?.nodes ?? {}).find((n) => n.displayName === 'wait-pr-approved') as NodeStatus;
     (node.outputs?.parameters?.[0] as { globalName?: string }).globalName = 'qa-decision';
-    const plan = resumed(planResume(before, request(REX_PUSH, { fromStages: QA_STAGES }), NOW));
+    const plan = resumed(planFrozen(before, request(REX_PUSH, { fromStages: QA_STAGES }), NOW));
     expect(plan.workflow.status?.outputs?.parameters).toEqual([{ name: 'qa-decision', value: 'restart' }]);
+
+    // An earlier value is replaced in place, the other outputs kept.
+    const again = playWorkflow({ position: 'wait-pr-approved' });
+    const waiting = Object.values(again.status?.nodes ?? {}).find((n) => n.displayName === 'wait-pr-approved') as NodeStatus;
+    (waiting.outputs?.parameters?.[0] as { globalName?: string }).globalName = 'qa-decision';
+    (again.status ??= {}).outputs = { parameters: [{ name: 'other', value: 'x' }, { name: 'qa-decision', value: 'approve' }] };
+    const replaced = resumed(planFrozen(again, request(REX_PUSH, { fromStages: QA_STAGES }), NOW));
+    expect(replaced.workflow.status?.outputs?.parameters).toEqual([{ name: 'other', value: 'x' }, { name: 'qa-decision', value: 'restart' }]);
+    expect(again.status.outputs.parameters?.[1]).toEqual({ name: 'qa-decision', value: 'approve' });
   });
 
   it('with nodeOptional moves only the stage while an agent runs', () => {
     const before = playWorkflow({ position: 'tess-running' });
-    const plan = resumed(planResume(before, request(REX_PUSH, { nodeOptional: true }), NOW));
+    const plan = resumed(planFrozen(before, request(REX_PUSH, { nodeOptional: true }), NOW));
     expect(plan.node).toBeUndefined();
     expect(changedNodes(before, plan.workflow)).toEqual([]);
     expect(plan.workflow.metadata.labels?.['current-stage']).toBe('quality-in-progress');
@@ -105,7 +130,7 @@ describe('planResume', () => {
     const records = JSON.stringify({ 'sha:old': { at: 'x', codeRuns: [] }, 'sha:mine': { at: 'y', codeRuns: [{ name: 'cleo-1', uid: 'u' }] } });
     const running = playWorkflow({ position: 'cleo-running', stage: 'testing-in-progress' });
     running.metadata.annotations = { 'handoff.dev/remediations': records };
-    const kept = resumed(planResume(running, request(REX_PUSH, { keepStageWithoutNode: true, remediationKey: 'sha:mine', dedupKeys: ['d-1', 'sha:mine'] }), NOW));
+    const kept = resumed(planFrozen(running, request(REX_PUSH, { keepStageWithoutNode: true, remediationKey: 'sha:mine', dedupKeys: ['d-1', 'sha:mine'] }), NOW));
     expect(kept.node).toBeUndefined();
     expect(kept.workflow.metadata.labels?.['current-stage']).toBe('testing-in-progress');
     expect(kept.toStage).toBe('testing-in-progress');
@@ -114,29 +139,29 @@ describe('planResume', () => {
 
     const waiting = playWorkflow({ position: 'wait-pr-approved' });
     waiting.metadata.annotations = { 'handoff.dev/remediations': JSON.stringify({ 'sha:mine': { at: 'y', codeRuns: [] } }) };
-    const restarted = resumed(planResume(waiting, request(REX_PUSH, { keepStageWithoutNode: true, remediationKey: 'sha:mine' }), NOW));
+    const restarted = resumed(planFrozen(waiting, request(REX_PUSH, { keepStageWithoutNode: true, remediationKey: 'sha:mine' }), NOW));
     expect(restarted.node?.displayName).toBe('wait-pr-approved');
     expect(restarted.workflow.metadata.labels?.['current-stage']).toBe('quality-in-progress');
     expect(restarted.workflow.metadata.annotations?.['handoff.dev/remediations']).toBeUndefined();
   });
 
   it('answers not-ready before the stage, and when the node is not active yet (argo-workflows #12863)', () => {
-    expect(planResume(playWorkflow({ position: 'cleo-running' }), request(LABELED_READY_FOR_QA), NOW)).toMatchObject({ outcome: 'not-ready', reason: expect.stringMatching(/quality-in-progress/) });
+    expect(planFrozen(playWorkflow({ position: 'cleo-running' }), request(LABELED_READY_FOR_QA), NOW)).toMatchObject({ outcome: 'not-ready', reason: expect.stringMatching(/quality-in-progress/) });
     const early = playWorkflow({ position: 'cleo-running', stage: 'waiting-ready-for-qa' });
-    expect(planResume(early, request(LABELED_READY_FOR_QA), NOW)).toMatchObject({ outcome: 'not-ready', reason: expect.stringMatching(/not an active suspend node yet/) });
+    expect(planFrozen(early, request(LABELED_READY_FOR_QA), NOW)).toMatchObject({ outcome: 'not-ready', reason: expect.stringMatching(/not an active suspend node yet/) });
   });
 
   it('answers already-done past the stage, and duplicate for a recorded key', () => {
-    expect(planResume(playWorkflow({ position: 'tess-running' }), request(LABELED_READY_FOR_QA), NOW)).toMatchObject({ outcome: 'already-done' });
-    const done = resumed(planResume(playWorkflow(), request(PR_OPENED), NOW)).workflow;
-    expect(planResume(done, request(PR_OPENED), NOW)).toMatchObject({ outcome: 'duplicate', reason: expect.stringMatching(/delivery-1/) });
-    expect(planResume(done, request(PR_OPENED, { dedupKeys: ['delivery-2'] }), NOW)).toMatchObject({ outcome: 'already-done' });
+    expect(planFrozen(playWorkflow({ position: 'tess-running' }), request(LABELED_READY_FOR_QA), NOW)).toMatchObject({ outcome: 'already-done' });
+    const done = resumed(planFrozen(playWorkflow(), request(PR_OPENED), NOW)).workflow;
+    expect(planFrozen(done, request(PR_OPENED), NOW)).toMatchObject({ outcome: 'duplicate', reason: expect.stringMatching(/delivery-1/) });
+    expect(planFrozen(done, request(PR_OPENED, { dedupKeys: ['delivery-2'] }), NOW)).toMatchObject({ outcome: 'already-done' });
   });
 
   it('parks an early event at parkFrom: records it, changes no node and no stage; copies are duplicates, a second event joins it', () => {
     const before = playWorkflow({ position: 'cleo-running' });
     const early = request(LABELED_READY_FOR_QA, { parkFrom: LABELED_READY_FOR_QA.parkFrom });
-    const plan = planResume(before, early, NOW);
+    const plan = planFrozen(before, early, NOW);
     if (plan.outcome !== 'parked') throw new Error(`expected parked, got ${plan.outcome}`);
     expect(plan.reason).toMatch(/quality-in-progress: the event is parked and resumes wait-ready-for-qa when the play reaches waiting-ready-for-qa/);
     expect(changedNodes(before, plan.workflow)).toEqual([]);
@@ -144,23 +169,23 @@ describe('planResume', () => {
     expect(JSON.parse(plan.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '')).toEqual({ 'labeled-ready-for-qa': { keys: ['delivery-1'], at: '2026-11-22T12:34:56Z' } });
     expect(JSON.parse(plan.workflow.metadata.annotations?.[DEDUP_ANNOTATION] ?? '')).toEqual(['delivery-1']);
 
-    expect(planResume(plan.workflow, early, NOW)).toMatchObject({ outcome: 'duplicate' });
-    const second = planResume(plan.workflow, { ...early, dedupKeys: ['delivery-2'] }, new Date('2026-11-22T13:00:00Z'));
+    expect(planFrozen(plan.workflow, early, NOW)).toMatchObject({ outcome: 'duplicate' });
+    const second = planFrozen(plan.workflow, { ...early, dedupKeys: ['delivery-2'] }, new Date('2026-11-22T13:00:00Z'));
     if (second.outcome !== 'parked') throw new Error(`expected parked, got ${second.outcome}`);
     expect(JSON.parse(second.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '')).toEqual({ 'labeled-ready-for-qa': { keys: ['delivery-1', 'delivery-2'], at: '2026-11-22T12:34:56Z' } });
     // Before parkFrom it is still not-ready (the Sensor retries): an approval while Cleo runs is not early, it is out of order.
-    expect(planResume(before, request(APPROVED, { parkFrom: APPROVED.parkFrom }), NOW)).toMatchObject({ outcome: 'not-ready' });
+    expect(planFrozen(before, request(APPROVED, { parkFrom: APPROVED.parkFrom }), NOW)).toMatchObject({ outcome: 'not-ready' });
   });
 
   it('re-drives the parked event once its gate is active: resumes with its delivery, drops it from the parked record, no second dedup entry', () => {
-    const parkedAt = planResume(playWorkflow({ position: 'cleo-running' }), request(LABELED_READY_FOR_QA, { parkFrom: LABELED_READY_FOR_QA.parkFrom }), NOW);
+    const parkedAt = planFrozen(playWorkflow({ position: 'cleo-running' }), request(LABELED_READY_FOR_QA, { parkFrom: LABELED_READY_FOR_QA.parkFrom }), NOW);
     if (parkedAt.outcome !== 'parked') throw new Error(parkedAt.outcome);
     const redrive = request(LABELED_READY_FOR_QA, { redrive: true, dedupKeys: [] });
-    expect(planResume(parkedAt.workflow, redrive, NOW)).toMatchObject({ outcome: 'not-ready' }); // Cleo still runs
+    expect(planFrozen(parkedAt.workflow, redrive, NOW)).toMatchObject({ outcome: 'not-ready' }); // Cleo still runs
 
     const atGate = playWorkflow({ position: 'wait-ready-for-qa' });
     atGate.metadata.annotations = { ...parkedAt.workflow.metadata.annotations, [PARKED_ANNOTATION]: JSON.stringify({ ...JSON.parse(parkedAt.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '{}'), approved: { keys: ['other'], at: 'x' } }) };
-    const plan = resumed(planResume(atGate, redrive, NOW));
+    const plan = resumed(planFrozen(atGate, redrive, NOW));
     expect(plan.keys).toEqual(['delivery-1']);
     const node = Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-ready-for-qa' && n.phase === 'Succeeded');
     expect(node?.message).toBe('Resumed by: handoff/labeled-ready-for-qa (parked delivery-1)');
@@ -168,23 +193,23 @@ describe('planResume', () => {
     expect(JSON.parse(plan.workflow.metadata.annotations?.[DEDUP_ANNOTATION] ?? '')).toEqual(['delivery-1']);
     expect(JSON.parse(plan.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '')).toEqual({ approved: { keys: ['other'], at: 'x' } });
 
-    expect(planResume(plan.workflow, redrive, NOW)).toMatchObject({ outcome: 'nothing-parked' });
-    expect(planResume(playWorkflow({ position: 'wait-ready-for-qa' }), redrive, NOW)).toMatchObject({ outcome: 'nothing-parked' });
+    expect(planFrozen(plan.workflow, redrive, NOW)).toMatchObject({ outcome: 'nothing-parked' });
+    expect(planFrozen(playWorkflow({ position: 'wait-ready-for-qa' }), redrive, NOW)).toMatchObject({ outcome: 'nothing-parked' });
   });
 
   it('rex-push\'s reset drops every parked event (QA starts over)', () => {
     const workflow = playWorkflow({ position: 'wait-ready-for-qa' });
     workflow.metadata.annotations = { [PARKED_ANNOTATION]: JSON.stringify({ approved: { keys: ['early-approval'], at: 'x' } }) };
-    const plan = resumed(planResume(workflow, request(REX_PUSH, { nodeOptional: true, clearParked: true }), NOW));
+    const plan = resumed(planFrozen(workflow, request(REX_PUSH, { nodeOptional: true, clearParked: true }), NOW));
     expect(plan.workflow.metadata.annotations).not.toHaveProperty(PARKED_ANNOTATION);
-    const kept = resumed(planResume(workflow, request(LABELED_READY_FOR_QA), NOW));
+    const kept = resumed(planFrozen(workflow, request(LABELED_READY_FOR_QA), NOW));
     expect(JSON.parse(kept.workflow.metadata.annotations?.[PARKED_ANNOTATION] ?? '')).toEqual({ approved: { keys: ['early-approval'], at: 'x' } });
   });
 
   it('bounds the dedup record', () => {
     let workflow = playWorkflow({ position: 'wait-ready-for-qa' });
     workflow.metadata.annotations = { [DEDUP_ANNOTATION]: JSON.stringify(Array.from({ length: 100 }, (_, i) => `old-${i}`)) };
-    workflow = resumed(planResume(workflow, request(LABELED_READY_FOR_QA, { dedupKeys: ['new-1'] }), NOW)).workflow;
+    workflow = resumed(planFrozen(workflow, request(LABELED_READY_FOR_QA, { dedupKeys: ['new-1'] }), NOW)).workflow;
     const keys = JSON.parse(workflow.metadata.annotations?.[DEDUP_ANNOTATION] ?? '[]');
     expect(keys).toHaveLength(100);
     expect(keys.at(-1)).toBe('new-1');
@@ -195,32 +220,32 @@ describe('planResume', () => {
     const workflow = playWorkflow({ position: 'wait-ready-for-qa' });
     const node = Object.values(workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-ready-for-qa') as NodeStatus;
     workflow.status!.nodes![`${node.id}-copy`] = { ...structuredClone(node), id: `${node.id}-copy` };
-    expect(() => planResume(workflow, request(LABELED_READY_FOR_QA), NOW)).toThrow(AmbiguousNodeError);
+    expect(() => planFrozen(workflow, request(LABELED_READY_FOR_QA), NOW)).toThrow(AmbiguousNodeError);
   });
 
   it('ports node set errors exactly', () => {
     const noOutputs = playWorkflow({ position: 'wait-ready-for-qa' });
     const node = Object.values(noOutputs.status?.nodes ?? {}).find((n) => n.displayName === 'wait-ready-for-qa') as NodeStatus;
     delete node.outputs;
-    expect(() => planResume(noOutputs, request(REX_PUSH), NOW)).toThrow(new WorkflowShapeError('cannot set output parameters because node is not expecting any raw parameters'));
+    expect(() => planFrozen(structuredClone(noOutputs), request(REX_PUSH), NOW)).toThrow(new WorkflowShapeError('cannot set output parameters because node is not expecting any raw parameters'));
     node.outputs = { parameters: [{ name: 'other', valueFrom: { supplied: {} } }] };
-    expect(() => planResume(noOutputs, request(REX_PUSH), NOW)).toThrow("node is not expecting output parameter 'decision'");
+    expect(() => planFrozen(structuredClone(noOutputs), request(REX_PUSH), NOW)).toThrow("node is not expecting output parameter 'decision'");
     node.outputs = { parameters: [{ name: 'decision', value: 'continue' }] };
-    expect(() => planResume(noOutputs, request(REX_PUSH), NOW)).toThrow("cannot set output parameter 'decision' because it does not use valueFrom.raw or it was already set");
+    expect(() => planFrozen(structuredClone(noOutputs), request(REX_PUSH), NOW)).toThrow("cannot set output parameter 'decision' because it does not use valueFrom.raw or it was already set");
     node.outputs = { parameters: [{ name: 'decision', valueFrom: { supplied: {} } }] };
-    expect(() => planResume(noOutputs, request(LABELED_READY_FOR_QA), NOW)).toThrow("raw output parameter 'decision' has not been set and does not have a default value");
+    expect(() => planFrozen(structuredClone(noOutputs), request(LABELED_READY_FOR_QA), NOW)).toThrow("raw output parameter 'decision' has not been set and does not have a default value");
   });
 
   it('reads compressed nodes and writes them back inline when the object fits (Hydrate/Dehydrate)', () => {
     const before = compressed(playWorkflow({ position: 'wait-pr-created' }));
-    const plan = resumed(planResume(before, request(PR_OPENED), NOW));
+    const plan = resumed(planFrozen(before, request(PR_OPENED), NOW));
     expect(plan.workflow.status?.compressedNodes).toBeUndefined();
     expect(Object.values(plan.workflow.status?.nodes ?? {}).find((n) => n.displayName === 'wait-pr-created')?.phase).toBe('Succeeded');
   });
 
   it('compresses nodes when the object is over MAX_WORKFLOW_SIZE, and the result round-trips', () => {
     const before = huge(playWorkflow({ position: 'wait-pr-created' }), 1_200_000);
-    const plan = resumed(planResume(before, request(PR_OPENED), NOW));
+    const plan = resumed(planFrozen(before, request(PR_OPENED), NOW));
     expect(plan.workflow.status?.nodes).toBeUndefined();
     const nodes = JSON.parse(gunzipSync(Buffer.from(plan.workflow.status?.compressedNodes ?? '', 'base64')).toString()) as Record<string, NodeStatus>;
     expect(Object.values(nodes).find((n) => n.displayName === 'wait-pr-created')?.phase).toBe('Succeeded');
@@ -228,8 +253,8 @@ describe('planResume', () => {
   });
 
   it('refuses offloaded node status with a clear error, and a workflow too large even compressed', () => {
-    expect(() => planResume(offloaded(playWorkflow()), request(PR_OPENED), NOW)).toThrow(OffloadedNodeStatusError);
-    expect(() => planResume(offloaded(playWorkflow()), request(PR_OPENED), NOW)).toThrow(/Argo Server/);
+    expect(() => planFrozen(offloaded(playWorkflow()), request(PR_OPENED), NOW)).toThrow(OffloadedNodeStatusError);
+    expect(() => planFrozen(offloaded(playWorkflow()), request(PR_OPENED), NOW)).toThrow(/Argo Server/);
     const workflow = huge(playWorkflow(), 10_000);
     expect(() => dehydrate(workflow, 1000)).toThrow(/even with compressed nodes/);
   });
