@@ -10,6 +10,9 @@ import { serviceAccountWithRole } from './service-account';
  */
 export const IMAGE_USER = { uid: 65532, gid: 65532 } as const;
 
+/** The most requests Knative sends one pod at once (`containerConcurrency`); bench:throughput loads one instance with as many. */
+export const CONTAINER_CONCURRENCY = 50;
+
 /**
  * Every field Knative Serving warns about when unset (serving pkg/apis/serving/k8s_validation.go,
  * warnDefaultContainerSecurityContext): its validation passes with no warning.
@@ -76,7 +79,7 @@ export function knativeService(declaration: FunctionDeclaration, options: Manife
         },
         spec: {
           serviceAccountName: `handoff-${declaration.name}`,
-          containerConcurrency: 50,
+          containerConcurrency: CONTAINER_CONCURRENCY,
           timeoutSeconds: 90,
           containers: [
             {
