@@ -1,9 +1,35 @@
 /**
- * A bounded closed-loop load generator on loopback: N workers, each POSTing back to back until time or count runs out,
- * on node:http with one kept-alive connection per worker: the cheapest client Node has, so the generator spends less
- * CPU per event than the function it loads (undici's fetch cost about 0.7 ms per event, more than Handoff's resume).
+ * Loopback HTTP clients for the benchmarks, on node:http with kept-alive connections: the cheapest client Node has,
+ * so the measuring process adds as little as it can to what it measures (undici's fetch cost about 0.7 ms per
+ * request, more than Handoff's resume). `runLoad` is a bounded closed-loop load generator: N workers, each POSTing
+ * back to back until time or count runs out.
  */
 import { Agent, request } from 'node:http';
+
+export interface KeepAliveClient {
+  /** POSTs `body` to `url` (loopback only) and resolves with the status and the answer's text. */
+  post(url: string, body: string, headers: Readonly<Record<string, string>>): Promise<{ status: number; text: string }>;
+  /** Closes the kept-alive connections. */
+  close(): void;
+}
+
+export function keepAliveClient(maxSockets = 1): KeepAliveClient {
+  const agent = new Agent({ keepAlive: true, maxSockets });
+  return {
+    post: (url, body, headers) => {
+      if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) return Promise.reject(new Error(`benchmarks only POST to loopback, not ${url}`));
+      return new Promise((resolve, reject) => {
+        const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject).on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.on('error', reject).end(body);
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
 
 export interface LoadOptions {
   readonly url: string;
@@ -27,31 +53,20 @@ export interface LoadResult {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
-  const url = new URL(options.url);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw new Error(`load only targets loopback, not ${url.hostname}`);
   const latenciesMs: number[] = [];
   const statuses: Record<number, number> = {};
   let next = 0;
   let failures = 0;
+  const client = keepAliveClient(options.concurrency);
   const started = performance.now();
   const deadline = started + options.durationMs;
-
-  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
-  const post = (body: string) =>
-    new Promise<number>((resolve, reject) => {
-      const req = request(url, { method: 'POST', agent, headers: { ...options.headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
-        response.on('error', reject).on('end', () => resolve(response.statusCode ?? 0));
-        response.resume();
-      });
-      req.on('error', reject).end(body);
-    });
 
   async function worker() {
     while (performance.now() < deadline && next < options.maxRequests) {
       const i = next++;
       const sent = performance.now();
       try {
-        const status = await post(options.body(i));
+        const { status } = await client.post(options.url, options.body(i), options.headers);
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (!options.expect.includes(status)) failures += 1;
       } catch {
@@ -63,6 +78,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const elapsed = performance.now() - started;
-  agent.destroy();
+  client.close();
   return { requests: latenciesMs.length, failures, statuses, perSecond: (latenciesMs.length / elapsed) * 1000, latenciesMs };
 }
