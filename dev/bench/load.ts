@@ -13,12 +13,17 @@ export interface KeepAliveClient {
   close(): void;
 }
 
+/** Throws unless `url` is on loopback: the benchmarks load only this machine. */
+export function assertLoopback(url: string): void {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) throw new Error(`benchmarks only POST to loopback, not ${url}`);
+}
+
 export function keepAliveClient(maxSockets = 1): KeepAliveClient {
   const agent = new Agent({ keepAlive: true, maxSockets });
   return {
     post: (url, body, headers) => {
-      if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) return Promise.reject(new Error(`benchmarks only POST to loopback, not ${url}`));
       return new Promise((resolve, reject) => {
+        assertLoopback(url);
         const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -53,6 +58,8 @@ export interface LoadResult {
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  // Up front, so a wrong URL is one clear error rather than every request counted as a failure.
+  assertLoopback(options.url);
   const latenciesMs: number[] = [];
   const statuses: Record<number, number> = {};
   let next = 0;
